@@ -1,0 +1,32 @@
+"""tinygrad_cnn: a small, honest reverse-mode autodiff framework on numpy.
+
+Two engines with hand-written backward rules: ``Value`` (one number per node, micrograd-style) and
+``Tensor`` (numpy arrays with broadcasting, PyTorch-shaped), plus conv2d and pooling whose backward
+rules follow the textbook's neuron unit errors δ.
+
+>>> from tinygrad_cnn import Tensor
+>>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+array([2., 4., 6.])
+"""
+
+from .function import Context, Function, SavedArrayModifiedError, unbroadcast
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .tensor import Tensor
+from .value import Value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Context",
+    "Function",
+    "SavedArrayModifiedError",
+    "Tensor",
+    "Value",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "unbroadcast",
+    "__version__",
+]

@@ -1,0 +1,66 @@
+"""Matrix product with numpy's ``@`` semantics: vectors, matrices and broadcast batches of matrices.
+
+For C = A @ B the chain rule gives ∂L/∂A = ∂L/∂C @ Bᵀ and ∂L/∂B = Aᵀ @ ∂L/∂C. A 1-D operand is
+treated as a row (left) or column (right) matrix and that axis is dropped again, as numpy does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Context, Function, unbroadcast
+from ..tensor import Tensor
+
+
+class MatMul(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        _check_shapes(a.shape, b.shape)
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = ctx.saved_tensors
+        # promote vectors to matrices: a (k,) -> (1, k), b (k,) -> (k, 1); the gradient gets the dropped axes back
+        a2 = a[np.newaxis, :] if a.ndim == 1 else a  # (..., n, k)
+        b2 = b[:, np.newaxis] if b.ndim == 1 else b  # (..., k, m)
+        g = grad
+        if b.ndim == 1:
+            g = g[..., np.newaxis]  # the dropped m axis
+        if a.ndim == 1:
+            g = g[..., np.newaxis, :]  # the dropped n axis -> (..., n, m)
+        da = db = None
+        if ctx.needs_input_grad[0]:
+            da2 = np.matmul(g, np.swapaxes(b2, -1, -2))  # (..., n, m) @ (..., m, k) -> (..., n, k)
+            da = unbroadcast(da2, a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            db2 = np.matmul(np.swapaxes(a2, -1, -2), g)  # (..., k, n) @ (..., n, m) -> (..., k, m)
+            db = unbroadcast(db2, b2.shape).reshape(b.shape)
+        return da, db
+
+
+def _check_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> None:
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError(f"matmul: both operands need at least one axis, got shapes {a} and {b}")
+    k_a = a[-1]
+    k_b = b[0] if len(b) == 1 else b[-2]
+    if k_a != k_b:
+        raise ValueError(
+            f"matmul: shapes {a} and {b} are not aligned: the last axis of the left operand ({k_a}) must "
+            f"equal the {'only' if len(b) == 1 else 'second-to-last'} axis of the right operand ({k_b})"
+        )
+    try:
+        np.broadcast_shapes(a[:-2], b[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch axes of shapes {a} and {b} cannot be broadcast together") from None
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """``a @ b`` with numpy's semantics (1-D, 2-D and batched), differentiable in both operands.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> (Tensor([[1.0, 2.0]]) @ Tensor([3.0, 4.0])).data
+    array([11.])
+    """
+    return MatMul.apply(a, b)
