@@ -1,0 +1,224 @@
+"""The registry of gradient property checks: one entry per built-in op, one source of truth.
+
+Each ``Check`` names an op and gives a Hypothesis strategy of ``Case``s — a function of Tensors and
+float64 inputs drawn away from the op's kinks. The test suite (``tests/test_op_properties.py``) and
+the command ``tinygrad-cnn gradcheck`` run the same checks: ``gradcheck`` on every drawn case.
+
+>>> from tinygrad_cnn.testing.checks import CHECKS, run_check
+>>> [c.name for c in CHECKS][:3]
+['add', 'sub', 'mul']
+>>> run_check(CHECKS[0], examples=5, seed=0).passed
+True
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..tensor import Tensor
+from .gradcheck import gradcheck
+from .strategies import arrays, axes, broadcastable_shapes, shapes, st, tensors
+
+
+@dataclass
+class Case:
+    """One drawn instance of a check: ``gradcheck(fn, inputs)`` must pass."""
+
+    fn: Callable[..., Tensor]
+    inputs: tuple[Any, ...]
+    note: str = ""
+
+    def __repr__(self) -> str:  # what Hypothesis prints for a falsifying example
+        shapes_ = ", ".join(str(getattr(t, "shape", t)) for t in self.inputs)
+        return f"Case({self.note or 'inputs'}: {shapes_})"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named gradient property: every case drawn from ``cases`` passes ``gradcheck``."""
+
+    name: str
+    kind: str  # elementwise, linalg, reduction, movement, conv, pooling
+    cases: Callable[[], st.SearchStrategy[Case]]
+    gradcheck_options: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------ building blocks
+def _binary(op: Callable[[Tensor, Tensor], Tensor], **array_options: Any) -> Callable[[], st.SearchStrategy[Case]]:
+    """Two inputs of broadcast-compatible drawn shapes, both requiring grad."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        shape_a, shape_b = draw(broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+        a = draw(tensors(shape=shape_a, **array_options.get("a", {})))
+        b = draw(tensors(shape=shape_b, **array_options.get("b", {})))
+        return Case(op, (a, b), "broadcast pair")
+
+    return cases
+
+
+def _unary(op: Callable[[Tensor], Tensor], **array_options: Any) -> Callable[[], st.SearchStrategy[Case]]:
+    def cases() -> st.SearchStrategy[Case]:
+        return tensors(shape=shapes(max_dims=3, max_side=4), **array_options).map(lambda x: Case(op, (x,)))
+
+    return cases
+
+
+_POSITIVE = {"min_value": 0.1, "max_value": 3.0}
+_AWAY_FROM_ZERO = {"avoid": (0.0,), "gap": 1e-2}
+
+
+def _maximum_pair() -> st.SearchStrategy[Case]:
+    """Inputs of maximum/minimum: all elements of both operands pairwise apart (no ties to split)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        shape_a, shape_b = draw(broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+        size_a = int(np.prod(shape_a, dtype=int))
+        values = draw(arrays(shape=(size_a + int(np.prod(shape_b, dtype=int)),), distinct=True, gap=1e-2))
+        a = Tensor(values[:size_a].reshape(shape_a), requires_grad=True)
+        b = Tensor(values[size_a:].reshape(shape_b), requires_grad=True)
+        return Case(lambda x, y: x.maximum(y) + 2 * x.minimum(y), (a, b), "maximum + 2·minimum")
+
+    return cases()
+
+
+def _clip_cases() -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        low = draw(st.sampled_from([-1.0, -0.5, None]))
+        high = draw(st.sampled_from([0.5, 1.0, None] if low is not None else [0.5, 1.0]))
+        kinks = tuple(v for v in (low, high) if v is not None)
+        x = draw(tensors(shape=shapes(max_dims=3), avoid=kinks, gap=1e-2))
+        return Case(lambda t: t.clip(low, high), (x,), f"clip({low}, {high})")
+
+    return cases()
+
+
+def _matmul_cases() -> st.SearchStrategy[Case]:
+    """Vectors, matrices and broadcast batches: (n,k)@(k,m), (k,)@(k,m), (…,n,k)@(k,), batch broadcast."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        n, k, m = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        batch_a, batch_b = draw(broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2))
+        left = draw(st.sampled_from([(k,), (*batch_a, n, k)]))
+        right = draw(st.sampled_from([(k,), (*batch_b, k, m)]))
+        a, b = draw(tensors(shape=left)), draw(tensors(shape=right))
+        return Case(lambda x, y: x @ y, (a, b), "matmul")
+
+    return cases()
+
+
+def _pow_cases() -> st.SearchStrategy[Case]:
+    """Tensor base > 0 to a tensor exponent, and a number exponent."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        shape_a, shape_b = draw(broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3))
+        base = draw(tensors(shape=shape_a, min_value=0.2, max_value=2.0))
+        if draw(st.booleans()):
+            exponent = draw(tensors(shape=shape_b, min_value=-2.0, max_value=2.0))
+            return Case(lambda a, b: a**b, (base, exponent), "tensor ** tensor")
+        power = draw(st.sampled_from([2, 3, -1, 0.5, -1.5]))
+        return Case(lambda a: a**power, (base,), f"tensor ** {power}")
+
+    return cases()
+
+
+def _scalar_side_cases() -> st.SearchStrategy[Case]:
+    """A number on the left or right of each arithmetic operator (the reflected operators)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(max_dims=2), min_value=0.2, max_value=2.0))
+        c = draw(st.floats(0.5, 2.0))
+        return Case(lambda t: (c - t) * (c + t) / c + c / t - t / c + c**t, (x,), "number on either side")
+
+    return cases()
+
+
+# ---------------------------------------------------------------------- elementwise and matmul ops
+CHECKS: list[Check] = [
+    Check("add", "elementwise", _binary(lambda a, b: a + b)),
+    Check("sub", "elementwise", _binary(lambda a, b: a - b)),
+    Check("mul", "elementwise", _binary(lambda a, b: a * b)),
+    Check("div", "elementwise", _binary(lambda a, b: a / b, b={"min_value": 0.5, "max_value": 3.0})),
+    Check("pow", "elementwise", _pow_cases),
+    Check("number_operands", "elementwise", _scalar_side_cases),
+    Check("neg", "elementwise", _unary(lambda a: -a)),
+    Check("exp", "elementwise", _unary(lambda a: a.exp())),
+    Check("log", "elementwise", _unary(lambda a: a.log(), **_POSITIVE)),
+    Check("sqrt", "elementwise", _unary(lambda a: a.sqrt(), **_POSITIVE)),
+    Check("abs", "elementwise", _unary(lambda a: a.abs(), **_AWAY_FROM_ZERO)),
+    Check("sigmoid", "elementwise", _unary(lambda a: a.sigmoid())),
+    Check("relu", "elementwise", _unary(lambda a: a.relu(), **_AWAY_FROM_ZERO)),
+    Check("tanh", "elementwise", _unary(lambda a: a.tanh())),
+    Check("maximum_minimum", "elementwise", _maximum_pair),
+    Check("clip", "elementwise", _clip_cases),
+    Check("matmul", "linalg", _matmul_cases),
+]
+
+# ---- reduce, softmax and movement ops
+
+# ---- conv2d and pooling
+
+
+def check_names() -> list[str]:
+    return [c.name for c in CHECKS]
+
+
+def get_check(name: str) -> Check:
+    for check in CHECKS:
+        if check.name == name:
+            return check
+    raise ValueError(f"unknown check {name!r}; known: {', '.join(check_names())}")
+
+
+@dataclass
+class CheckResult:
+    """Outcome of running one check over many drawn cases."""
+
+    name: str
+    examples: int
+    max_abs_error: float
+    max_rel_error: float
+    passed: bool
+    seconds: float
+    failure: str = ""
+
+
+def run_check(check: Check, examples: int = 50, seed: int | None = None) -> CheckResult:
+    """Run ``check`` on ``examples`` Hypothesis-drawn cases outside pytest; failures are shrunk first."""
+    from hypothesis import HealthCheck, given, seed as hypothesis_seed, settings
+
+    stats = {"examples": 0, "abs": 0.0, "rel": 0.0}
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=seed is None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    @given(check.cases())
+    def property_(case: Case) -> None:
+        report = gradcheck(case.fn, list(case.inputs), **check.gradcheck_options)
+        stats["examples"] += 1
+        stats["abs"] = max(stats["abs"], report.max_abs_error)
+        stats["rel"] = max(stats["rel"], report.max_rel_error)
+
+    if seed is not None:
+        property_ = hypothesis_seed(seed)(property_)
+    start = time.perf_counter()
+    try:
+        property_()
+    except Exception as error:  # a failing property: report it, do not crash the run
+        return CheckResult(check.name, stats["examples"], stats["abs"], stats["rel"], False,
+                           time.perf_counter() - start, f"{type(error).__name__}: {error}")
+    return CheckResult(check.name, stats["examples"], stats["abs"], stats["rel"], True, time.perf_counter() - start)
