@@ -262,37 +262,37 @@ class Tensor:
 
     # ------------------------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
-        return _ops().Add.apply(self, _lift(other, self))
+        return _ew.Add.apply(self, _lift(other, self))
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops().Add.apply(_lift(other, self), self)
+        return _ew.Add.apply(_lift(other, self), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops().Sub.apply(self, _lift(other, self))
+        return _ew.Sub.apply(self, _lift(other, self))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops().Sub.apply(_lift(other, self), self)
+        return _ew.Sub.apply(_lift(other, self), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops().Mul.apply(self, _lift(other, self))
+        return _ew.Mul.apply(self, _lift(other, self))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops().Mul.apply(_lift(other, self), self)
+        return _ew.Mul.apply(_lift(other, self), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops().Div.apply(self, _lift(other, self))
+        return _ew.Div.apply(self, _lift(other, self))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops().Div.apply(_lift(other, self), self)
+        return _ew.Div.apply(_lift(other, self), self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ops().Pow.apply(self, _lift(other, self))
+        return _ew.Pow.apply(self, _lift(other, self))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ops().Pow.apply(_lift(other, self), self)
+        return _ew.Pow.apply(_lift(other, self), self)
 
     def __neg__(self) -> Tensor:
-        return _ops().Neg.apply(self)
+        return _ew.Neg.apply(self)
 
     def __matmul__(self, other: Any) -> Tensor:
         from .ops.matmul import matmul
@@ -319,34 +319,34 @@ class Tensor:
 
     # --------------------------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
-        return _ops().Exp.apply(self)
+        return _ew.Exp.apply(self)
 
     def log(self) -> Tensor:
-        return _ops().Log.apply(self)
+        return _ew.Log.apply(self)
 
     def sqrt(self) -> Tensor:
-        return _ops().Sqrt.apply(self)
+        return _ew.Sqrt.apply(self)
 
     def abs(self) -> Tensor:
-        return _ops().Abs.apply(self)
+        return _ew.Abs.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return _ops().Sigmoid.apply(self)
+        return _ew.Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
-        return _ops().Relu.apply(self)
+        return _ew.Relu.apply(self)
 
     def tanh(self) -> Tensor:
-        return _ops().Tanh.apply(self)
+        return _ew.Tanh.apply(self)
 
     def maximum(self, other: Any) -> Tensor:
-        return _ops().Maximum.apply(self, _lift(other, self))
+        return _ew.Maximum.apply(self, _lift(other, self))
 
     def minimum(self, other: Any) -> Tensor:
-        return _ops().Minimum.apply(self, _lift(other, self))
+        return _ew.Minimum.apply(self, _lift(other, self))
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _ops().Clip.apply(self, min=min, max=max)
+        return _ew.Clip.apply(self, min=min, max=max)
 
     # ------------------------------------------------------------------------------------ reductions
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -426,12 +426,6 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
-
-
-def _ops() -> Any:
-    from .ops import elementwise
-
-    return elementwise
 
 
 def _lift(value: Any, like: Tensor) -> Tensor:
@@ -530,3 +524,7 @@ def _as_tuple(grads: Any, ctx: Context) -> Iterable[Any]:
             f"positional forward argument ({len(ctx.parents)})"
         )
     return grads
+
+
+# The ops build on Function and are imported last: their modules need only ``function`` at import time.
+from .ops import elementwise as _ew  # noqa: E402
