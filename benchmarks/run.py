@@ -1,0 +1,134 @@
+"""Command line of the benchmarks: time the cases, print a table, write JSON.
+
+Usage, from the repository root::
+
+    python -m benchmarks                        # every case
+    python -m benchmarks scalar_engine_200k     # only the named cases
+    python -m benchmarks --list                 # names and descriptions
+    python benchmarks/run.py --repeat 11 --json /tmp/bench.json
+
+The markdown table goes to standard output (so ``> table.md`` captures just
+it); progress and the JSON path go to standard error. The exit status is 0,
+or 1 if one of *our* contestants failed (a peer's failure is only a note),
+or 2 for a usage error such as an unknown case name.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
+    _here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _here]  # no shadowing by our modules
+    sys.path.insert(0, str(_here.parent))
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from benchmarks.harness import (  # noqa: E402
+    Case,
+    Report,
+    discover_cases,
+    load_case_file,
+    machine_summary,
+    run_benchmarks,
+    select_cases,
+)
+
+DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
+RECOMMENDED_REPEAT = 7
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Time tinygrad_cnn against its peers (PyTorch CPU, MyGrad, micrograd) in one process "
+        "and print a markdown table; the same figures are written as JSON.",
+    )
+    parser.add_argument("cases", nargs="*", metavar="CASE", help="cases to run (default: all; see --list)")
+    parser.add_argument("--repeat", type=_positive_int, default=RECOMMENDED_REPEAT,
+                        help=f"timed calls per contestant; the median is reported (default and "
+                        f"recommended minimum: {RECOMMENDED_REPEAT})")
+    parser.add_argument("--warmup", type=_positive_int, default=1,
+                        help="untimed calls per contestant before timing (default: 1)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="PATH",
+                        help="where to write the figures as JSON (default: benchmarks/results/latest.json)")
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("--keep-gc", action="store_true",
+                        help="leave the garbage collector enabled during timed calls (default: disabled, "
+                        "as timeit does; gc.collect() runs before every timed call either way)")
+    parser.add_argument("--case-file", type=Path, action="append", metavar="PATH",
+                        help="take the cases from this .py file (repeatable) instead of benchmarks/cases/, "
+                        "to try a case out")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        known = _load_cases(args.case_file)
+        cases = select_cases(known, args.cases)
+    except ValueError as exc:
+        parser.error(str(exc))  # exits with status 2
+    if not cases:
+        _say("no cases found: add a module to benchmarks/cases/ (see benchmarks/README.md)")
+    if args.list:
+        print(_listing(cases), end="")
+        return 0
+    if args.repeat < RECOMMENDED_REPEAT:
+        _say(f"note: --repeat {args.repeat} is below the recommended {RECOMMENDED_REPEAT}; medians will be noisy")
+    report = run_benchmarks(cases, repeat=args.repeat, warmup=args.warmup,
+                            disable_gc=not args.keep_gc, progress=_say)
+    print(report.to_markdown(), end="")
+    _write_json(report, args.json)
+    _say(f"measured on: {machine_summary(report.machine)}")
+    _say(f"figures written to {args.json}")
+    return 1 if any(r.ours.status != "ok" for r in report.results) else 0
+
+
+def _load_cases(case_files: Sequence[Path] | None) -> list[Case]:
+    if not case_files:
+        return discover_cases()
+    cases: list[Case] = []
+    for path in case_files:
+        cases.extend(load_case_file(path))
+    names = [c.name for c in cases]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"case names defined more than once across --case-file: {', '.join(duplicates)}")
+    return cases
+
+
+def _listing(cases: Sequence[Case]) -> str:
+    width = max((len(c.name) for c in cases), default=0)
+    lines = []
+    for case in cases:
+        peers = ", ".join(case.peers) or "no peers"
+        lines.append(f"{case.name.ljust(width)}  {case.description} [{peers}]")
+    return "".join(line + "\n" for line in lines)
+
+
+def _write_json(report: Report, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.to_json(), indent=2) + "\n")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

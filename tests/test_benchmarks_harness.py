@@ -1,0 +1,430 @@
+"""Tests of the benchmark harness with fake cases and a fake clock.
+
+Nothing here asserts a speed: the "durations" are advanced on a fake clock by
+the fake thunks, so medians, ratios and targets are known exactly.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `pytest` (unlike `python -m pytest`) may not put the repo root on the path
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import harness, run  # noqa: E402
+from benchmarks.harness import Case, PeerUnavailable  # noqa: E402
+
+
+class FakeClock:
+    """A clock that only moves when a fake thunk says how long it took."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.calls: list[str] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def factory(self, name: str, durations: list[float]):
+        """A factory whose thunk's k-th call (warm-up calls included) takes ``durations[k]``."""
+
+        def make():
+            remaining = iter(durations)
+
+            def thunk():
+                self.calls.append(name)
+                self.now += next(remaining)
+
+            return thunk
+
+        return make
+
+
+def _measure(case: Case, clock: FakeClock, repeat: int, warmup: int = 1) -> harness.CaseResult:
+    return harness.measure_case(case, repeat=repeat, warmup=warmup, clock=clock)
+
+
+# --------------------------------------------------------------------------- statistics and targets
+
+
+def test_median_and_iqr_of_known_samples():
+    odd = [0.5, 0.1, 0.9, 0.3, 0.7]
+    assert harness.median(odd) == sorted(odd)[2]
+    assert harness.median([4.0, 1.0, 3.0, 2.0]) == (2.0 + 3.0) / 2
+    # sorted 1..5: Q1 = 2, Q3 = 4 with interpolation between order statistics
+    assert harness.interquartile_range([5.0, 1.0, 4.0, 2.0, 3.0]) == pytest.approx(2.0)
+    assert harness.interquartile_range([3.0]) == 0.0
+    with pytest.raises(ValueError, match="non-empty"):
+        harness.median([])
+
+
+@pytest.mark.parametrize(
+    ("target", "ours_s", "peer_s", "met"),
+    [
+        (("speedup>=", 2.0), 1.0, 2.0, True),  # exactly on the boundary counts as met
+        (("speedup>=", 2.0), 1.0, 1.9, False),
+        (("ratio<=", 2.0), 4.0, 2.0, True),
+        (("ratio<=", 2.0), 4.1, 2.0, False),
+        (("ratio<=", 0.5), 1.0, 3.0, True),
+    ],
+)
+def test_evaluate_target(target, ours_s, peer_s, met):
+    assert harness.evaluate_target(target, ours_s, peer_s) is met
+
+
+# --------------------------------------------------------------------------- Case validation
+
+
+def _noop_factory():
+    return lambda: None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"targets": {"torch": ("ratio<=", 2.0)}}, ValueError, ["'torch'", "not in peers"]),
+        ({"peers": {"p": _noop_factory}, "targets": {"p": ("faster", 2.0)}}, ValueError, ["'faster'", "speedup>="]),
+        ({"peers": {"p": _noop_factory}, "targets": {"p": ("ratio<=", 0.0)}}, ValueError, ["k > 0", "0.0"]),
+        ({"peers": {"p": _noop_factory}, "targets": {"p": ("ratio<=", "2")}}, TypeError, ["number", "'2'"]),
+        ({"peers": {"ours": _noop_factory}}, ValueError, ["'ours'", "reserved"]),
+        ({"peers": {"p": 3}}, TypeError, ["'p'", "factory"]),
+        ({"name": "two words"}, ValueError, ["'two words'", "whitespace"]),
+    ],
+)
+def test_case_rejects_bad_definitions(kwargs, error, words):
+    fields = {"name": "c", "description": "d", "ours": _noop_factory, **kwargs}
+    with pytest.raises(error) as info:
+        Case(**fields)
+    for word in words:
+        assert word in str(info.value)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def test_medians_ratio_and_target_from_timed_calls_only():
+    clock = FakeClock()
+    ours_timed = [0.005, 0.001, 0.009, 0.003, 0.007]
+    peer_timed = [0.030, 0.010, 0.020, 0.050, 0.040]
+    case = Case(
+        "c", "d",
+        ours=clock.factory("ours", [99.0] + ours_timed),  # the huge warm-up call must not count
+        peers={"fast": clock.factory("fast", [99.0] + peer_timed)},
+        targets={"fast": ("speedup>=", 2.0)},
+    )
+    result = _measure(case, clock, repeat=5)
+
+    assert result.ours.runs_s == pytest.approx(ours_timed)
+    (row,) = result.comparisons
+    expected_ours, expected_peer = statistics.median(ours_timed), statistics.median(peer_timed)
+    assert row.measurement.median_s == pytest.approx(expected_peer)
+    assert row.ratio == pytest.approx(expected_ours / expected_peer)
+    assert row.speedup == pytest.approx(expected_peer / expected_ours)
+    assert row.met is (expected_peer / expected_ours >= 2.0)
+
+
+def test_unmet_target_is_reported_as_no():
+    clock = FakeClock()
+    case = Case(
+        "c", "d",
+        ours=clock.factory("ours", [0.0] + [0.010] * 3),
+        peers={"p": clock.factory("p", [0.0] + [0.004] * 3)},
+        targets={"p": ("ratio<=", 2.0)},  # ours/peer = 2.5
+    )
+    (row,) = _measure(case, clock, repeat=3).comparisons
+    assert row.met is False
+    assert "**no**" in harness.render_table([_measure(case, clock, repeat=3)])
+
+
+def test_timed_calls_are_interleaved_round_robin_with_rotating_start():
+    clock = FakeClock()
+    case = Case(
+        "c", "d",
+        ours=clock.factory("ours", [0.001] * 4),
+        peers={"a": clock.factory("a", [0.001] * 4), "b": clock.factory("b", [0.001] * 4)},
+    )
+    _measure(case, clock, repeat=3)
+    warmups, timed = clock.calls[:3], clock.calls[3:]
+    assert sorted(warmups) == ["a", "b", "ours"]
+    rounds = [timed[i: i + 3] for i in range(0, len(timed), 3)]
+    assert len(rounds) == 3 and all(sorted(r) == ["a", "b", "ours"] for r in rounds)
+    assert [r[0] for r in rounds] == ["ours", "a", "b"]  # each goes first once
+
+
+def test_gc_is_collected_and_disabled_during_timed_calls_then_restored():
+    seen = []
+
+    def factory():
+        return lambda: seen.append(gc.isenabled())
+
+    case = Case("c", "d", ours=factory)
+    assert gc.isenabled()
+    harness.measure_case(case, repeat=3, warmup=1)
+    assert seen == [True, False, False, False]  # the warm-up runs with gc as it was
+    assert gc.isenabled()
+
+    seen.clear()
+    harness.measure_case(case, repeat=2, warmup=1, disable_gc=False)
+    assert seen == [True, True, True]
+
+
+def test_unavailable_peers_become_install_notes_and_ours_is_still_timed():
+    clock = FakeClock()
+
+    def missing_via_hint():
+        raise PeerUnavailable("pip install fakepeer")
+
+    def missing_via_import():
+        import fakepeer_that_does_not_exist  # noqa: F401
+
+    case = Case(
+        "c", "d",
+        ours=clock.factory("ours", [0.0, 0.002, 0.002]),
+        peers={"fakepeer": missing_via_hint, "micrograd": missing_via_import},
+        targets={"fakepeer": ("speedup>=", 2.0)},
+    )
+    result = _measure(case, clock, repeat=2)
+    assert result.ours.ok and result.ours.median_s == pytest.approx(0.002)
+    hinted, imported = result.comparisons
+    assert hinted.measurement.status == "unavailable"
+    assert hinted.measurement.note == "not installed: pip install fakepeer"
+    assert hinted.met is None and hinted.ratio is None
+    assert imported.measurement.status == "unavailable"
+    assert imported.measurement.note.startswith("not installed: pip install micrograd")  # known peer's hint
+    assert "fakepeer_that_does_not_exist" in imported.measurement.note
+
+    table = harness.render_table([result])
+    assert "not installed: pip install fakepeer" in table
+    assert "| n/a" in table
+
+
+def test_erroring_peers_are_notes_not_crashes():
+    clock = FakeClock()
+
+    def breaks_in_setup():
+        raise RuntimeError("setup exploded")
+
+    def breaks_when_timed():
+        calls = iter([None, None])  # warm-up and first timed call pass, the second raises
+
+        def thunk():
+            if next(calls, "boom") == "boom":
+                raise ZeroDivisionError("midway")
+
+        return thunk
+
+    case = Case(
+        "c", "d",
+        ours=clock.factory("ours", [0.0] + [0.001] * 3),
+        peers={
+            "setup": breaks_in_setup,
+            "midway": breaks_when_timed,
+            "fine": clock.factory("fine", [0.0] + [0.003] * 3),
+        },
+    )
+    result = _measure(case, clock, repeat=3)
+    notes = {row.peer: row.measurement for row in result.comparisons}
+    assert notes["setup"].status == "error" and "RuntimeError: setup exploded" in notes["setup"].note
+    assert notes["midway"].status == "error" and "ZeroDivisionError: midway" in notes["midway"].note
+    assert notes["fine"].ok and len(notes["fine"].runs_s) == 3
+    assert result.ours.ok and len(result.ours.runs_s) == 3
+
+
+def test_factory_returning_a_non_callable_is_an_error_note():
+    case = Case("c", "d", ours=lambda: 42)
+    result = harness.measure_case(case, repeat=1, warmup=1)
+    assert result.ours.status == "error" and "int" in result.ours.note
+
+
+@pytest.mark.parametrize(("repeat", "warmup", "error"), [(0, 1, ValueError), (3, 0, ValueError), (2.5, 1, TypeError)])
+def test_measure_case_rejects_bad_counts(repeat, warmup, error):
+    with pytest.raises(error, match="repeat|warmup"):
+        harness.measure_case(Case("c", "d", ours=_noop_factory), repeat=repeat, warmup=warmup)
+
+
+# --------------------------------------------------------------------------- table and JSON
+
+
+def _report(clock: FakeClock) -> harness.Report:
+    cases = [
+        Case(
+            "two_peers", "d",
+            ours=clock.factory("ours", [0.0] + [0.002] * 3),
+            peers={
+                "p|q": clock.factory("p", [0.0] + [0.008] * 3),
+                "gone": _raises(PeerUnavailable("pip install gone")),
+            },
+            targets={"p|q": ("speedup>=", 3.0)},
+        ),
+        Case("alone", "no peers", ours=clock.factory("ours", [0.0] + [0.004] * 3)),
+    ]
+    return harness.run_benchmarks(cases, repeat=3, warmup=1, clock=clock)
+
+
+def _raises(exc):
+    def factory():
+        raise exc
+
+    return factory
+
+
+def test_table_has_one_row_per_case_and_peer():
+    table = _report(FakeClock()).to_markdown()
+    lines = table.strip().splitlines()
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert header == list(harness.COLUMNS)
+    body = lines[2:]
+    assert len(body) == 3  # two_peers x 2 peers, alone x 1
+    assert all(line.startswith("|") and line.endswith("|") for line in lines)
+    assert all(line.count(" | ") == len(harness.COLUMNS) - 1 for line in body)  # pipes in cells are escaped
+    assert "p\\|q" in body[0] and "speedup >= 3" in body[0]
+    assert "not installed: pip install gone" in body[1]
+    assert body[2].startswith("| alone")
+
+
+def test_json_holds_the_same_figures_and_the_machine():
+    report = _report(FakeClock())
+    doc = json.loads(json.dumps(report.to_json()))  # serialisable as is
+
+    assert doc["settings"]["repeat"] == 3 and doc["settings"]["warmup"] == 1
+    machine = doc["machine"]
+    for key in ("platform", "python", "numpy", "cpu_model", "cpu_count"):
+        assert key in machine
+    assert set(machine["env"]) >= {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}
+    assert "timestamp" in doc and "git_commit" in doc["code"]
+
+    first = doc["cases"][0]
+    assert first["case"] == "two_peers"
+    assert first["ours"]["median_ms"] == pytest.approx(2.0)
+    peer = first["peers"][0]
+    assert peer["median_ms"] == pytest.approx(8.0)
+    assert peer["ratio_ours_over_peer"] == pytest.approx(0.25)
+    assert peer["speedup_peer_over_ours"] == pytest.approx(4.0)
+    assert peer["target"] == {"kind": "speedup>=", "k": 3.0} and peer["met"] is True
+    assert first["peers"][1]["status"] == "unavailable" and first["peers"][1]["median_ms"] is None
+    assert doc["cases"][1]["peers"] == []
+
+
+def test_machine_env_records_openblas_settings_without_changing_them(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "FakeCore")
+    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
+    env = harness.machine_info()["env"]
+    assert env["OPENBLAS_CORETYPE"] == "FakeCore" and env["OPENBLAS_L2_SIZE"] is None
+
+
+# --------------------------------------------------------------------------- finding cases and the CLI
+
+CASE_FILE = textwrap.dedent(
+    """
+    from benchmarks.harness import Case
+
+    def _ours():
+        return lambda: sum(range(10))
+
+    CASES = [
+        Case("tiny_sum", "sum of ten ints", ours=_ours),
+        Case("tiny_sum_again", "the same", ours=_ours),
+    ]
+    """
+)
+
+
+@pytest.fixture
+def case_file(tmp_path):
+    path = tmp_path / "try_cases.py"
+    path.write_text(CASE_FILE)
+    return path
+
+
+def test_select_cases_keeps_order_and_names_unknown_ones():
+    a, b = Case("a", "", ours=_noop_factory), Case("b", "", ours=_noop_factory)
+    assert harness.select_cases([a, b], []) == [a, b]
+    assert harness.select_cases([a, b], ["b", "a", "b"]) == [b, a]
+    with pytest.raises(ValueError, match=r"unknown case 'zzz'; known cases: a, b"):
+        harness.select_cases([a, b], ["a", "zzz"])
+
+
+def test_collect_cases_rejects_duplicates_and_missing_cases():
+    class Module:
+        def __init__(self, name, cases):
+            self.__name__, self.CASES = name, cases
+
+    one = Case("same", "", ours=_noop_factory)
+    with pytest.raises(ValueError, match="'same'.*m1.*m2"):
+        harness.collect_cases([Module("m1", [one]), Module("m2", [one])])
+    with pytest.raises(TypeError, match="CASES"):
+        harness.collect_cases([Module("m3", None)])
+
+
+def test_discover_cases_imports_public_modules_of_a_package(tmp_path, monkeypatch):
+    package = tmp_path / "fake_bench_cases"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "topic.py").write_text(CASE_FILE)
+    (package / "_helpers.py").write_text("raise RuntimeError('private modules are not imported')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = [c.name for c in harness.discover_cases("fake_bench_cases")]
+    assert names == ["tiny_sum", "tiny_sum_again"]
+
+
+def test_cli_unknown_case_exits_2_naming_it_and_the_known_ones(case_file, capsys):
+    with pytest.raises(SystemExit) as info:
+        run.main(["--case-file", str(case_file), "no_such_case"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "no_such_case" in err and "tiny_sum, tiny_sum_again" in err
+
+
+def test_cli_list(case_file, capsys):
+    assert run.main(["--case-file", str(case_file), "--list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out] == ["tiny_sum", "tiny_sum_again"]
+
+
+def test_cli_runs_named_case_prints_table_and_writes_json(case_file, tmp_path, capsys):
+    out_json = tmp_path / "deep" / "bench.json"
+    code = run.main(["--case-file", str(case_file), "tiny_sum", "--repeat", "3", "--json", str(out_json)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("| case")
+    assert "tiny_sum " in out and "tiny_sum_again" not in out
+    doc = json.loads(out_json.read_text())
+    assert [c["case"] for c in doc["cases"]] == ["tiny_sum"]
+    assert len(doc["cases"][0]["ours"]["runs_ms"]) == 3
+
+
+def test_cli_exit_status_1_when_our_contestant_fails(tmp_path, capsys):
+    path = tmp_path / "broken.py"
+    path.write_text(
+        "from benchmarks.harness import Case\n"
+        "def _ours():\n    raise RuntimeError('our setup is broken')\n"
+        "CASES = [Case('broken', 'd', ours=_ours)]\n"
+    )
+    assert run.main(["--case-file", str(path), "--json", str(tmp_path / "r.json")]) == 1
+    assert "our setup is broken" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "seven"])
+def test_cli_rejects_non_positive_repeat(value, capsys):
+    with pytest.raises(SystemExit) as info:
+        run.main(["--repeat", value])
+    assert info.value.code == 2
+    assert value in capsys.readouterr().err
+
+
+def test_run_py_works_as_a_script_from_the_repo_root(case_file):
+    done = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--case-file", str(case_file), "--list"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "tiny_sum"
