@@ -16,6 +16,9 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor
 from .value import Value
 
+from . import functional, nn, optim  # noqa: E402  (they build on the names above)
+from .ops.movement import concatenate, stack  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -24,6 +27,11 @@ __all__ = [
     "SavedArrayModifiedError",
     "Tensor",
     "Value",
+    "concatenate",
+    "functional",
+    "nn",
+    "optim",
+    "stack",
     "enable_grad",
     "is_grad_enabled",
     "no_grad",

@@ -1,13 +1,14 @@
 """``Tensor``: a numpy array that remembers how it was computed, and reverse-mode ``backward``.
 
 >>> from tinygrad_cnn import Tensor
->>> w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> w = Tensor([[1.0, 2.0], [4.0, 3.0]], requires_grad=True)
 >>> x = Tensor([1.0, -1.0])
->>> loss = ((w @ x).relu() ** 2).sum()
+>>> z = w @ x                       # [-1, 1]
+>>> loss = (z.relu() ** 2).sum()    # only the second row is active: loss = (4 - 3)²
 >>> loss.backward()
->>> w.grad
-array([[0., 0.],
-       [2., -2.]])
+>>> w.grad                          # ∂loss/∂w[1] = 2·z[1]·x
+array([[ 0.,  0.],
+       [ 2., -2.]])
 """
 
 from __future__ import annotations
