@@ -164,6 +164,143 @@ CHECKS: list[Check] = [
 ]
 
 # ---- reduce, softmax and movement ops
+def _reduction(method: str, **array_options: Any) -> Callable[[], st.SearchStrategy[Case]]:
+    """``t.<method>(axis, keepdims)`` with every axis form (None, int, negative, tuple) and both keepdims."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(max_dims=3, max_side=3), **array_options))
+        axis = draw(axes(x.ndim))
+        keepdims = draw(st.booleans())
+        return Case(lambda t: getattr(t, method)(axis, keepdims), (x,), f"{method}(axis={axis}, keepdims={keepdims})")
+
+    return cases
+
+
+def _along_axis(method: str) -> Callable[[], st.SearchStrategy[Case]]:
+    """``t.<method>(axis)`` for softmax-type ops: one int axis, negative too."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(min_dims=1, max_dims=3, max_side=4), min_value=-5.0, max_value=5.0))
+        axis = draw(st.integers(-x.ndim, x.ndim - 1))
+        return Case(lambda t: getattr(t, method)(axis), (x,), f"{method}(axis={axis})")
+
+    return cases
+
+
+def _reshape_cases() -> st.SearchStrategy[Case]:
+    """A new shape for the same elements: reversed, all in one axis (-1), or with axes of length 1 added."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(max_dims=3)))
+        target = draw(st.sampled_from([x.shape[::-1], (-1,), (1, -1), (*x.shape, 1), (-1, *x.shape[1:2])]))
+        return Case(lambda t: t.reshape(target), (x,), f"reshape{target}")
+
+    return cases()
+
+
+def _flatten_cases() -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(min_dims=1, max_dims=4, max_side=3)))
+        start = draw(st.integers(0, x.ndim - 1))
+        end = draw(st.integers(start, x.ndim - 1)) - draw(st.sampled_from([0, x.ndim]))  # as is or negative
+        return Case(lambda t: t.flatten(start, end), (x,), f"flatten({start}, {end})")
+
+    return cases()
+
+
+def _permute_cases() -> st.SearchStrategy[Case]:
+    """``permute`` by any permutation, and ``transpose()`` (``.T``) with no axes."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(max_dims=4, max_side=3)))
+        if draw(st.booleans()):
+            return Case(lambda t: t.T, (x,), "transpose()")
+        order = tuple(draw(st.permutations(range(x.ndim))))
+        return Case(lambda t: t.permute(order), (x,), f"permute{order}")
+
+    return cases()
+
+
+def _getitem_cases() -> st.SearchStrategy[Case]:
+    """Basic indices (slices with any step, ints, None, Ellipsis), integer arrays with repeats, bool masks."""
+    from hypothesis.extra import numpy as hnp
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(min_dims=1, max_dims=3, max_side=4)))
+        kind = draw(st.sampled_from(["basic", "integer arrays", "bool mask"]))
+        if kind == "basic":
+            index = draw(hnp.basic_indices(x.shape, allow_newaxis=True))
+        elif kind == "integer arrays":  # repeated indices must accumulate
+            index = draw(hnp.integer_array_indices(x.shape, result_shape=hnp.array_shapes(max_dims=2, max_side=5)))
+        else:
+            index = draw(hnp.arrays(np.bool_, x.shape[: draw(st.integers(1, x.ndim))]))
+        return Case(lambda t: t[index], (x,), f"getitem[{kind}]")
+
+    return cases()
+
+
+def _pad_cases() -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(max_dims=3, max_side=3)))
+        widths = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(x.ndim))
+        value = draw(st.sampled_from([0.0, -1.5]))
+        return Case(lambda t: t.pad(widths, value), (x,), f"pad({widths}, value={value})")
+
+    return cases()
+
+
+def _concatenate_cases() -> st.SearchStrategy[Case]:
+    """One to three tensors that agree on every axis but ``axis``, where their lengths differ."""
+    from ..ops.movement import concatenate
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+        axis = draw(st.integers(-len(shape), len(shape) - 1))
+        lengths = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+        parts = tuple(
+            draw(tensors(shape=shape[: axis % len(shape)] + (n,) + shape[axis % len(shape) + 1 :])) for n in lengths
+        )
+        return Case(lambda *ts: concatenate(ts, axis), parts, f"concatenate(axis={axis})")
+
+    return cases()
+
+
+def _stack_cases() -> st.SearchStrategy[Case]:
+    from ..ops.movement import stack
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        shape = draw(shapes(max_dims=3, max_side=3))
+        axis = draw(st.integers(-len(shape) - 1, len(shape)))
+        parts = tuple(draw(tensors(shape=shape)) for _ in range(draw(st.integers(1, 3))))
+        return Case(lambda *ts: stack(ts, axis), parts, f"stack(axis={axis})")
+
+    return cases()
+
+
+CHECKS += [
+    Check("sum", "reduction", _reduction("sum")),
+    Check("mean", "reduction", _reduction("mean")),
+    Check("max", "reduction", _reduction("max", distinct=True, gap=1e-2)),  # no ties within the step
+    Check("min", "reduction", _reduction("min", distinct=True, gap=1e-2)),
+    Check("softmax", "reduction", _along_axis("softmax")),
+    Check("log_softmax", "reduction", _along_axis("log_softmax")),
+    Check("reshape", "movement", _reshape_cases),
+    Check("flatten", "movement", _flatten_cases),
+    Check("permute_transpose", "movement", _permute_cases),
+    Check("getitem", "movement", _getitem_cases),
+    Check("pad", "movement", _pad_cases),
+    Check("concatenate", "movement", _concatenate_cases),
+    Check("stack", "movement", _stack_cases),
+]
 
 # ---- conv2d and pooling
 

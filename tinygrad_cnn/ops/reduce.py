@@ -1,0 +1,285 @@
+"""Reductions over axes (sum, mean, max, min) and the normalisations along one axis (softmax, log_softmax).
+
+A reduction reads every input element of a slice once, so its backward spreads the output gradient
+back over the reduced axes: evenly for ``mean``, as is for ``sum``, and only onto the extreme
+elements for ``max``/``min``, where tied elements split it evenly (PyTorch's rule for ``amax``/``amin``).
+Softmax and log-softmax subtract the maximum first, so inputs like 1000 do not overflow, and each has
+its closed-form backward.
+
+>>> from tinygrad_cnn import Tensor
+>>> x = Tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
+>>> x.max(axis=1).sum().backward()
+>>> x.grad
+array([[0. , 0.5, 0.5],
+       [1. , 0. , 0. ]])
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..function import Context, Function
+from ..tensor import Tensor
+
+AxisArg = int | Sequence[int] | None
+
+
+# ------------------------------------------------------------------------------------- axis checking
+def _is_int(value: Any) -> bool:
+    """A Python or numpy integer, but not a bool (``True`` as an axis is almost surely a mistake)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def normalize_axis(axis: Any, ndim: int, op: str, name: str = "axis") -> int:
+    """One axis in ``[-ndim, ndim)`` as a non-negative int; errors name ``op``, ``name``, the value and ``ndim``.
+
+    >>> normalize_axis(-1, 3, "softmax")
+    2
+    >>> normalize_axis(3, 3, "softmax")
+    Traceback (most recent call last):
+    ...
+    ValueError: softmax: axis 3 is out of range for a tensor with ndim=3 (valid: -3 to 2)
+    """
+    if not _is_int(axis):
+        raise TypeError(f"{op}: {name} must be an int, got {type(axis).__name__} {axis!r} (tensor has ndim={ndim})")
+    if not -ndim <= axis < ndim:
+        valid = f"valid: {-ndim} to {ndim - 1}" if ndim else "a 0-d tensor has no axes"
+        raise ValueError(f"{op}: {name} {axis} is out of range for a tensor with ndim={ndim} ({valid})")
+    return int(axis) % ndim
+
+
+def normalize_axes(axis: AxisArg, ndim: int, op: str) -> tuple[int, ...]:
+    """The axes a reduction runs over, sorted and non-negative; ``None`` means all of them.
+
+    >>> normalize_axes(None, 3, "sum"), normalize_axes((-1, 0), 3, "sum")
+    ((0, 1, 2), (0, 2))
+    >>> normalize_axes((1, -1), 2, "sum")
+    Traceback (most recent call last):
+    ...
+    ValueError: sum: axis (1, -1) names axis 1 twice (tensor has ndim=2)
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    if _is_int(axis):
+        return (normalize_axis(axis, ndim, op),)
+    if not isinstance(axis, (tuple, list)):
+        raise TypeError(
+            f"{op}: axis must be None, an int or a tuple of ints, got {type(axis).__name__} {axis!r} "
+            f"(tensor has ndim={ndim})"
+        )
+    axes = []
+    for entry in axis:
+        if not _is_int(entry):
+            raise TypeError(
+                f"{op}: axis must be None, an int or a tuple of ints, got {tuple(axis)!r} containing "
+                f"{type(entry).__name__} {entry!r} (tensor has ndim={ndim})"
+            )
+        if not -ndim <= entry < ndim:
+            raise ValueError(
+                f"{op}: axis {tuple(axis)!r} contains {entry}, out of range for a tensor with ndim={ndim} "
+                f"(valid: {-ndim} to {ndim - 1})"
+            )
+        axes.append(int(entry) % ndim)
+    if len(set(axes)) != len(axes):
+        repeated = next(a for a in axes if axes.count(a) > 1)
+        raise ValueError(f"{op}: axis {tuple(axis)!r} names axis {repeated} twice (tensor has ndim={ndim})")
+    return tuple(sorted(axes))
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axes`` set to 1: the keepdims shape, to which the gradient broadcasts."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(grad: np.ndarray, in_shape: tuple[int, ...], axes: tuple[int, ...]) -> np.ndarray:
+    """The output gradient copied back along the reduced axes: (reduced shape) -> ``in_shape``."""
+    kept = grad.reshape(_kept_shape(in_shape, axes))  # keepdims or not, the same elements in the same order
+    return np.broadcast_to(kept, in_shape).copy()  # a writable array, not a stride-0 view
+
+
+# ------------------------------------------------------------------------------------------- reductions
+class Sum(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        ctx.in_shape, ctx.axes = a.shape, axes
+        return np.sum(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
+        # ∂(Σ_j a_j)/∂a_i = 1: every summed element receives the gradient of its sum
+        return _spread(grad, ctx.in_shape, ctx.axes), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        count = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
+        ctx.in_shape, ctx.axes, ctx.count = a.shape, axes, count
+        total = np.sum(a, axis=axes, keepdims=keepdims)
+        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, as numpy/PyTorch
+            return np.asarray(total / count if count else total * np.nan)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
+        # ∂((1/n) Σ_j a_j)/∂a_i = 1/n
+        return _spread(grad, ctx.in_shape, ctx.axes) / builtins.max(ctx.count, 1), None, None
+
+
+def _extreme_forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool, name: str) -> np.ndarray:
+    """``np.max``/``np.min`` (by ``name``) over ``axes``, saving what the shared backward needs."""
+    empty = [i for i in axes if a.shape[i] == 0]
+    if empty:
+        raise ValueError(
+            f"{name}: cannot take the {name} over axis {empty[0]} of length 0 (tensor shape {a.shape}, "
+            f"axes {axes}): an empty reduction has no {name}"
+        )
+    extreme = (np.max if name == "max" else np.min)(a, axis=axes, keepdims=True)  # (kept shape)
+    ctx.save_for_backward(a, extreme)
+    ctx.axes = axes
+    return extreme if keepdims else extreme.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+
+def _extreme_backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
+    a, extreme = ctx.saved_tensors
+    # ∂max/∂a_i = 1/k for each of the k elements equal to the max (ties split evenly), 0 elsewhere;
+    # a nan in the slice is the result, so it takes the gradient
+    hit = (a == extreme) | (np.isnan(a) & np.isnan(extreme))  # (in shape)
+    ties = np.sum(hit, axis=ctx.axes, keepdims=True)  # (kept shape), at least 1
+    share = grad.reshape(extreme.shape) / ties  # (kept shape)
+    return np.where(hit, share, 0).astype(grad.dtype, copy=False), None, None
+
+
+class Max(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        return _extreme_forward(ctx, a, axes, keepdims, "max")
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
+        return _extreme_backward(ctx, grad)  # the gradient goes to the maxima, split among ties
+
+
+class Min(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        return _extreme_forward(ctx, a, axes, keepdims, "min")
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
+        return _extreme_backward(ctx, grad)  # the gradient goes to the minima, split among ties
+
+
+def _check_keepdims(keepdims: Any, op: str) -> bool:
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"{op}: keepdims must be True or False, got {type(keepdims).__name__} {keepdims!r}")
+    return bool(keepdims)
+
+
+def sum(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
+    """Sum over ``axis`` (an int, a tuple of ints, or None for all axes).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+    Tensor([4., 6.])
+    """
+    axes = normalize_axes(axis, t.ndim, "sum")
+    return Sum.apply(t, axes, _check_keepdims(keepdims, "sum"))
+
+
+def mean(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis`` (an int, a tuple of ints, or None for all axes).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).mean(axis=1, keepdims=True)
+    Tensor([[1.5],
+            [3.5]])
+    """
+    axes = normalize_axes(axis, t.ndim, "mean")
+    return Mean.apply(t, axes, _check_keepdims(keepdims, "mean"))
+
+
+def max(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
+    """Largest element over ``axis``; tied maxima share the gradient evenly.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    >>> x.max().backward()
+    >>> x.grad
+    array([0. , 0.5, 0.5])
+    """
+    axes = normalize_axes(axis, t.ndim, "max")
+    return Max.apply(t, axes, _check_keepdims(keepdims, "max"))
+
+
+def min(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
+    """Smallest element over ``axis``; tied minima share the gradient evenly.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([[4.0, 1.0], [0.0, 2.0]]).min(axis=-1)
+    Tensor([1., 0.])
+    """
+    axes = normalize_axes(axis, t.ndim, "min")
+    return Min.apply(t, axes, _check_keepdims(keepdims, "min"))
+
+
+# --------------------------------------------------------------------------------- softmax, log_softmax
+def _shifted(a: np.ndarray, axis: int) -> np.ndarray:
+    """``a − max(a)`` along ``axis``: softmax is unchanged, and every exponent is ≤ 0, so e^· cannot overflow."""
+    if a.shape[axis] == 0:
+        return a
+    return a - np.max(a, axis=axis, keepdims=True)
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axis: int) -> np.ndarray:
+        e = np.exp(_shifted(a, axis))  # (shape of a), each in (0, 1]
+        s = e / np.sum(e, axis=axis, keepdims=True)  # s_i = e^{a_i} / Σ_j e^{a_j}
+        ctx.save_for_backward(s)
+        ctx.axis = axis
+        return s
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        (s,) = ctx.saved_tensors
+        # ∂s_j/∂a_i = s_j (δ_ij − s_i), so (∂L/∂a)_i = s_i (g_i − Σ_j g_j s_j)
+        return s * (grad - np.sum(grad * s, axis=ctx.axis, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, axis: int) -> np.ndarray:
+        shifted = _shifted(a, axis)  # (shape of a), max 0 along axis
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # a_i − log Σ_j e^{a_j}
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        (out,) = ctx.saved_tensors
+        # ∂(log s_j)/∂a_i = δ_ij − s_i, so (∂L/∂a)_i = g_i − s_i Σ_j g_j, with s = e^out
+        return grad - np.exp(out) * np.sum(grad, axis=ctx.axis, keepdims=True), None
+
+
+def softmax(t: Tensor, axis: int = -1) -> Tensor:
+    """``e^{x_i} / Σ_j e^{x_j}`` along ``axis``, computed without overflow.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([1000.0, 1000.0]).softmax()
+    Tensor([0.5, 0.5])
+    """
+    return Softmax.apply(t, normalize_axis(axis, t.ndim, "softmax"))
+
+
+def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
+    """``x_i − log Σ_j e^{x_j}`` along ``axis``: finite even where softmax underflows to 0.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([0.0, -1000.0]).log_softmax()
+    Tensor([    0., -1000.])
+    """
+    return LogSoftmax.apply(t, normalize_axis(axis, t.ndim, "log_softmax"))
