@@ -24,14 +24,11 @@ array([ 3., 12.])
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .grad_mode import is_grad_enabled
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 
 class SavedArrayModifiedError(RuntimeError):
@@ -51,10 +48,13 @@ class Context:
     ``save_for_backward``: they are checked for in-place modification before backward uses them.
     """
 
-    def __init__(self, function: type[Function], parents: tuple[Tensor | None, ...], record: bool) -> None:
+    def __init__(
+        self, function: type[Function], parents: tuple[Tensor | None, ...], needs_input_grad: tuple[bool, ...],
+        record: bool,
+    ) -> None:
         self.function = function
         self.parents = parents
-        self.needs_input_grad = tuple(p is not None and p.requires_grad for p in parents)
+        self.needs_input_grad = needs_input_grad
         self.freed = False
         self._record = record
         self._saved: tuple[Any, ...] = ()
@@ -113,12 +113,20 @@ class Function:
 
         Non-tensor arguments (numbers, shapes, None) are passed through unchanged and get no gradient.
         """
-        from .tensor import Tensor
-
-        parents = tuple(a if isinstance(a, Tensor) else None for a in args)
-        arrays = tuple(a.data if isinstance(a, Tensor) else a for a in args)
-        record = is_grad_enabled() and any(p is not None and p.requires_grad for p in parents)
-        ctx = Context(cls, parents, record)
+        parents: list[Tensor | None] = []
+        arrays: list[Any] = []
+        needs: list[bool] = []
+        for a in args:  # one pass: this is the hot path of every op
+            if isinstance(a, Tensor):
+                parents.append(a)
+                arrays.append(a._data)
+                needs.append(a._requires_grad)
+            else:
+                parents.append(None)
+                arrays.append(a)
+                needs.append(False)
+        record = True in needs and is_grad_enabled()
+        ctx = Context(cls, tuple(parents), tuple(needs), record)
         out = cls.forward(ctx, *arrays, **kwargs)
         if not isinstance(out, np.ndarray):
             out = np.asarray(out)
@@ -143,3 +151,6 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     summed = grad.sum(axis=axes, keepdims=True) if axes else grad
     return summed.reshape(shape)
+
+
+from .tensor import Tensor  # noqa: E402  (tensor.py needs Context and Function first)
