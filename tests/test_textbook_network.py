@@ -1,0 +1,351 @@
+"""The textbook network through both autograd engines, against the hand-derived formulas and finite
+differences; the book's gradient descent with each engine.
+
+Everything runs on all 96 images of the book. The three δ/gradient sources are independent: the formulas
+are plain numpy (eq. 17, 25, 8, 12, 14), the tensor engine differentiates ``F.conv2d`` and the pooling
+ops, the scalar engine differentiates a graph of one Value per neuron.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tinygrad_cnn import Tensor, Value
+from tinygrad_cnn import functional as F
+from tinygrad_cnn.textbook import (
+    formulas,
+    initial_parameters,
+    labels,
+    load_data,
+    optimized_parameters,
+    scalar_net,
+    tensor_net,
+)
+from tinygrad_cnn.textbook.compare import (
+    AUTOGRAD_TOLERANCE,
+    FD_TOLERANCE,
+    Comparison,
+    Row,
+    compare,
+    finite_difference_gradients,
+    format_table,
+    formulas_backprop,
+)
+from tinygrad_cnn.textbook.train import History, TrainStep, train
+
+ENGINES = {"formulas": formulas_backprop, "tensor": tensor_net.backprop, "scalar": scalar_net.backprop}
+GRADIENT_KEYS = tuple(formulas.PARAMETER_SHAPES)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_data()
+
+
+@pytest.fixture(scope="module", params=formulas.POOLS)
+def pool(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def results(data, pool):
+    """Each engine's Backprop at the book's initial parameters, on all 96 images."""
+    images, targets = data
+    return {name: run(initial_parameters(), images, targets, pool) for name, run in ENGINES.items()}
+
+
+@pytest.fixture(scope="module")
+def fd_gradients(data, pool):
+    images, targets = data
+    return finite_difference_gradients(initial_parameters(), images, targets, pool)
+
+
+def max_abs(a, b) -> float:
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+# ----------------------------------------------------------------------------------------------------
+# The three engines and finite differences agree, for every pooling kind
+# ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("first, second", [("formulas", "tensor"), ("formulas", "scalar"), ("tensor", "scalar")])
+def test_engines_agree_on_cost_outputs_deltas_and_gradients(results, first, second):
+    a, b = results[first], results[second]
+    assert a.delta_O.shape == b.delta_O.shape == (96, 3)
+    assert a.delta_F.shape == b.delta_F.shape == (96, 3, 4, 4)
+    assert abs(a.cost - b.cost) <= AUTOGRAD_TOLERANCE
+    assert max_abs(a.a_O, b.a_O) <= AUTOGRAD_TOLERANCE
+    assert max_abs(a.delta_O, b.delta_O) <= AUTOGRAD_TOLERANCE
+    assert max_abs(a.delta_F, b.delta_F) <= AUTOGRAD_TOLERANCE
+    for key in GRADIENT_KEYS:
+        assert a.gradients[key].shape == formulas.PARAMETER_SHAPES[key]
+        assert max_abs(a.gradients[key], b.gradients[key]) <= AUTOGRAD_TOLERANCE, key
+
+
+def test_the_gradients_are_not_trivially_zero(results):
+    # guards the agreement test against a degenerate pass (all engines returning zeros would "agree")
+    for result in results.values():
+        assert np.abs(result.delta_F).max() > 1e-4
+        for key in GRADIENT_KEYS:
+            assert np.abs(result.gradients[key]).max() > 1e-4, key
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_finite_differences_agree_with_every_engine(results, fd_gradients, engine):
+    for key in GRADIENT_KEYS:
+        assert max_abs(fd_gradients[key], results[engine].gradients[key]) <= FD_TOLERANCE, key
+
+
+def test_compare_reports_all_pairs_and_agreement(data, pool):
+    images, targets = data
+    result = compare(initial_parameters(), images, targets, pool)
+    assert result.n_images == 96 and result.pool == pool
+    assert result.agrees()
+    # δ: 3 pairs of formulas/tensor/scalar; each gradient: 6 pairs of the four sources
+    assert len(result.rows) == 2 * 3 + 4 * 6
+    sources = {source for row in result.rows for source in row.pair}
+    assert sources == {"formulas", "tensor", "scalar", "finite differences"}
+    row = next(r for r in result.rows if r.quantity == "delta_F" and r.pair == ("tensor", "scalar"))
+    expected = max_abs(result.results["tensor"].delta_F, result.results["scalar"].delta_F)
+    assert row.max_abs == expected
+    table = format_table(result)
+    for label in ("δ^O", "δ^F", "∂C_T/∂w^F", "∂C_T/∂b^F", "∂C_T/∂w^O", "∂C_T/∂b^O", "All agree"):
+        assert label in table
+
+
+def test_compare_flags_a_disagreement():
+    close = Row("delta_O", ("formulas", "tensor"), (96, 3), 1e-12, 1e-11)
+    far = Row("filter_biases", ("scalar", "finite differences"), (3,), 2e-6, 1e-6)
+    assert close.ok and not far.ok
+    assert far.tolerance == FD_TOLERANCE and close.tolerance == AUTOGRAD_TOLERANCE
+    comparison = Comparison("max", 96, [close, far])
+    assert not comparison.agrees()
+    assert comparison.worst() is far
+    assert "DISAGREEMENT" in format_table(comparison)
+
+
+def test_compare_rejects_a_bad_pool(data):
+    with pytest.raises(ValueError, match="pool"):
+        compare(initial_parameters(), *data, pool="min")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Ties in max pooling: the first maximum takes the whole δ, in all three
+# ----------------------------------------------------------------------------------------------------
+
+
+def tied_blocks(params, images):
+    """(m, k, i', j', first, others) of every max-pooling block whose maximum occurs more than once."""
+    a_F = formulas.forward(params, images, "max")["a_F"]  # (96, 3, 4, 4)
+    found = []
+    for m, k, i, j in zip(*np.nonzero(formulas.max_pool_ties(params, images))):
+        block = a_F[m, k, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].ravel()  # row-major
+        maxima = np.flatnonzero(block == block.max())
+        found.append((m, k, i, j, maxima[0], maxima[1:]))
+    return found
+
+
+def test_ties_send_delta_to_the_first_maximum_only_in_every_engine(data):
+    images, targets = data
+    params = initial_parameters()
+    blocks = tied_blocks(params, images)
+    assert len(blocks) > 100  # the book's data has many (identical input windows)
+    for name, run in ENGINES.items():
+        delta_F = run(params, images, targets, "max").delta_F  # (96, 3, 4, 4)
+        for m, k, i, j, first, others in blocks:
+            d = delta_F[m, k, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].ravel()
+            assert d[first] != 0.0, (name, m, k, i, j)
+            assert np.all(np.delete(d, first) == 0.0), (name, m, k, i, j, d)
+            assert len(others) >= 1
+
+
+def test_finite_differences_confirm_the_first_maximum_rule_and_reject_sharing(data):
+    """At the tied blocks, the first-maximum rule matches finite differences; sending δ to every tied unit
+    (the naive reading of eq. 25) does not, so the tie test above tests something."""
+    images, targets = data
+    params = initial_parameters()
+    fd = finite_difference_gradients(params, images, targets, "max")["filter_biases"]
+    first_rule = formulas.gradients(params, images, targets, "max")["filter_biases"]
+    assert max_abs(fd, first_rule) <= FD_TOLERANCE
+    # the naive alternative: indicator 1 for every unit equal to its block's maximum
+    units = formulas.forward(params, images, "max")
+    errors = formulas.deltas(params, images, targets, "max")
+    dC_daP = np.einsum("mn,nkij->mkij", errors["delta_O"], params["output_weights"])  # (96, 3, 2, 2)
+    spread = dC_daP.repeat(2, axis=2).repeat(2, axis=3)  # (96, 3, 4, 4)
+    block_max = units["z_P"].repeat(2, axis=2).repeat(2, axis=3)  # (96, 3, 4, 4)
+    every_tied = (units["a_F"] == block_max).astype(float)
+    shared = (spread * every_tied * formulas.sigmoid_prime(units["z_F"])).sum(axis=(0, 2, 3))  # (3,)
+    assert max_abs(fd, shared) > 1e-3
+
+
+def test_scalar_max_pooling_passes_on_the_first_maximal_value_object():
+    a, b, c, d = Value(0.2), Value(0.7), Value(0.1), Value(0.7)
+    winner = scalar_net._pool_block([a, b, c, d], "max")
+    assert winner is b
+    (winner * 3.0).backward()
+    assert (a.grad, b.grad, c.grad, d.grad) == (0.0, 3.0, 0.0, 0.0)
+
+
+def test_l2_pooling_of_an_all_zero_block_has_derivative_zero_in_every_engine():
+    # MATH.md: g = a^F / z^P is defined as 0 where z^P = 0 (sqrt has an infinite slope there)
+    block = [Value(0.0) for _ in range(4)]
+    z = scalar_net._pool_block(block, "l2")
+    (z * 2.0).backward()
+    assert z.data == 0.0
+    assert [v.grad for v in block] == [0.0, 0.0, 0.0, 0.0]
+    a = Tensor(np.zeros((1, 1, 2, 2)), requires_grad=True)
+    (F.lp_pool2d(a, 2, 2) * 2.0).sum().backward()
+    assert np.array_equal(a.grad, np.zeros((1, 1, 2, 2)))
+    assert np.array_equal(formulas.pooling_factor(np.zeros((3, 4, 4)), "l2"), np.zeros((3, 4, 4)))
+
+
+def test_scalar_forward_matches_the_formulas_unit_by_unit(data, pool):
+    images, _ = data
+    params = initial_parameters()
+    for m in (0, 40, 95):
+        units = scalar_net.forward(params, images[m], pool)
+        expected = formulas.forward(params, images[m], pool)
+        for name in ("z_F", "a_F", "z_P", "a_P", "z_O", "a_O"):
+            got = np.array([value.data for value in units[name].flat]).reshape(units[name].shape)
+            assert max_abs(got, expected[name]) <= 1e-12, name
+
+
+def test_tensor_forward_matches_the_formulas(data, pool):
+    images, _ = data
+    units = tensor_net.forward(initial_parameters(), images, pool)
+    expected = formulas.forward(initial_parameters(), images, pool)
+    for name in expected:
+        assert max_abs(units[name].data, expected[name]) <= 1e-12, name
+
+
+# ----------------------------------------------------------------------------------------------------
+# Using the network
+# ----------------------------------------------------------------------------------------------------
+
+
+def test_optimized_parameters_classify_all_training_images_in_every_engine(data):
+    images, _ = data
+    params = optimized_parameters()
+    assert np.array_equal(tensor_net.predict(params, images), labels())
+    assert np.array_equal(formulas.predict(params, images), labels())
+    assert [scalar_net.predict(params, image) for image in images] == labels().tolist()
+
+
+def test_engines_reject_bad_input(data):
+    images, targets = data
+    with pytest.raises(ValueError, match="params"):
+        tensor_net.backprop({"filter_weights": np.zeros((3, 3, 3))}, images, targets)
+    with pytest.raises(ValueError, match="images"):
+        scalar_net.backprop(initial_parameters(), images[:, :5], targets)
+    with pytest.raises(ValueError, match="targets"):
+        tensor_net.backprop(initial_parameters(), images, targets[:5])
+    with pytest.raises(ValueError, match="pool"):
+        scalar_net.backprop(initial_parameters(), images, targets, pool="median")
+    with pytest.raises(ValueError, match="one image"):
+        scalar_net.forward(initial_parameters(), images)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Training: Δθ = −η ∂C_T/∂θ
+# ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def formulas_runs(data):
+    """50 steps of the book's gradient descent with the formulas, per pooling kind."""
+    images, targets = data
+    return {pool: train(initial_parameters(), images, targets, lr=0.2, steps=50, pool=pool, engine="formulas")
+            for pool in formulas.POOLS}
+
+
+def test_training_lowers_the_cost_far_below_its_start(data, formulas_runs, pool):
+    images, targets = data
+    params, history = formulas_runs[pool]
+    assert len(history.cost) == len(history.accuracy) == 51
+    assert history.cost[0] == pytest.approx(formulas.cost(initial_parameters(), images, targets, pool), abs=1e-12)
+    assert history.cost[-1] < 0.1 * history.cost[0]
+    assert history.cost[-1] == pytest.approx(formulas.cost(params, images, targets, pool), abs=1e-12)
+    assert history.accuracy[-1] == formulas.accuracy(params, images, targets, pool)
+    assert history.accuracy[-1] >= history.accuracy[0]
+
+
+def test_tensor_engine_follows_the_formulas_trajectory_for_50_steps(data, formulas_runs, pool):
+    images, targets = data
+    params, history = train(initial_parameters(), images, targets, lr=0.2, steps=50, pool=pool, engine="tensor")
+    reference_params, reference = formulas_runs[pool]
+    assert max_abs(history.cost, reference.cost) <= AUTOGRAD_TOLERANCE
+    assert history.correct == reference.correct
+    for key in GRADIENT_KEYS:
+        assert max_abs(params[key], reference_params[key]) <= AUTOGRAD_TOLERANCE, key
+
+
+def test_scalar_engine_follows_the_same_trajectory(data, formulas_runs, pool):
+    images, targets = data
+    steps = 3
+    params, history = train(initial_parameters(), images, targets, lr=0.2, steps=steps, pool=pool, engine="scalar")
+    reference_params, reference = train(
+        initial_parameters(), images, targets, lr=0.2, steps=steps, pool=pool, engine="formulas"
+    )
+    assert max_abs(history.cost, reference.cost) <= AUTOGRAD_TOLERANCE
+    assert history.cost[:steps + 1] == pytest.approx(formulas_runs[pool][1].cost[:steps + 1], abs=1e-12)
+    for key in GRADIENT_KEYS:
+        assert max_abs(params[key], reference_params[key]) <= AUTOGRAD_TOLERANCE, key
+
+
+def test_one_training_step_is_the_books_update(data):
+    images, targets = data
+    start = initial_parameters()
+    params, _ = train(start, images, targets, lr=0.3, steps=1, engine="tensor")
+    grads = formulas.gradients(start, images, targets)
+    for key in GRADIENT_KEYS:
+        assert max_abs(params[key], start[key] - 0.3 * grads[key]) <= 1e-12, key
+
+
+def test_training_does_not_mutate_the_callers_parameters(data):
+    images, targets = data
+    start = initial_parameters()
+    for engine in ("tensor", "formulas"):
+        params, _ = train(start, images, targets, steps=2, engine=engine)
+        for key in GRADIENT_KEYS:
+            assert np.array_equal(start[key], initial_parameters()[key])
+            assert not np.shares_memory(params[key], start[key])
+
+
+def test_training_callback_and_history(data):
+    images, targets = data
+    seen: list[TrainStep] = []
+    _, history = train(initial_parameters(), images, targets, steps=4, engine="tensor", callback=seen.append)
+    assert [state.step for state in seen] == [0, 1, 2, 3, 4]
+    assert all(state.steps == 4 and state.n_images == 96 for state in seen)
+    assert [state.cost for state in seen] == history.cost
+    assert [state.correct for state in seen] == history.correct
+    assert isinstance(history, History) and history.engine == "tensor" and history.lr == 0.2
+    assert json.loads(json.dumps(history.to_dict()))["cost"] == history.cost
+
+
+def test_zero_steps_only_measures(data):
+    images, targets = data
+    params, history = train(initial_parameters(), images, targets, steps=0, engine="scalar")
+    assert len(history.cost) == 1
+    for key in GRADIENT_KEYS:
+        assert np.array_equal(params[key], initial_parameters()[key])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": 0.0}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"steps": -1}, "steps"),
+        ({"steps": 2.5}, "steps"),
+        ({"engine": "gpu"}, "engine"),
+        ({"pool": "min"}, "pool"),
+    ],
+)
+def test_train_rejects_bad_arguments(data, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train(initial_parameters(), *data, **kwargs)

@@ -1,0 +1,294 @@
+"""``tinygrad-cnn textbook``: the book's CNN, δ by hand against both autograd engines, then training.
+
+What a run does, in order:
+
+1. loads the book's 96 images and its initial parameters;
+2. prints the agreement table of :mod:`compare` at the initial parameters: δ^O, δ^F and the four
+   gradients from the hand-derived formulas, the tensor engine, the scalar engine (all 96 images) and
+   finite differences, pairwise;
+3. trains with the book's full-batch gradient descent Δθ = −η ∂C_T/∂θ (:mod:`train`), one progress
+   line per step (a tqdm bar instead when tqdm is installed and stderr is a terminal);
+4. prints a summary: C_T before and after, the training accuracy k/96, the extra test image's output
+   a^O and predicted digit, and a table of the training images still misclassified.
+
+Nothing in the run is random (the data and the starting point are the book's, and full-batch gradient
+descent is deterministic), so there is no ``--seed``.
+
+Exit status: 0 on success; 1 if the engines disagree beyond the tolerances of :mod:`compare`; 2 for bad
+arguments (argparse's message) or ``--plot`` without matplotlib.
+
+The top-level ``tinygrad-cnn`` dispatcher calls :func:`add_arguments` and :func:`run`; :func:`main` runs
+this subcommand alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import formulas, scalar_net, tensor_net
+from .compare import Comparison, compare, format_table
+from .data import DIGITS, initial_parameters, load_data, test_image
+from .train import ENGINES, History, TrainStep, train
+
+__all__ = ["add_arguments", "main", "run"]
+
+PROG = "tinygrad-cnn textbook"
+PLOT_INSTALL_HINT = "pip install 'tinygrad_cnn[plot]'"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Arguments
+# ----------------------------------------------------------------------------------------------------
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add this command's options to ``parser`` (the ``textbook`` subparser of ``tinygrad-cnn``)."""
+    parser.add_argument("--lr", type=_positive_float, default=0.2, metavar="ETA",
+                        help="learning rate η of Δθ = −η ∂C_T/∂θ (default: 0.2, the book's)")
+    parser.add_argument("--steps", type=_non_negative_int, default=50, metavar="N",
+                        help="gradient-descent steps, each over all 96 images (default: 50)")
+    parser.add_argument("--pool", choices=formulas.POOLS, default="max",
+                        help="pooling of the 2x2 blocks: max (the book's), avg or l2 (default: max)")
+    parser.add_argument("--engine", choices=ENGINES, default="tensor",
+                        help="what computes the gradients for training: the tensor engine, the scalar engine "
+                             "(every neuron a Value; slower) or the hand-derived formulas (default: tensor)")
+    parser.add_argument("--plot", type=Path, default=None, metavar="DIR",
+                        help="write PNG figures to DIR (needs matplotlib: " + PLOT_INSTALL_HINT + ")")
+    parser.add_argument("--image", type=_non_negative_int, default=0, metavar="INDEX",
+                        help="training image (0-95) whose feature maps and δ^F --plot draws (default: 0)")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE",
+                        help="write the history and the final figures to FILE as JSON")
+
+
+def _check_paths(args: argparse.Namespace, error: Callable[[str], None]) -> None:
+    """Fail before any work: bad --image, missing matplotlib for --plot, a directory given as --json."""
+    n_images = len(load_data()[0])
+    if args.image >= n_images:
+        error(f"argument --image: expected an index from 0 to {n_images - 1}, got {args.image}")
+    if args.plot is not None:
+        try:
+            importlib.import_module("matplotlib")
+        except ImportError:
+            error(f"--plot needs matplotlib, which is not installed; install it with: {PLOT_INSTALL_HINT}")
+        if args.plot.exists() and not args.plot.is_dir():
+            error(f"argument --plot: {str(args.plot)!r} exists and is not a directory")
+    if args.json is not None:
+        if args.json.is_dir():
+            error(f"argument --json: {str(args.json)!r} is a directory; expected a file name")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _raise_usage(message: str) -> None:
+    raise _UsageError(message)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The run
+# ----------------------------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the main job with parsed arguments (see the module docstring); returns the exit status."""
+    try:
+        _check_paths(args, _raise_usage)
+    except _UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    out = sys.stdout
+    images, targets = load_data()  # (96, 6, 6), (96, 3)
+    start_params = initial_parameters()
+    counts = ", ".join(f"{int(np.sum(targets[:, d - 1]))} of digit {d}" for d in DIGITS)
+    print(f"The textbook CNN: {len(images)} training images ({counts}), the book's initial parameters, "
+          f"{args.pool} pooling.\n", file=out)
+
+    comparison = compare(start_params, images, targets, pool=args.pool)
+    print(format_table(comparison), file=out)
+    if args.pool == "max":
+        ties = formulas.max_pool_ties(start_params, images)
+        print(f"(max-pooling blocks holding their maximum more than once: {int(ties.sum())} of {ties.size}; "
+              "each gives its whole δ to the first maximum)", file=out)
+
+    print(f"\nTraining: full-batch gradient descent Δθ = −η ∂C_T/∂θ, η = {args.lr:g}, {args.steps} steps, "
+          f"{args.engine} engine (C_T = Σ of the {len(images)} images' costs).", file=out)
+    callback, close = _progress(args.steps, out)
+    try:
+        final_params, history = train(start_params, images, targets, lr=args.lr, steps=args.steps,
+                                      pool=args.pool, engine=args.engine, callback=callback)
+    finally:
+        close()
+
+    summary = _summary(final_params, images, targets, args.pool, args.engine)
+    _print_summary(history, summary, len(images), out)
+
+    if args.json is not None:
+        _write_json(args.json, args, comparison, history, final_params, summary)
+        print(f"\nwrote {args.json}", file=out)
+    if args.plot is not None:
+        from . import plots
+
+        paths = plots.write_plots(args.plot, history=history, initial_params=start_params,
+                                  final_params=final_params, images=images, targets=targets,
+                                  image_index=args.image, pool=args.pool)
+        print("\nwrote " + ", ".join(str(path) for path in paths), file=out)
+
+    if not comparison.agrees():
+        worst = comparison.worst()
+        print(f"\n{PROG}: the engines disagree: {worst.quantity} {' vs '.join(worst.pair)} differ by "
+              f"{worst.max_abs:.3g} (tolerance {worst.tolerance:g})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``tinygrad-cnn textbook`` on its own: parse ``argv`` (default ``sys.argv[1:]``) and run.
+
+    Bad arguments exit with argparse's message and status 2.
+    """
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+# ----------------------------------------------------------------------------------------------------
+# Progress
+# ----------------------------------------------------------------------------------------------------
+
+
+def _progress(steps: int, out) -> tuple[Callable[[TrainStep], None], Callable[[], None]]:
+    """A training callback and a function to call at the end: a tqdm bar on a terminal, else lines."""
+    bar = None
+    if sys.stderr.isatty():
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None:
+            bar = tqdm(total=steps, desc="gradient descent", unit="step", file=sys.stderr)
+    width = len(str(steps))
+
+    def callback(state: TrainStep) -> None:
+        if bar is not None:
+            if state.step > 0:
+                bar.update(1)
+            bar.set_postfix_str(f"C_T={state.cost:.6f} correct={state.correct}/{state.n_images}")
+            return
+        print(f"step {state.step:>{width}}/{state.steps}   C_T = {state.cost:10.6f}   "
+              f"accuracy {state.correct:>2}/{state.n_images}   {state.seconds:6.2f} s", file=out, flush=True)
+
+    return callback, (bar.close if bar is not None else lambda: None)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Summary
+# ----------------------------------------------------------------------------------------------------
+
+
+def _outputs(engine: str, params: dict[str, np.ndarray], images: np.ndarray, pool: str) -> np.ndarray:
+    """a^O (M, 3) of a batch, computed by the engine that trained."""
+    if engine == "tensor":
+        return tensor_net.forward(params, images, pool)["a_O"].data
+    if engine == "scalar":
+        rows = [scalar_net.forward(params, image, pool)["a_O"] for image in images]
+        return np.array([[value.data for value in row] for row in rows])
+    return formulas.forward(params, images, pool)["a_O"]
+
+
+def _summary(params: dict[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str,
+             engine: str) -> dict[str, Any]:
+    """The final figures: test image output and prediction, and the misclassified training images."""
+    image, label = test_image(return_label=True)
+    a_O_test = _outputs(engine, params, image[np.newaxis], pool)[0]  # (3,)
+    a_O = _outputs(engine, params, images, pool)  # (96, 3)
+    predicted = a_O.argmax(axis=-1) + 1  # (96,)
+    labels = targets.argmax(axis=-1) + 1  # (96,)
+    wrong = np.flatnonzero(predicted != labels)
+    return {
+        "test_image": {"a_O": a_O_test.tolist(), "predicted": int(a_O_test.argmax()) + 1, "label": label},
+        "correct": int(len(images) - len(wrong)),
+        "n_images": len(images),
+        "misclassified": [
+            {"index": int(m), "label": int(labels[m]), "predicted": int(predicted[m]), "a_O": a_O[m].tolist()}
+            for m in wrong
+        ],
+    }
+
+
+def _print_summary(history: History, summary: dict[str, Any], n_images: int, out) -> None:
+    steps = len(history.cost) - 1
+    print(f"\nSummary ({history.engine} engine, {history.pool} pooling, η = {history.lr:g}, "
+          f"{steps} steps in {history.seconds:.2f} s)", file=out)
+    print(f"  C_T before: {history.cost[0]:.6f}   after: {history.cost[-1]:.6f}", file=out)
+    print(f"  training accuracy: {history.correct[-1]}/{n_images} (before: {history.correct[0]}/{n_images})",
+          file=out)
+    test = summary["test_image"]
+    outputs = ", ".join(f"{value:.4f}" for value in test["a_O"])
+    verdict = "right" if test["predicted"] == test["label"] else "wrong"
+    print(f"  test image (a {test['label']} with serifs, not in the training set): a^O = ({outputs}) "
+          f"-> predicted digit {test['predicted']} ({verdict})", file=out)
+    if not summary["misclassified"]:
+        print("  misclassified training images: none", file=out)
+        return
+    print(f"  misclassified training images: {len(summary['misclassified'])}", file=out)
+    print(f"    {'image':>5}  {'label':>5}  {'predicted':>9}  {'a^O_1':>7} {'a^O_2':>7} {'a^O_3':>7}", file=out)
+    for row in summary["misclassified"]:
+        a_O = " ".join(f"{value:7.4f}" for value in row["a_O"])
+        print(f"    {row['index']:>5}  {row['label']:>5}  {row['predicted']:>9}  {a_O}", file=out)
+
+
+def _write_json(path: Path, args: argparse.Namespace, comparison: Comparison, history: History,
+                params: dict[str, np.ndarray], summary: dict[str, Any]) -> None:
+    document = {
+        "settings": {"lr": args.lr, "steps": args.steps, "pool": args.pool, "engine": args.engine},
+        "comparison": {
+            "agrees": comparison.agrees(),
+            "rows": [
+                {"quantity": row.quantity, "sources": list(row.pair), "shape": list(row.shape),
+                 "max_abs": row.max_abs, "max_rel": row.max_rel, "ok": row.ok}
+                for row in comparison.rows
+            ],
+            "seconds": comparison.seconds,
+        },
+        "history": history.to_dict(),
+        "final": {
+            "cost": history.cost[-1],
+            "correct": summary["correct"],
+            "n_images": summary["n_images"],
+            "parameters": {key: value.tolist() for key, value in params.items()},
+            "test_image": summary["test_image"],
+            "misclassified": summary["misclassified"],
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

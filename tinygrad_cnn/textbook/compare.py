@@ -1,0 +1,244 @@
+"""δ and gradients of the textbook network four ways, and how far apart they are.
+
+The four sources:
+
+* ``formulas``: the hand derivation of MATH.md in plain numpy (:mod:`formulas`, eq. 17, 25, 8, 12, 14);
+* ``tensor``: the tensor engine, ``retain_grad`` on z^O and z^F (:mod:`tensor_net`);
+* ``scalar``: the scalar engine, every neuron a ``Value`` (:mod:`scalar_net`);
+* ``finite differences``: central differences (C_T(θ + ε) − C_T(θ − ε)) / 2ε of the **formulas'** cost
+  :func:`formulas.cost`, one parameter at a time (plain numpy, no autograd involved). Only the 69
+  parameter gradients are estimated this way; δ has no finite-difference column.
+
+For every quantity (δ^O, δ^F and the four parameter gradients) and every pair of sources that both
+have it, :func:`compare` reports the largest absolute difference ``max |a − b|`` and the relative one,
+``max |a − b| / max(max |a|, max |b|)`` (the absolute difference measured against the size of the
+quantity, 0 when both are 0), and :func:`format_table` prints them as a plain-text table.
+
+>>> from tinygrad_cnn.textbook import initial_parameters, load_data
+>>> images, targets = load_data()
+>>> result = compare(initial_parameters(), images[:4], targets[:4], pool="avg")
+>>> result.agrees()
+True
+>>> [row.pair for row in result.rows if row.quantity == "delta_O"]
+[('formulas', 'tensor'), ('formulas', 'scalar'), ('tensor', 'scalar')]
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import formulas, scalar_net, tensor_net
+from .scalar_net import Backprop
+
+__all__ = [
+    "AUTOGRAD_TOLERANCE",
+    "FD_EPSILON",
+    "FD_TOLERANCE",
+    "QUANTITIES",
+    "SOURCES",
+    "Comparison",
+    "Row",
+    "compare",
+    "finite_difference_gradients",
+    "format_table",
+    "formulas_backprop",
+]
+
+SOURCES = ("formulas", "tensor", "scalar", "finite differences")
+QUANTITIES = ("delta_O", "delta_F", "filter_weights", "filter_biases", "output_weights", "output_biases")
+LABELS = {
+    "delta_O": "δ^O",
+    "delta_F": "δ^F",
+    "filter_weights": "∂C_T/∂w^F",
+    "filter_biases": "∂C_T/∂b^F",
+    "output_weights": "∂C_T/∂w^O",
+    "output_biases": "∂C_T/∂b^O",
+}
+AUTOGRAD_TOLERANCE = 1e-9  # formulas, tensor and scalar engine: max |a − b| allowed
+FD_TOLERANCE = 1e-6  # finite differences against any of them
+FD_EPSILON = 1e-6  # central-difference step ε
+
+
+@dataclass(frozen=True)
+class Row:
+    """One quantity compared between two sources."""
+
+    quantity: str  # one of QUANTITIES
+    pair: tuple[str, str]  # two of SOURCES
+    shape: tuple[int, ...]
+    max_abs: float  # max |a − b|
+    max_rel: float  # max |a − b| / max(max |a|, max |b|)
+
+    @property
+    def tolerance(self) -> float:
+        """The agreement this pair must reach: 1e-9, or 1e-6 where finite differences are involved."""
+        return FD_TOLERANCE if "finite differences" in self.pair else AUTOGRAD_TOLERANCE
+
+    @property
+    def ok(self) -> bool:
+        return self.max_abs <= self.tolerance
+
+
+@dataclass
+class Comparison:
+    """The result of :func:`compare`: one :class:`Row` per (quantity, pair), and how the run went."""
+
+    pool: str
+    n_images: int
+    rows: list[Row]
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per source
+    results: dict[str, Backprop] = field(default_factory=dict, repr=False)  # the three backprop results
+
+    def agrees(self) -> bool:
+        """Whether every pair agrees within its tolerance (1e-9; 1e-6 with finite differences)."""
+        return all(row.ok for row in self.rows)
+
+    def worst(self) -> Row:
+        """The row with the largest absolute difference relative to its tolerance."""
+        return max(self.rows, key=lambda row: row.max_abs / row.tolerance)
+
+
+def formulas_backprop(
+    params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max"
+) -> Backprop:
+    """The hand derivation's C_T, a^O, δ and gradients, in the same form as the engines' ``backprop``.
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data
+    >>> formulas_backprop(initial_parameters(), *load_data()).delta_O.shape
+    (96, 3)
+    """
+    errors = formulas.deltas(params, images, targets, pool)
+    a_O = formulas.forward(params, images, pool)["a_O"]
+    return Backprop(
+        formulas.cost(params, images, targets, pool),
+        a_O,
+        errors["delta_O"],
+        errors["delta_F"],
+        formulas.gradients(params, images, targets, pool),
+    )
+
+
+def finite_difference_gradients(
+    params: Mapping[str, np.ndarray],
+    images: np.ndarray,
+    targets: np.ndarray,
+    pool: str = "max",
+    eps: float = FD_EPSILON,
+) -> dict[str, np.ndarray]:
+    """Central differences (C_T(θ + ε) − C_T(θ − ε)) / 2ε of :func:`formulas.cost` for all 69 parameters.
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data
+    >>> images, targets = load_data()
+    >>> fd = finite_difference_gradients(initial_parameters(), images, targets)
+    >>> exact = formulas.gradients(initial_parameters(), images, targets)
+    >>> bool(np.abs(fd["output_biases"] - exact["output_biases"]).max() < 1e-6)
+    True
+    """
+    if not isinstance(eps, (int, float)) or not eps > 0:
+        raise ValueError(f"eps must be a positive number; got {eps!r}")
+    w_F, b_F, w_O, b_O = formulas._unpack(params)
+    base = dict(zip(formulas.PARAMETER_SHAPES, (w_F, b_F, w_O, b_O)))
+    grads = {}
+    for key, value in base.items():
+        grad = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            shifted = {name: array.copy() for name, array in base.items()}
+            shifted[key][index] = value[index] + eps
+            cost_plus = formulas.cost(shifted, images, targets, pool)
+            shifted[key][index] = value[index] - eps
+            cost_minus = formulas.cost(shifted, images, targets, pool)
+            grad[index] = (cost_plus - cost_minus) / (2 * eps)
+        grads[key] = grad
+    return grads
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(max |a − b|, max |a − b| / max(max |a|, max |b|)), the latter 0 when a and b are both 0."""
+    max_abs = float(np.max(np.abs(a - b)))
+    scale = float(max(np.max(np.abs(a)), np.max(np.abs(b))))
+    return max_abs, (max_abs / scale if scale > 0 else 0.0)
+
+
+def compare(
+    params: Mapping[str, np.ndarray],
+    images: np.ndarray,
+    targets: np.ndarray,
+    pool: str = "max",
+    eps: float = FD_EPSILON,
+) -> Comparison:
+    """δ^O, δ^F and the four gradients ∂C_T/∂θ from the formulas, both engines and finite differences.
+
+    Every source runs on all the given images; returns a :class:`Comparison` whose ``rows`` hold the
+    largest absolute and relative difference for every quantity and pair of sources.
+    """
+    pool = formulas._check_pool(pool)
+    x, single = formulas._as_batch(images)  # (M, 6, 6)
+    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    values: dict[str, dict[str, np.ndarray]] = {}
+    seconds: dict[str, float] = {}
+    results: dict[str, Backprop] = {}
+    for source, run in (
+        ("formulas", formulas_backprop),
+        ("tensor", tensor_net.backprop),
+        ("scalar", scalar_net.backprop),
+    ):
+        start = time.perf_counter()
+        result = run(params, x, t, pool)
+        seconds[source] = time.perf_counter() - start
+        results[source] = result
+        values[source] = {"delta_O": result.delta_O, "delta_F": result.delta_F, **result.gradients}
+    start = time.perf_counter()
+    values["finite differences"] = finite_difference_gradients(params, x, t, pool, eps)
+    seconds["finite differences"] = time.perf_counter() - start
+
+    rows = []
+    for quantity in QUANTITIES:
+        having = [source for source in SOURCES if quantity in values[source]]
+        for first, second in itertools.combinations(having, 2):
+            a, b = values[first][quantity], values[second][quantity]
+            rows.append(Row(quantity, (first, second), a.shape, *_difference(a, b)))
+    return Comparison(pool, len(x), rows, seconds, results)
+
+
+def format_table(comparison: Comparison) -> str:
+    """The comparison as a plain-text table, one line per quantity and pair, and a verdict.
+
+    >>> row = Row("delta_O", ("formulas", "tensor"), (96, 3), 1.5e-17, 2.5e-16)
+    >>> print(format_table(Comparison("max", 96, [row])))  # doctest: +NORMALIZE_WHITESPACE
+    δ and ∂C_T/∂θ four ways (96 images, max pooling): largest difference between each pair of sources
+    quantity     shape          sources                         max |a−b|   relative   ok
+    δ^O          (96, 3)        formulas vs tensor                1.5e-17    2.5e-16   yes
+    All agree: formulas, tensor and scalar engine within 1e-09, finite differences within 1e-06.
+    """
+    lines = [
+        f"δ and ∂C_T/∂θ four ways ({comparison.n_images} images, {comparison.pool} pooling): "
+        "largest difference between each pair of sources",
+        f"{'quantity':<12} {'shape':<14} {'sources':<30} {'max |a−b|':>10} {'relative':>10}   ok",
+    ]
+    previous = None
+    for row in comparison.rows:
+        label = LABELS[row.quantity] if row.quantity != previous else ""
+        shape = str(row.shape) if row.quantity != previous else ""
+        previous = row.quantity
+        pair = f"{row.pair[0]} vs {row.pair[1]}"
+        lines.append(
+            f"{label:<12} {shape:<14} {pair:<30} {row.max_abs:>10.1e} {row.max_rel:>10.1e}   "
+            f"{'yes' if row.ok else 'NO'}"
+        )
+    if comparison.agrees():
+        lines.append(
+            f"All agree: formulas, tensor and scalar engine within {AUTOGRAD_TOLERANCE:.0e}, "
+            f"finite differences within {FD_TOLERANCE:.0e}."
+        )
+    else:
+        bad = [row for row in comparison.rows if not row.ok]
+        lines.append(f"DISAGREEMENT in {len(bad)} row(s); worst: {LABELS[comparison.worst().quantity]} "
+                     f"{' vs '.join(comparison.worst().pair)} differ by {comparison.worst().max_abs:.3g}.")
+    if comparison.seconds:
+        lines.append("time: " + ", ".join(f"{source} {s:.3f} s" for source, s in comparison.seconds.items()))
+    return "\n".join(lines)

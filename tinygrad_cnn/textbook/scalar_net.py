@@ -1,0 +1,257 @@
+"""The textbook network with the scalar engine: every neuron a :class:`~tinygrad_cnn.Value`.
+
+Eq. (1)-(4) of ``textbook/MATH.md`` are written here literally, one loop per index (k, i, j, p, q, n),
+each building Values; no array arithmetic is differentiated. The unit errors are then read off the
+graph: ``δ = ∂C/∂z`` (eq. 7) is the ``grad`` of the z Values, which the scalar engine keeps on every node.
+
+Pooling (eq. 2 and MATH.md's "Other pooling"):
+
+* max: a comparison chooses which Value is passed on: the first maximal Value of the block in row-major
+  order (a later unit must be strictly greater to replace it). The pooled unit *is* that Value, so its
+  gradient flows only to it, exactly the first-maximum rule of MATH.md ("Ties").
+* avg: ``(a1 + a2 + a3 + a4) * (1/4)``.
+* l2: ``(a1² + a2² + a3² + a4²) ** 0.5``. Where the sum of squares is exactly 0 the derivative of the
+  square root is infinite; MATH.md defines g = 0 there, so that block is passed on as ``sum * 0.0``
+  (value 0, derivative 0). With sigmoid outputs a^F > 0 this happens only if every σ(z) of the block
+  underflows to 0 (z < −745), but it is handled all the same.
+
+The whole data set is one graph: C_T = Σ_m C_m (eq. 4 summed) built once, one ``backward``. Since
+image m's units feed only C_m, the grad of its z Values is its own δ = ∂C_m/∂z.
+
+>>> from tinygrad_cnn.textbook import initial_parameters, load_data
+>>> images, targets = load_data()
+>>> result = backprop(initial_parameters(), images[:2], targets[:2])
+>>> result.delta_F.shape, result.gradients["filter_weights"].shape
+((2, 3, 4, 4), (3, 3, 3))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+
+from ..value import Value
+from . import formulas
+
+__all__ = ["Backprop", "ScalarParameters", "backprop", "cost", "forward", "predict", "to_values"]
+
+
+class Backprop(NamedTuple):
+    """One forward and backward pass over a batch: what every engine of the textbook network reports.
+
+    ``cost`` is C_T = Σ_m C_m; ``a_O`` (M, 3) the outputs; ``delta_O`` (M, 3) and ``delta_F`` (M, 3, 4, 4)
+    the unit errors δ = ∂C_m/∂z per image (eq. 7); ``gradients`` ∂C_T/∂θ keyed like the parameters.
+    """
+
+    cost: float
+    a_O: np.ndarray
+    delta_O: np.ndarray
+    delta_F: np.ndarray
+    gradients: dict[str, np.ndarray]
+
+
+class ScalarParameters(NamedTuple):
+    """The 69 parameters as leaf Values, in object arrays indexed like the book: ``w_F[k, p, q]``, ..."""
+
+    w_F: np.ndarray  # (3, 3, 3) of Value
+    b_F: np.ndarray  # (3,) of Value
+    w_O: np.ndarray  # (3, 3, 2, 2) of Value
+    b_O: np.ndarray  # (3,) of Value
+
+    def grads(self) -> dict[str, np.ndarray]:
+        """The ``grad`` of every parameter Value, as float64 arrays keyed like the parameter dicts."""
+        arrays = dict(zip(formulas.PARAMETER_SHAPES, self))
+        return {key: _grads_of(values) for key, values in arrays.items()}
+
+
+def to_values(params: Mapping[str, np.ndarray]) -> ScalarParameters:
+    """Fresh leaf Values for every parameter (shapes checked as in :mod:`formulas`).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters
+    >>> p = to_values(initial_parameters())
+    >>> p.w_F.shape, type(p.w_F[0, 0, 0]).__name__
+    ((3, 3, 3), 'Value')
+    """
+    w_F, b_F, w_O, b_O = formulas._unpack(params)
+    return ScalarParameters(*(_values_of(array) for array in (w_F, b_F, w_O, b_O)))
+
+
+def _values_of(array: np.ndarray) -> np.ndarray:
+    """An object array of leaf Values holding the numbers of ``array`` (same shape)."""
+    values = np.empty(array.shape, dtype=object)
+    for index in np.ndindex(array.shape):
+        values[index] = Value(float(array[index]))
+    return values
+
+
+def _grads_of(values: np.ndarray) -> np.ndarray:
+    """The ``grad`` of each Value of an object array, as a float64 array of the same shape."""
+    return np.array([value.grad for value in values.flat], dtype=np.float64).reshape(values.shape)
+
+
+def _data_of(values: np.ndarray) -> np.ndarray:
+    """The ``data`` of each Value of an object array, as a float64 array of the same shape."""
+    return np.array([value.data for value in values.flat], dtype=np.float64).reshape(values.shape)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Forward pass, one image: eq. (1)-(3)
+# ----------------------------------------------------------------------------------------------------
+
+
+def _pool_block(block: list[Value], pool: str) -> Value:
+    """z^P of one 2x2 block, given as its 4 units in row-major order (eq. 2, MATH.md "Other pooling")."""
+    if pool == "max":
+        # eq. (2) with the first-maximum rule: a later unit replaces the winner only if strictly greater
+        winner = block[0]
+        for unit in block[1:]:
+            if unit.data > winner.data:
+                winner = unit
+        return winner  # the very Value: its gradient flows only to the winner
+    if pool == "avg":
+        return (block[0] + block[1] + block[2] + block[3]) * 0.25  # (1/|B|) Σ_B a^F
+    squares = block[0] ** 2 + block[1] ** 2 + block[2] ** 2 + block[3] ** 2  # Σ_B (a^F)²
+    if squares.data == 0.0:  # sqrt'(0) is infinite; MATH.md defines g = 0 here
+        return squares * 0.0
+    return squares**0.5  # z^P = sqrt(Σ_B (a^F)²)
+
+
+def _forward_image(p: ScalarParameters, x: list[list[float]], pool: str) -> dict[str, np.ndarray]:
+    """Every unit of eq. (1)-(3) for one image ``x`` (6x6 nested lists), as object arrays of Values."""
+    z_F = np.empty((3, 4, 4), dtype=object)
+    a_F = np.empty((3, 4, 4), dtype=object)
+    for k in range(3):
+        for i in range(4):
+            for j in range(4):
+                # eq. (1): z^F_k[i,j] = Σ_{p,q} w^F_k[p,q] x[i+p−1, j+q−1] + b^F_k
+                z = p.b_F[k]
+                for pp in range(3):
+                    for q in range(3):
+                        z = z + p.w_F[k, pp, q] * x[i + pp][j + q]
+                z_F[k, i, j] = z
+                a_F[k, i, j] = z.sigmoid()  # a^F = σ(z^F)
+    z_P = np.empty((3, 2, 2), dtype=object)
+    for k in range(3):
+        for i in range(2):
+            for j in range(2):
+                block = [a_F[k, 2 * i + di, 2 * j + dj] for di in range(2) for dj in range(2)]  # row-major
+                z_P[k, i, j] = _pool_block(block, pool)  # eq. (2)
+    a_P = z_P  # the pooling layer's activation is the identity
+    z_O = np.empty(3, dtype=object)
+    a_O = np.empty(3, dtype=object)
+    for n in range(3):
+        # eq. (3): z^O_n = Σ_k Σ_{i,j} w^O_n[k,i,j] a^P_k[i,j] + b^O_n
+        z = p.b_O[n]
+        for k in range(3):
+            for i in range(2):
+                for j in range(2):
+                    z = z + p.w_O[n, k, i, j] * a_P[k, i, j]
+        z_O[n] = z
+        a_O[n] = z.sigmoid()  # a^O = σ(z^O)
+    return {"z_F": z_F, "a_F": a_F, "z_P": z_P, "a_P": a_P, "z_O": z_O, "a_O": a_O}
+
+
+def _image_cost(a_O: np.ndarray, t: list[float]) -> Value:
+    """Eq. (4): C = ½ Σ_n (t_n − a^O_n)²."""
+    squared_error = (t[0] - a_O[0]) ** 2
+    for n in range(1, 3):
+        squared_error = squared_error + (t[n] - a_O[n]) ** 2
+    return squared_error * 0.5
+
+
+def forward(
+    params: Mapping[str, np.ndarray] | ScalarParameters, image: np.ndarray, pool: str = "max"
+) -> dict[str, np.ndarray]:
+    """Every z and a of eq. (1)-(3) for one 6x6 image, as object arrays of Values.
+
+    ``params`` is a parameter dict (fresh leaf Values are made) or :class:`ScalarParameters`.
+    Returns ``z_F``, ``a_F`` (3, 4, 4), ``z_P``, ``a_P`` (3, 2, 2), ``z_O``, ``a_O`` (3,).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, test_image
+    >>> units = forward(initial_parameters(), test_image())
+    >>> units["a_O"].shape, type(units["a_O"][0]).__name__
+    ((3,), 'Value')
+    """
+    pool = formulas._check_pool(pool)
+    p = params if isinstance(params, ScalarParameters) else to_values(params)
+    x, single = formulas._as_batch(image)
+    if not single:
+        raise ValueError(f"image must be one image of shape (6, 6); got shape {x.shape}")
+    return _forward_image(p, x[0].tolist(), pool)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The data set: C_T as one graph, one backward
+# ----------------------------------------------------------------------------------------------------
+
+
+def _build(p: ScalarParameters, x: np.ndarray, t: np.ndarray, pool: str) -> tuple[Value, list[dict]]:
+    """C_T = Σ_m C_m over a checked batch as one Value, and the units of every image."""
+    all_units = []
+    total = None
+    for image, target in zip(x.tolist(), t.tolist()):
+        units = _forward_image(p, image, pool)
+        c = _image_cost(units["a_O"], target)
+        total = c if total is None else total + c  # C_T = Σ_m C_m
+        all_units.append(units)
+    return total, all_units
+
+
+def backprop(
+    params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max"
+) -> Backprop:
+    """C_T, the outputs, the unit errors δ (grads of the z Values) and ∂C_T/∂θ (grads of the leaves).
+
+    ``images`` (M, 6, 6) with M ≥ 1, ``targets`` one-hot (M, 3).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data
+    >>> images, targets = load_data()
+    >>> result = backprop(initial_parameters(), images[:1], targets[:1])
+    >>> bool(np.isclose(result.gradients["output_biases"], result.delta_O.sum(axis=0)).all())  # eq. (8)
+    True
+    """
+    pool = formulas._check_pool(pool)
+    p = to_values(params)
+    x, single = formulas._as_batch(images)  # (M, 6, 6)
+    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    if len(x) == 0:
+        raise ValueError("images must hold at least one image; got shape (0, 6, 6)")
+    total, all_units = _build(p, x, t, pool)
+    total.backward()
+    # eq. (7): δ = ∂C/∂z, the grad the scalar engine left on each z Value
+    delta_O = np.stack([_grads_of(units["z_O"]) for units in all_units])  # (M, 3)
+    delta_F = np.stack([_grads_of(units["z_F"]) for units in all_units])  # (M, 3, 4, 4)
+    a_O = np.stack([_data_of(units["a_O"]) for units in all_units])  # (M, 3)
+    return Backprop(total.data, a_O, delta_O, delta_F, p.grads())
+
+
+def cost(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max") -> float:
+    """C_T = Σ_m C_m computed with Values (no backward).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data, formulas
+    >>> images, targets = load_data()
+    >>> params = initial_parameters()
+    >>> bool(np.isclose(cost(params, images, targets), formulas.cost(params, images, targets)))
+    True
+    """
+    pool = formulas._check_pool(pool)
+    p = to_values(params)
+    x, single = formulas._as_batch(images)  # (M, 6, 6)
+    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    if len(x) == 0:
+        return 0.0
+    total, _ = _build(p, x, t, pool)
+    return total.data
+
+
+def predict(params: Mapping[str, np.ndarray], image: np.ndarray, pool: str = "max") -> int:
+    """The predicted digit argmax_n a^O_n + 1 of one image, computed with Values.
+
+    >>> from tinygrad_cnn.textbook import optimized_parameters, test_image
+    >>> predict(optimized_parameters(), test_image())
+    1
+    """
+    a_O = forward(params, image, pool)["a_O"]
+    return int(np.argmax(_data_of(a_O))) + 1

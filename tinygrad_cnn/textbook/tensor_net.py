@@ -1,0 +1,152 @@
+"""The textbook network with the tensor engine: ``F.conv2d``, a pooling op and a matrix product.
+
+The same eq. (1)-(4) of ``textbook/MATH.md`` as :mod:`formulas`, but on :class:`~tinygrad_cnn.Tensor`
+and differentiated by the engine: the unit errors δ = ∂C/∂z (eq. 7) are read with ``retain_grad()`` on
+the pre-activations z^O and z^F, and the parameter gradients are the leaves' ``.grad``.
+
+Pooling: max = ``F.max_pool2d(a, 2)`` (δ to the first maximum of each block, as MATH.md's "Ties"),
+avg = ``F.avg_pool2d(a, 2)``, L2 = ``F.lp_pool2d(a, 2, 2)`` (sqrt of the block's sum of squares).
+
+>>> from tinygrad_cnn.textbook import initial_parameters, load_data
+>>> images, targets = load_data()
+>>> result = backprop(initial_parameters(), images, targets)
+>>> result.delta_F.shape, result.gradients["output_weights"].shape
+((96, 3, 4, 4), (3, 3, 2, 2))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .. import functional as F
+from ..tensor import Tensor
+from . import formulas
+from .scalar_net import Backprop
+
+__all__ = ["backprop", "cost", "forward", "predict", "to_tensors"]
+
+
+def to_tensors(params: Mapping[str, np.ndarray], requires_grad: bool = True) -> dict[str, Tensor]:
+    """Fresh float64 leaf Tensors (copies) for every parameter, shapes checked as in :mod:`formulas`.
+
+    >>> from tinygrad_cnn.textbook import initial_parameters
+    >>> p = to_tensors(initial_parameters())
+    >>> p["filter_weights"].shape, p["filter_weights"].requires_grad
+    ((3, 3, 3), True)
+    """
+    arrays = formulas._unpack(params)
+    return {
+        key: Tensor(array.copy(), requires_grad=requires_grad) for key, array in zip(formulas.PARAMETER_SHAPES, arrays)
+    }
+
+
+def _pool(a_F: Tensor, pool: str) -> Tensor:
+    """z^P from a^F (M, 3, 4, 4) -> (M, 3, 2, 2): eq. (2) and MATH.md's "Other pooling"."""
+    if pool == "max":
+        return F.max_pool2d(a_F, 2)  # eq. (2): max over each 2x2 block, δ to the first maximum
+    if pool == "avg":
+        return F.avg_pool2d(a_F, 2)  # (1/|B|) Σ_B a^F
+    return F.lp_pool2d(a_F, 2, 2)  # sqrt(Σ_B (a^F)²)
+
+
+def _forward(p: Mapping[str, Tensor], x: np.ndarray, pool: str) -> dict[str, Tensor]:
+    """Every z and a of eq. (1)-(3) for a checked batch x (M, 6, 6), as Tensors."""
+    m = len(x)
+    images = Tensor(x.reshape(m, 1, 6, 6))  # (M, C_in=1, 6, 6)
+    w_F = p["filter_weights"].reshape(3, 1, 3, 3)  # (C_out=3, C_in=1, 3, 3)
+    # eq. (1): z^F_k[i,j] = Σ_{p,q} w^F_k[p,q] x[i+p−1, j+q−1] + b^F_k (cross-correlation, no padding)
+    z_F = F.conv2d(images, w_F, p["filter_biases"])  # (M, 3, 4, 4)
+    a_F = z_F.sigmoid()  # (M, 3, 4, 4)
+    z_P = _pool(a_F, pool)  # eq. (2): (M, 3, 2, 2)
+    a_P = z_P  # the pooling layer's activation is the identity
+    # eq. (3): z^O_n = Σ_k Σ_{i,j} w^O_n[k,i,j] a^P_k[i,j] + b^O_n, as a product over the 12 pooled units
+    z_O = a_P.reshape(m, 12) @ p["output_weights"].reshape(3, 12).T + p["output_biases"]  # (M, 12) @ (12, 3) -> (M, 3)
+    a_O = z_O.sigmoid()  # (M, 3)
+    return {"z_F": z_F, "a_F": a_F, "z_P": z_P, "a_P": a_P, "z_O": z_O, "a_O": a_O}
+
+
+def _cost(a_O: Tensor, t: np.ndarray) -> Tensor:
+    """C_T = Σ_m C_m with eq. (4): C = ½ Σ_n (t_n − a^O_n)²; a 0-d Tensor."""
+    return 0.5 * ((Tensor(t) - a_O) ** 2).sum()
+
+
+def forward(params: Mapping[str, np.ndarray | Tensor], images: np.ndarray, pool: str = "max") -> dict[str, Tensor]:
+    """Every z and a of eq. (1)-(3) for a batch (M, 6, 6), as Tensors (see :func:`formulas.forward`).
+
+    ``params`` may hold arrays (constant Tensors are made) or Tensors (used as they are, so gradients
+    reach them).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data
+    >>> forward(initial_parameters(), load_data()[0])["z_P"].shape
+    (96, 3, 2, 2)
+    """
+    pool = formulas._check_pool(pool)
+    x, _ = formulas._as_batch(images)  # (M, 6, 6)
+    return _forward(_as_tensor_params(params), x, pool)
+
+
+def _as_tensor_params(params: Mapping[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
+    if isinstance(params, Mapping) and all(isinstance(params.get(key), Tensor) for key in formulas.PARAMETER_SHAPES):
+        for key, shape in formulas.PARAMETER_SHAPES.items():
+            if params[key].shape != shape:
+                raise ValueError(f"params[{key!r}] must have shape {shape}; got shape {params[key].shape}")
+        return {key: params[key] for key in formulas.PARAMETER_SHAPES}
+    return to_tensors(params, requires_grad=False)
+
+
+def backprop(
+    params: Mapping[str, np.ndarray | Tensor], images: np.ndarray, targets: np.ndarray, pool: str = "max"
+) -> Backprop:
+    """C_T, the outputs, the unit errors δ (``retain_grad`` on z^O and z^F) and ∂C_T/∂θ, by the tensor engine.
+
+    The parameters are copied into fresh leaf Tensors (Tensors given in ``params`` are read, not changed).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data, formulas
+    >>> images, targets = load_data()
+    >>> result = backprop(initial_parameters(), images, targets, pool="avg")
+    >>> bool(np.allclose(result.delta_F, formulas.deltas(initial_parameters(), images, targets, "avg")["delta_F"]))
+    True
+    """
+    pool = formulas._check_pool(pool)
+    p = to_tensors({key: tensor.data for key, tensor in _as_tensor_params(params).items()})
+    x, single = formulas._as_batch(images)  # (M, 6, 6)
+    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    if len(x) == 0:
+        raise ValueError("images must hold at least one image; got shape (0, 6, 6)")
+    units = _forward(p, x, pool)
+    units["z_O"].retain_grad()  # eq. (7): δ^O = ∂C/∂z^O
+    units["z_F"].retain_grad()  # eq. (7): δ^F = ∂C/∂z^F
+    c_T = _cost(units["a_O"], t)
+    c_T.backward()
+    gradients = {key: tensor.grad.copy() for key, tensor in p.items()}
+    return Backprop(float(c_T.item()), units["a_O"].data.copy(), units["z_O"].grad, units["z_F"].grad, gradients)
+
+
+def cost(
+    params: Mapping[str, np.ndarray | Tensor], images: np.ndarray, targets: np.ndarray, pool: str = "max"
+) -> float:
+    """C_T = Σ_m C_m by the tensor engine (no backward).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data, formulas
+    >>> images, targets = load_data()
+    >>> params = initial_parameters()
+    >>> bool(np.isclose(cost(params, images, targets), formulas.cost(params, images, targets)))
+    True
+    """
+    pool = formulas._check_pool(pool)
+    x, single = formulas._as_batch(images)  # (M, 6, 6)
+    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    return float(_cost(_forward(_as_tensor_params(params), x, pool)["a_O"], t).item())
+
+
+def predict(params: Mapping[str, np.ndarray | Tensor], images: np.ndarray, pool: str = "max") -> np.ndarray:
+    """The predicted digits argmax_n a^O_n + 1 (in 1..3) of a batch (M, 6, 6), int64 (M,).
+
+    >>> from tinygrad_cnn.textbook import optimized_parameters, load_data, labels
+    >>> bool((predict(optimized_parameters(), load_data()[0]) == labels()).all())
+    True
+    """
+    a_O = forward(params, images, pool)["a_O"].data  # (M, 3)
+    return (a_O.argmax(axis=-1) + 1).astype(np.int64)
