@@ -18,6 +18,7 @@ from hypothesis.extra.numpy import arrays
 
 from tinygrad_cnn import textbook
 from tinygrad_cnn.textbook import formulas as F
+from tinygrad_cnn.textbook.compare import finite_difference_gradients  # central differences of F.cost
 
 EPS = 1e-6  # central-difference step
 FD_TOLERANCE = 1e-6  # |hand gradient − finite difference| allowed on every parameter
@@ -32,22 +33,6 @@ def data():
 # ----------------------------------------------------------------------------------------------------
 # Helpers: finite differences and a loop-by-loop forward pass
 # ----------------------------------------------------------------------------------------------------
-
-
-def finite_difference_gradients(params, images, targets, pool):
-    """Central differences (C(θ + ε) − C(θ − ε)) / 2ε of ``F.cost`` for every one of the 69 parameters."""
-    grads = {}
-    for key, value in params.items():
-        grad = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            shifted = {name: array.copy() for name, array in params.items()}
-            shifted[key][index] = value[index] + EPS
-            cost_plus = F.cost(shifted, images, targets, pool)
-            shifted[key][index] = value[index] - EPS
-            cost_minus = F.cost(shifted, images, targets, pool)
-            grad[index] = (cost_plus - cost_minus) / (2 * EPS)
-        grads[key] = grad
-    return grads
 
 
 def max_abs_difference(grads_a, grads_b):
