@@ -371,3 +371,35 @@ def test_comparisons_and_argmax_are_data():
     assert not (x > 1.5).requires_grad
     np.testing.assert_array_equal((x > 1.5).data, [False, True, True])
     assert x.argmax().item() == 1
+
+
+def test_leaf_gradients_never_alias_each_other_or_the_callers_arrays():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()  # Add hands the same gradient array to both inputs
+    assert a.grad is not b.grad
+    a.grad *= 10
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    seed = np.array([1.0, 1.0])
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.backward(seed)  # the output is the leaf itself
+    x.grad += 1
+    np.testing.assert_array_equal(seed, [1.0, 1.0])
+    kept = np.array([5.0, 5.0])
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: kept)
+    (w * 2).sum().backward()
+    w.grad += 1
+    np.testing.assert_array_equal(kept, [5.0, 5.0])
+
+
+def test_backward_frees_what_ops_kept_on_ctx():
+    x = Tensor(np.ones((1, 1, 4, 4)), requires_grad=True)
+    w = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    import tinygrad_cnn.functional as F
+
+    y = F.conv2d(x, w)
+    ctx = y._ctx
+    y.sum().backward()
+    assert ctx.freed
+    assert set(vars(ctx)) <= {"function", "parents", "needs_input_grad", "freed", "_record", "_saved", "_fingerprints"}

@@ -81,8 +81,15 @@ class Context:
                 )
         return self._saved
 
+    _KEPT_AFTER_FREE = frozenset({"function", "parents", "needs_input_grad", "freed", "_record"})
+
     def free(self) -> None:
-        """Drop the saved values: the graph through this node cannot be walked again."""
+        """Drop everything kept for backward (saved values and any attribute an op set on ``ctx``).
+
+        Only the graph's structure stays, so a second backward through this node can name it in its error.
+        """
+        for name in [n for n in vars(self) if n not in self._KEPT_AFTER_FREE]:
+            delattr(self, name)
         self._saved = ()
         self._fingerprints = ()
         self.freed = True

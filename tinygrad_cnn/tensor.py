@@ -255,9 +255,11 @@ class Tensor:
                 raise ValueError(f"backward(): grad has shape {seed.shape}, expected the output's shape {self.shape}")
         _run_backward(self, seed, retain_graph)
 
-    def _accumulate(self, grad: np.ndarray) -> None:
+    def _accumulate(self, grad: np.ndarray, owned: bool = False) -> None:
+        """Add ``grad`` into ``.grad``. An ``owned`` array (referenced nowhere else) is kept without a copy."""
         if self.grad is None:
-            self.grad = np.array(grad, dtype=self._data.dtype, copy=True)
+            take = owned and grad.dtype == self._data.dtype
+            self.grad = grad if take else np.array(grad, dtype=self._data.dtype, copy=True)
         else:
             self.grad = self.grad + grad.astype(self._data.dtype, copy=False)
 
@@ -477,6 +479,11 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
     """Chain rule over the graph: each node's gradient is complete before it is passed to its inputs."""
     order = _topological_order(root)
     pending: dict[int, np.ndarray] = {id(root): seed}
+    # A gradient array can be stored as a leaf's .grad without a copy only if nothing else can see it:
+    # it owns its memory (not a view), came from an op (not from the caller or a hook) and was not
+    # stored already (ops like Add hand the same array to both inputs).
+    shared: set[int] = {id(seed)}
+    stored: list[np.ndarray] = []  # keeps the stored arrays alive, so their ids stay unique
     for node in order:
         grad = pending.pop(id(node), None)
         if grad is None:  # no path from root reaches this node's gradient (e.g. an unused output)
@@ -490,9 +497,12 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
                         f"hook {hook!r} returned a gradient of shape {replaced.shape}, expected {grad.shape}"
                     )
                 grad = replaced
+                shared.add(id(grad))
         ctx = node._ctx
         if ctx is None or node._retains_grad:
-            node._accumulate(grad)
+            node._accumulate(grad, owned=grad.base is None and id(grad) not in shared)
+            shared.add(id(grad))
+            stored.append(grad)
         if ctx is None:
             continue
         if ctx.freed:

@@ -303,6 +303,44 @@ CHECKS += [
 ]
 
 # ---- conv2d and pooling
+def _conv2d_cases() -> st.SearchStrategy[Case]:
+    """Valid conv2d calls (groups, stride, padding, dilation, bias or not): gradients of x, weight, bias."""
+    from ..ops.conv import conv2d
+    from .conv_strategies import conv2d_inputs
+
+    def case(drawn: tuple) -> Case:
+        config, x, weight, bias = drawn
+        options = config.kwargs()
+        return Case(lambda *t: conv2d(*t, **options), (x, weight, bias), f"conv2d {options}")
+
+    return conv2d_inputs().map(case)
+
+
+def _pool_cases(kind: str) -> Callable[[], st.SearchStrategy[Case]]:
+    """Valid pooling calls of ``kind`` (max: elements pairwise apart, so no ties within the step)."""
+
+    def cases() -> st.SearchStrategy[Case]:
+        from ..ops import pool
+        from .conv_strategies import pool2d_inputs
+
+        function = {"max": pool.max_pool2d, "avg": pool.avg_pool2d, "lp": pool.lp_pool2d}[kind]
+
+        def case(drawn: tuple) -> Case:
+            config, x = drawn
+            options = config.kwargs()
+            return Case(lambda t: function(t, **options), (x,), f"{function.__name__} {options}")
+
+        return pool2d_inputs(kind).map(case)
+
+    return cases
+
+
+CHECKS += [
+    Check("conv2d", "conv", _conv2d_cases),
+    Check("max_pool2d", "pooling", _pool_cases("max")),
+    Check("avg_pool2d", "pooling", _pool_cases("avg")),
+    Check("lp_pool2d", "pooling", _pool_cases("lp")),
+]
 
 
 def check_names() -> list[str]:
