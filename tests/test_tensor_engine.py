@@ -385,6 +385,23 @@ def test_leaf_gradients_never_alias_each_other_or_the_callers_arrays():
     x.backward(seed)  # the output is the leaf itself
     x.grad += 1
     np.testing.assert_array_equal(seed, [1.0, 1.0])
+
+    class ReturnsSavedArray(Function):  # d(x·y)/dx = y, returned as the saved array itself
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(y)
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            (y,) = ctx.saved_tensors
+            return y, None
+
+    y = Tensor([5.0, 6.0])
+    x.grad = None
+    ReturnsSavedArray.apply(x, y).backward(np.ones(2))
+    x.grad += 1  # must not write into y's data
+    np.testing.assert_array_equal(y.data, [5.0, 6.0])
     kept = np.array([5.0, 5.0])
     w = Tensor([1.0, 2.0], requires_grad=True)
     w.register_hook(lambda g: kept)

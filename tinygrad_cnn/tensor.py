@@ -13,6 +13,7 @@ array([[ 0.,  0.],
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -479,51 +480,69 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
     """Chain rule over the graph: each node's gradient is complete before it is passed to its inputs."""
     order = _topological_order(root)
     pending: dict[int, np.ndarray] = {id(root): seed}
-    # A gradient array can be stored as a leaf's .grad without a copy only if nothing else can see it:
-    # it owns its memory (not a view), came from an op (not from the caller or a hook) and was not
-    # stored already (ops like Add hand the same array to both inputs).
-    shared: set[int] = {id(seed)}
-    stored: list[np.ndarray] = []  # keeps the stored arrays alive, so their ids stay unique
+    del seed
     for node in order:
         grad = pending.pop(id(node), None)
         if grad is None:  # no path from root reaches this node's gradient (e.g. an unused output)
             continue
         for hook in node._hooks:
-            replaced = hook(grad)
-            if replaced is not None:
-                replaced = np.asarray(replaced)
-                if replaced.shape != grad.shape:
-                    raise ValueError(
-                        f"hook {hook!r} returned a gradient of shape {replaced.shape}, expected {grad.shape}"
-                    )
-                grad = replaced
-                shared.add(id(grad))
+            grad = _run_hook(hook, grad)
         ctx = node._ctx
         if ctx is None or node._retains_grad:
-            node._accumulate(grad, owned=grad.base is None and id(grad) not in shared)
-            shared.add(id(grad))
-            stored.append(grad)
-        if ctx is None:
+            private = grad.base is None and _references(grad) <= _PRIVATE_REFERENCES
+            node._accumulate(grad, owned=private)
+        if ctx is not None:
+            _send_to_inputs(ctx, grad, pending)
+            if not retain_graph:
+                ctx.free()
+
+
+def _references(array: np.ndarray) -> int:
+    return sys.getrefcount(array) if hasattr(sys, "getrefcount") else 1 << 30
+
+
+def _private_references() -> int:
+    """How many references ``_references`` sees to an array held by one local name only (CPython: 3)."""
+    grad = np.empty(0)
+    return _references(grad)
+
+
+# A leaf may keep a gradient array as ``.grad`` without a copy only if nothing but the graph walk can see
+# it: it owns its memory (not a view) and no one else references it (not the caller's seed, a hook's
+# result, a saved array, or another input's pending gradient: Add hands one array to both inputs).
+# The count is measured once with the same calling pattern as in ``_run_backward``, so it holds on any
+# interpreter version; where reference counts do not exist, every gradient is copied.
+_PRIVATE_REFERENCES = _private_references()
+
+
+def _run_hook(hook: Hook, grad: np.ndarray) -> np.ndarray:
+    replaced = hook(grad)
+    if replaced is None:
+        return grad
+    replaced = np.asarray(replaced)
+    if replaced.shape != grad.shape:
+        raise ValueError(f"hook {hook!r} returned a gradient of shape {replaced.shape}, expected {grad.shape}")
+    return replaced
+
+
+def _send_to_inputs(ctx: Context, grad: np.ndarray, pending: dict[int, np.ndarray]) -> None:
+    """One node's backward: its gradient times its local derivatives, added to each input's pending gradient."""
+    if ctx.freed:
+        raise RuntimeError(_freed_message(ctx.function))
+    for parent, parent_grad in zip(ctx.parents, _as_tuple(ctx.function.backward(ctx, grad), ctx)):
+        if parent is None or parent_grad is None or not parent._requires_grad:
             continue
-        if ctx.freed:
-            raise RuntimeError(_freed_message(ctx.function))
-        input_grads = ctx.function.backward(ctx, grad)
-        for parent, parent_grad in zip(ctx.parents, _as_tuple(input_grads, ctx)):
-            if parent is None or parent_grad is None or not parent._requires_grad:
-                continue
-            if not isinstance(parent_grad, np.ndarray):
-                parent_grad = np.asarray(parent_grad, dtype=parent.dtype)
-            elif parent_grad.dtype != parent.dtype:  # e.g. float64 gradient of a float32 input
-                parent_grad = parent_grad.astype(parent.dtype)
-            if parent_grad.shape != parent.shape:
-                raise RuntimeError(
-                    f"{ctx.function.__name__}.backward returned a gradient of shape {parent_grad.shape} "
-                    f"for an input of shape {parent.shape}"
-                )
-            key = id(parent)
-            pending[key] = pending[key] + parent_grad if key in pending else parent_grad
-        if not retain_graph:
-            ctx.free()
+        if not isinstance(parent_grad, np.ndarray):
+            parent_grad = np.asarray(parent_grad, dtype=parent.dtype)
+        elif parent_grad.dtype != parent.dtype:  # e.g. float64 gradient of a float32 input
+            parent_grad = parent_grad.astype(parent.dtype)
+        if parent_grad.shape != parent.shape:
+            raise RuntimeError(
+                f"{ctx.function.__name__}.backward returned a gradient of shape {parent_grad.shape} "
+                f"for an input of shape {parent.shape}"
+            )
+        key = id(parent)
+        pending[key] = pending[key] + parent_grad if key in pending else parent_grad
 
 
 def _as_tuple(grads: Any, ctx: Context) -> Iterable[Any]:

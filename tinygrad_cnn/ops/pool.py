@@ -109,6 +109,8 @@ class _Geometry:
     def crop(self, dx_pad: np.ndarray) -> np.ndarray:
         """(N, C, Hp, Wp) -> (N, C, H, W): drop the padding (whose gradient is not the input's)."""
         (top, left), (h, w) = self.padding, self.size
+        if dx_pad.shape[-2:] == (h, w):  # no padding to drop: the array itself (a view would be copied later)
+            return dx_pad
         return dx_pad[:, :, top : top + h, left : left + w]
 
     def padded_shape(self, batch_shape: tuple[int, ...]) -> tuple[int, ...]:
