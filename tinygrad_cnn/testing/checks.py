@@ -19,9 +19,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis.extra import numpy as hnp
+
+from ..ops import pool
+from ..ops.conv import conv2d
+from ..ops.movement import concatenate, stack
 from ..tensor import Tensor
+from .array_strategies import arrays, axes, broadcastable_shapes, shapes, st, tensors
+from .conv_strategies import conv2d_inputs, pool2d_inputs
 from .gradcheck import gradcheck
-from .strategies import arrays, axes, broadcastable_shapes, shapes, st, tensors
 
 
 @dataclass
@@ -218,8 +226,12 @@ def _permute_cases() -> st.SearchStrategy[Case]:
     @st.composite
     def cases(draw: st.DrawFn) -> Case:
         x = draw(tensors(shape=shapes(max_dims=4, max_side=3)))
-        if draw(st.booleans()):
+        form = draw(st.sampled_from(["T", "swap", "permute"]))
+        if form == "T":
             return Case(lambda t: t.T, (x,), "transpose()")
+        if form == "swap" and x.ndim >= 1:
+            first, second = draw(st.integers(-x.ndim, x.ndim - 1)), draw(st.integers(-x.ndim, x.ndim - 1))
+            return Case(lambda t: t.transpose(first, second), (x,), f"transpose({first}, {second})")
         order = tuple(draw(st.permutations(range(x.ndim))))
         return Case(lambda t: t.permute(order), (x,), f"permute{order}")
 
@@ -228,7 +240,6 @@ def _permute_cases() -> st.SearchStrategy[Case]:
 
 def _getitem_cases() -> st.SearchStrategy[Case]:
     """Basic indices (slices with any step, ints, None, Ellipsis), integer arrays with repeats, bool masks."""
-    from hypothesis.extra import numpy as hnp
 
     @st.composite
     def cases(draw: st.DrawFn) -> Case:
@@ -258,7 +269,6 @@ def _pad_cases() -> st.SearchStrategy[Case]:
 
 def _concatenate_cases() -> st.SearchStrategy[Case]:
     """One to three tensors that agree on every axis but ``axis``, where their lengths differ."""
-    from ..ops.movement import concatenate
 
     @st.composite
     def cases(draw: st.DrawFn) -> Case:
@@ -274,7 +284,6 @@ def _concatenate_cases() -> st.SearchStrategy[Case]:
 
 
 def _stack_cases() -> st.SearchStrategy[Case]:
-    from ..ops.movement import stack
 
     @st.composite
     def cases(draw: st.DrawFn) -> Case:
@@ -305,8 +314,6 @@ CHECKS += [
 # ---- conv2d and pooling
 def _conv2d_cases() -> st.SearchStrategy[Case]:
     """Valid conv2d calls (groups, stride, padding, dilation, bias or not): gradients of x, weight, bias."""
-    from ..ops.conv import conv2d
-    from .conv_strategies import conv2d_inputs
 
     def case(drawn: tuple) -> Case:
         config, x, weight, bias = drawn
@@ -320,8 +327,6 @@ def _pool_cases(kind: str) -> Callable[[], st.SearchStrategy[Case]]:
     """Valid pooling calls of ``kind`` (max: elements pairwise apart, so no ties within the step)."""
 
     def cases() -> st.SearchStrategy[Case]:
-        from ..ops import pool
-        from .conv_strategies import pool2d_inputs
 
         function = {"max": pool.max_pool2d, "avg": pool.avg_pool2d, "lp": pool.lp_pool2d}[kind]
 
@@ -369,7 +374,6 @@ class CheckResult:
 
 def run_check(check: Check, examples: int = 50, seed: int | None = None) -> CheckResult:
     """Run ``check`` on ``examples`` Hypothesis-drawn cases outside pytest; failures are shrunk first."""
-    from hypothesis import HealthCheck, given, seed as hypothesis_seed, settings
 
     stats = {"examples": 0, "abs": 0.0, "rel": 0.0}
 

@@ -40,7 +40,7 @@ except ImportError as error:  # pragma: no cover - exercised only without the te
 from ..ops.conv import conv2d_output_size
 from ..ops.pool import pool_output_size
 from ..tensor import Tensor
-from .strategies import arrays
+from .array_strategies import arrays
 
 __all__ = [
     "Conv2dConfig",
