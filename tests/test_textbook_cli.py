@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from tinygrad_cnn.textbook import cli, formulas, initial_parameters, load_data
-from tinygrad_cnn.textbook.compare import Comparison, Row
-from tinygrad_cnn.textbook.train import train
+from tinygrad_cnn.textbook.comparison import Comparison, Row
+from tinygrad_cnn.textbook.training import train
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,7 @@ from hypothesis.extra.numpy import arrays
 
 from tinygrad_cnn import textbook
 from tinygrad_cnn.textbook import formulas as F
-from tinygrad_cnn.textbook.compare import finite_difference_gradients  # central differences of F.cost
+from tinygrad_cnn.textbook.comparison import finite_difference_gradients  # central differences of F.cost
 
 EPS = 1e-6  # central-difference step
 FD_TOLERANCE = 1e-6  # |hand gradient − finite difference| allowed on every parameter

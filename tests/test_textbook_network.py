@@ -24,7 +24,7 @@ from tinygrad_cnn.textbook import (
     scalar_net,
     tensor_net,
 )
-from tinygrad_cnn.textbook.compare import (
+from tinygrad_cnn.textbook.comparison import (
     AUTOGRAD_TOLERANCE,
     FD_TOLERANCE,
     Comparison,
@@ -34,7 +34,7 @@ from tinygrad_cnn.textbook.compare import (
     format_table,
     formulas_backprop,
 )
-from tinygrad_cnn.textbook.train import History, TrainStep, train
+from tinygrad_cnn.textbook.training import History, TrainStep, train
 
 ENGINES = {"formulas": formulas_backprop, "tensor": tensor_net.backprop, "scalar": scalar_net.backprop}
 GRADIENT_KEYS = tuple(formulas.PARAMETER_SHAPES)

@@ -1,7 +1,8 @@
 """The textbook's CNN: its data set and parameters (``data``), and its backward rules derived by hand
 (``formulas``, plain numpy, no autograd); the same network with the tensor engine (``tensor_net``) and
-with the scalar engine (``scalar_net``), the four-way check of δ and the gradients (``compare``), the
-book's gradient descent (``train``) and the ``tinygrad-cnn textbook`` command (``cli``, ``plots``).
+with the scalar engine (``scalar_net``), the four-way check of δ and the gradients (``compare``, in
+``comparison``), the book's gradient descent (``train``, in ``training``) and the ``tinygrad-cnn textbook``
+command (``cli``, ``plots``).
 
 >>> from tinygrad_cnn import textbook
 >>> images, targets = textbook.load_data()
@@ -9,12 +10,18 @@ book's gradient descent (``train``) and the ``tinygrad-cnn textbook`` command (`
 1.0
 """
 
-from . import compare, formulas, scalar_net, tensor_net, train
+from . import comparison, formulas, scalar_net, tensor_net, training
+from .comparison import Comparison, compare, format_table
 from .data import DIGITS, initial_parameters, labels, load_data, optimized_parameters, test_image
+from .training import History, train
 
 __all__ = [
     "DIGITS",
+    "Comparison",
+    "History",
     "compare",
+    "comparison",
+    "format_table",
     "formulas",
     "initial_parameters",
     "labels",
@@ -24,4 +31,5 @@ __all__ = [
     "tensor_net",
     "test_image",
     "train",
+    "training",
 ]

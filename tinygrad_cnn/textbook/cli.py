@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 
 from . import formulas, scalar_net, tensor_net
-from .compare import Comparison, compare, format_table
+from .comparison import Comparison, compare, format_table
 from .data import DIGITS, initial_parameters, load_data, test_image
-from .train import ENGINES, History, TrainStep, train
+from .training import ENGINES, History, TrainStep, train
 
 __all__ = ["add_arguments", "main", "run"]
 

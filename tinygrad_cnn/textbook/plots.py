@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from . import tensor_net
-from .train import History
+from .training import History
 
 __all__ = ["write_plots"]
 

@@ -2,7 +2,7 @@
 
 C_T = Σ_m C_m is the **sum** of the costs of eq. (4) over the images (MATH.md, "Training"). Every step
 computes ∂C_T/∂θ at the current parameters and moves all 69 of them at once. The engines give the
-same gradients up to rounding (see :mod:`compare`), so they follow the same trajectory:
+same gradients up to rounding (see :mod:`comparison`), so they follow the same trajectory:
 
 * ``"tensor"``: the tensor engine (:mod:`tensor_net`), leaf Tensors updated by ``optim.SGD``;
 * ``"scalar"``: the scalar engine (:mod:`scalar_net`), one graph of Values per step;
@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import optim
 from . import formulas, scalar_net, tensor_net
-from .compare import formulas_backprop
+from .comparison import formulas_backprop
 
 __all__ = ["ENGINES", "History", "TrainStep", "train"]
 
