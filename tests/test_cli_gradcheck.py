@@ -83,3 +83,14 @@ def test_module_entry_point_runs_as_a_subprocess():
     )
     assert done.returncode == 0, done.stderr
     assert "1 passed, 0 failed" in done.stdout
+
+
+def test_missing_hypothesis_gives_the_install_command(monkeypatch, capsys):
+    import tinygrad_cnn.testing as testing
+
+    monkeypatch.delattr(testing, "checks", raising=False)
+    for name in [m for m in sys.modules if m.startswith("tinygrad_cnn.testing.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    assert main(["gradcheck", "--examples", "1"]) == 2
+    assert "pip install 'tinygrad_cnn[test]'" in capsys.readouterr().err

@@ -31,7 +31,8 @@ def _run_gradcheck(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     try:
         from .testing import checks
     except ImportError as error:
-        print(f"tinygrad-cnn gradcheck: {error}", file=sys.stderr)
+        print(f"tinygrad-cnn gradcheck: needs Hypothesis ({error}); install it with: "
+              "pip install 'tinygrad_cnn[test]'", file=sys.stderr)
         return 2
     if args.list:
         for check in checks.CHECKS:
