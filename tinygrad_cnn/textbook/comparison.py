@@ -141,7 +141,7 @@ def finite_difference_gradients(
     """
     if not isinstance(eps, (int, float)) or not eps > 0:
         raise ValueError(f"eps must be a positive number; got {eps!r}")
-    w_F, b_F, w_O, b_O = formulas._unpack(params)
+    w_F, b_F, w_O, b_O = formulas.unpack_parameters(params)
     base = dict(zip(formulas.PARAMETER_SHAPES, (w_F, b_F, w_O, b_O)))
     grads = {}
     for key, value in base.items():
@@ -176,9 +176,9 @@ def compare(
     Every source runs on all the given images; returns a :class:`Comparison` whose ``rows`` hold the
     largest absolute and relative difference for every quantity and pair of sources.
     """
-    pool = formulas._check_pool(pool)
-    x, single = formulas._as_batch(images)  # (M, 6, 6)
-    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    pool = formulas.check_pool(pool)
+    x, single = formulas.as_batch(images)  # (M, 6, 6)
+    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
     values: dict[str, dict[str, np.ndarray]] = {}
     seconds: dict[str, float] = {}
     results: dict[str, Backprop] = {}

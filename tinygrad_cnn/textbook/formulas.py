@@ -35,6 +35,9 @@ __all__ = [
     "PARAMETER_SHAPES",
     "POOLS",
     "accuracy",
+    "as_batch",
+    "as_targets",
+    "check_pool",
     "cost",
     "deltas",
     "forward",
@@ -44,6 +47,7 @@ __all__ = [
     "predict",
     "sigmoid",
     "sigmoid_prime",
+    "unpack_parameters",
 ]
 
 PARAMETER_SHAPES: dict[str, tuple[int, ...]] = {
@@ -86,11 +90,13 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Input checks: every public function validates its arguments here, before any arithmetic.
+# Input checks: every public function validates its arguments here, before any arithmetic. The other
+# textbook modules (both networks, comparison, training) use the same checks.
 # ----------------------------------------------------------------------------------------------------
 
 
-def _check_pool(pool: object) -> str:
+def check_pool(pool: object) -> str:
+    """``pool`` if it is one of ``POOLS``, else ValueError naming it."""
     if not isinstance(pool, str) or pool not in POOLS:
         raise ValueError(f"pool must be one of {POOLS}; got {pool!r}")
     return pool
@@ -103,7 +109,7 @@ def _as_float_array(value: object, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be an array of real numbers; got {type(value).__name__}: {error}") from None
 
 
-def _unpack(params: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def unpack_parameters(params: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(w^F, b^F, w^O, b^O) as float64 arrays, after checking keys and shapes."""
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a mapping of parameter name to array; got {type(params).__name__}")
@@ -123,7 +129,7 @@ def _unpack(params: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return w_F, b_F, w_O, b_O
 
 
-def _as_batch(images: object) -> tuple[np.ndarray, bool]:
+def as_batch(images: object) -> tuple[np.ndarray, bool]:
     """Images as a float64 batch (M, 6, 6), and whether a single (6, 6) image was given."""
     x = _as_float_array(images, "images")
     if x.shape == IMAGE_SHAPE:
@@ -133,7 +139,7 @@ def _as_batch(images: object) -> tuple[np.ndarray, bool]:
     raise ValueError(f"images must have shape (M, 6, 6) or (6, 6); got shape {x.shape}")
 
 
-def _as_targets(targets: object, m: int, single: bool) -> np.ndarray:
+def as_targets(targets: object, m: int, single: bool) -> np.ndarray:
     """One-hot targets as float64 (M, 3), checked against the number of images."""
     t = _as_float_array(targets, "targets")
     expected = (N_OUTPUTS,) if single else (m, N_OUTPUTS)
@@ -227,9 +233,9 @@ def forward(params: Mapping[str, np.ndarray], images: np.ndarray, pool: str = "m
     >>> bool(np.all(units["a_P"] == units["z_P"]))  # the pooling layer's activation is the identity
     True
     """
-    pool = _check_pool(pool)
-    w_F, b_F, w_O, b_O = _unpack(params)
-    x, single = _as_batch(images)  # (M, 6, 6)
+    pool = check_pool(pool)
+    w_F, b_F, w_O, b_O = unpack_parameters(params)
+    x, single = as_batch(images)  # (M, 6, 6)
     units = _forward(w_F, b_F, w_O, b_O, x, pool)
     return {name: _unbatch(value, single) for name, value in units.items()}
 
@@ -243,10 +249,10 @@ def cost(
     >>> cost(initial_parameters(), np.zeros((6, 6)), np.array([1.0, 0.0, 0.0])) > 0
     True
     """
-    pool = _check_pool(pool)
-    w_F, b_F, w_O, b_O = _unpack(params)
-    x, single = _as_batch(images)  # (M, 6, 6)
-    t = _as_targets(targets, len(x), single)  # (M, 3)
+    pool = check_pool(pool)
+    w_F, b_F, w_O, b_O = unpack_parameters(params)
+    x, single = as_batch(images)  # (M, 6, 6)
+    t = as_targets(targets, len(x), single)  # (M, 3)
     a_O = _forward(w_F, b_F, w_O, b_O, x, pool)["a_O"]  # (M, 3)
     # eq. (4), summed over the images
     return float(0.5 * np.sum((t - a_O) ** 2))
@@ -273,7 +279,7 @@ def pooling_factor(a_F: np.ndarray, pool: str = "max") -> np.ndarray:
            [1., 0., 1., 0.],
            [0., 0., 0., 0.]])
     """
-    pool = _check_pool(pool)
+    pool = check_pool(pool)
     a = _as_float_array(a_F, "a_F")
     single = a.shape == (3, 4, 4)
     if not single and not (a.ndim == 4 and a.shape[1:] == (3, 4, 4)):
@@ -327,10 +333,10 @@ def deltas(
     >>> int(np.count_nonzero(d["delta_F"]))  # max pooling: one unit per 2x2 block receives δ
     12
     """
-    pool = _check_pool(pool)
-    w_F, b_F, w_O, b_O = _unpack(params)
-    x, single = _as_batch(images)  # (M, 6, 6)
-    t = _as_targets(targets, len(x), single)  # (M, 3)
+    pool = check_pool(pool)
+    w_F, b_F, w_O, b_O = unpack_parameters(params)
+    x, single = as_batch(images)  # (M, 6, 6)
+    t = as_targets(targets, len(x), single)  # (M, 3)
     _, errors = _deltas(w_F, b_F, w_O, b_O, x, t, pool)
     return {name: _unbatch(value, single) for name, value in errors.items()}
 
@@ -350,10 +356,10 @@ def gradients(
     >>> bool(np.all(grads["filter_weights"] == 0))  # eq. (12): a blank image gives no filter-weight gradient
     True
     """
-    pool = _check_pool(pool)
-    w_F, b_F, w_O, b_O = _unpack(params)
-    x, single = _as_batch(images)  # (M, 6, 6)
-    t = _as_targets(targets, len(x), single)  # (M, 3)
+    pool = check_pool(pool)
+    w_F, b_F, w_O, b_O = unpack_parameters(params)
+    x, single = as_batch(images)  # (M, 6, 6)
+    t = as_targets(targets, len(x), single)  # (M, 3)
     units, errors = _deltas(w_F, b_F, w_O, b_O, x, t, pool)
     delta_O, delta_F = errors["delta_O"], errors["delta_F"]  # (M, 3), (M, 3, 4, 4)
     windows = _input_windows(x)  # (M, 4, 4, 3, 3)
@@ -395,8 +401,8 @@ def accuracy(
     >>> accuracy(optimized_parameters(), *load_data())
     1.0
     """
-    x, single = _as_batch(images)  # (M, 6, 6)
-    t = _as_targets(targets, len(x), single)  # (M, 3)
+    x, single = as_batch(images)  # (M, 6, 6)
+    t = as_targets(targets, len(x), single)  # (M, 3)
     if len(x) == 0:
         raise ValueError("images must hold at least one image to measure accuracy; got shape (0, 6, 6)")
     predicted = np.atleast_1d(predict(params, x, pool))  # (M,)

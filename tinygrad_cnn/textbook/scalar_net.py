@@ -74,7 +74,7 @@ def to_values(params: Mapping[str, np.ndarray]) -> ScalarParameters:
     >>> p.w_F.shape, type(p.w_F[0, 0, 0]).__name__
     ((3, 3, 3), 'Value')
     """
-    w_F, b_F, w_O, b_O = formulas._unpack(params)
+    w_F, b_F, w_O, b_O = formulas.unpack_parameters(params)
     return ScalarParameters(*(_values_of(array) for array in (w_F, b_F, w_O, b_O)))
 
 
@@ -174,9 +174,9 @@ def forward(
     >>> units["a_O"].shape, type(units["a_O"][0]).__name__
     ((3,), 'Value')
     """
-    pool = formulas._check_pool(pool)
+    pool = formulas.check_pool(pool)
     p = params if isinstance(params, ScalarParameters) else to_values(params)
-    x, single = formulas._as_batch(image)
+    x, single = formulas.as_batch(image)
     if not single:
         raise ValueError(f"image must be one image of shape (6, 6); got shape {x.shape}")
     return _forward_image(p, x[0].tolist(), pool)
@@ -212,10 +212,10 @@ def backprop(
     >>> bool(np.isclose(result.gradients["output_biases"], result.delta_O.sum(axis=0)).all())  # eq. (8)
     True
     """
-    pool = formulas._check_pool(pool)
+    pool = formulas.check_pool(pool)
     p = to_values(params)
-    x, single = formulas._as_batch(images)  # (M, 6, 6)
-    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    x, single = formulas.as_batch(images)  # (M, 6, 6)
+    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
     if len(x) == 0:
         raise ValueError("images must hold at least one image; got shape (0, 6, 6)")
     total, all_units = _build(p, x, t, pool)
@@ -236,10 +236,10 @@ def cost(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarr
     >>> bool(np.isclose(cost(params, images, targets), formulas.cost(params, images, targets)))
     True
     """
-    pool = formulas._check_pool(pool)
+    pool = formulas.check_pool(pool)
     p = to_values(params)
-    x, single = formulas._as_batch(images)  # (M, 6, 6)
-    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    x, single = formulas.as_batch(images)  # (M, 6, 6)
+    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
     if len(x) == 0:
         return 0.0
     total, _ = _build(p, x, t, pool)

@@ -36,7 +36,7 @@ def to_tensors(params: Mapping[str, np.ndarray], requires_grad: bool = True) -> 
     >>> p["filter_weights"].shape, p["filter_weights"].requires_grad
     ((3, 3, 3), True)
     """
-    arrays = formulas._unpack(params)
+    arrays = formulas.unpack_parameters(params)
     return {
         key: Tensor(array.copy(), requires_grad=requires_grad) for key, array in zip(formulas.PARAMETER_SHAPES, arrays)
     }
@@ -82,8 +82,8 @@ def forward(params: Mapping[str, np.ndarray | Tensor], images: np.ndarray, pool:
     >>> forward(initial_parameters(), load_data()[0])["z_P"].shape
     (96, 3, 2, 2)
     """
-    pool = formulas._check_pool(pool)
-    x, _ = formulas._as_batch(images)  # (M, 6, 6)
+    pool = formulas.check_pool(pool)
+    x, _ = formulas.as_batch(images)  # (M, 6, 6)
     return _forward(_as_tensor_params(params), x, pool)
 
 
@@ -109,10 +109,10 @@ def backprop(
     >>> bool(np.allclose(result.delta_F, formulas.deltas(initial_parameters(), images, targets, "avg")["delta_F"]))
     True
     """
-    pool = formulas._check_pool(pool)
+    pool = formulas.check_pool(pool)
     p = to_tensors({key: tensor.data for key, tensor in _as_tensor_params(params).items()})
-    x, single = formulas._as_batch(images)  # (M, 6, 6)
-    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    x, single = formulas.as_batch(images)  # (M, 6, 6)
+    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
     if len(x) == 0:
         raise ValueError("images must hold at least one image; got shape (0, 6, 6)")
     units = _forward(p, x, pool)
@@ -135,9 +135,9 @@ def cost(
     >>> bool(np.isclose(cost(params, images, targets), formulas.cost(params, images, targets)))
     True
     """
-    pool = formulas._check_pool(pool)
-    x, single = formulas._as_batch(images)  # (M, 6, 6)
-    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    pool = formulas.check_pool(pool)
+    x, single = formulas.as_batch(images)  # (M, 6, 6)
+    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
     return float(_cost(_forward(_as_tensor_params(params), x, pool)["a_O"], t).item())
 
 

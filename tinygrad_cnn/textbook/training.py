@@ -74,7 +74,7 @@ def _check_arguments(lr: object, steps: object, pool: object, engine: object) ->
         raise ValueError(f"steps must be a non-negative integer; got {steps!r}")
     if not isinstance(engine, str) or engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
-    return float(lr), int(steps), formulas._check_pool(pool), engine
+    return float(lr), int(steps), formulas.check_pool(pool), engine
 
 
 def train(
@@ -102,10 +102,10 @@ def train(
     (3, True)
     """
     lr, steps, pool, engine = _check_arguments(lr, steps, pool, engine)
-    w_F, b_F, w_O, b_O = formulas._unpack(params)
+    w_F, b_F, w_O, b_O = formulas.unpack_parameters(params)
     current = {key: array.copy() for key, array in zip(formulas.PARAMETER_SHAPES, (w_F, b_F, w_O, b_O))}
-    x, single = formulas._as_batch(images)  # (M, 6, 6)
-    t = formulas._as_targets(targets, len(x), single)  # (M, 3)
+    x, single = formulas.as_batch(images)  # (M, 6, 6)
+    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
     if len(x) == 0:
         raise ValueError("images must hold at least one image to train on; got shape (0, 6, 6)")
     labels = t.argmax(axis=-1)  # (M,) 0-based digit index
