@@ -420,3 +420,22 @@ def test_backward_frees_what_ops_kept_on_ctx():
     y.sum().backward()
     assert ctx.freed
     assert set(vars(ctx)) <= {"function", "parents", "needs_input_grad", "freed", "_record", "_saved", "_fingerprints"}
+
+
+def test_retained_grad_is_not_changed_by_a_backward_that_writes_into_its_gradient():
+    class DoublesInPlace(Function):  # writes into the gradient it is given (bad manners, but legal)
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            grad *= 2
+            return grad
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    z = DoublesInPlace.apply(x)
+    z.retain_grad()
+    (z * 3).sum().backward()
+    np.testing.assert_array_equal(z.grad, [3.0, 3.0])  # δ as it reached z, not what backward did to it
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0])

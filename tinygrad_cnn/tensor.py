@@ -488,10 +488,12 @@ def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
         for hook in node._hooks:
             grad = _run_hook(hook, grad)
         ctx = node._ctx
-        if ctx is None or node._retains_grad:
+        if ctx is None:  # a leaf: nothing reads its gradient after this, so a private array need not be copied
             private = grad.base is None and _references(grad) <= _PRIVATE_REFERENCES
             node._accumulate(grad, owned=private)
-        if ctx is not None:
+        else:
+            if node._retains_grad:  # copied: the same array goes on into this node's backward
+                node._accumulate(grad)
             _send_to_inputs(ctx, grad, pending)
             if not retain_graph:
                 ctx.free()
