@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_cnn.textbook import cli, formulas, initial_parameters, load_data
+from tinygrad_cnn.cli import textbook as cli
+from tinygrad_cnn.textbook import formulas, initial_parameters, load_data
 from tinygrad_cnn.textbook.comparison import Comparison, Row
 from tinygrad_cnn.textbook.training import train
 

@@ -13,6 +13,7 @@ array([2., 4., 6.])
 
 from .function import Context, Function, SavedArrayModifiedError, unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
 
@@ -34,6 +35,7 @@ __all__ = [
     "stack",
     "enable_grad",
     "is_grad_enabled",
+    "manual_seed",
     "no_grad",
     "unbroadcast",
     "__version__",

@@ -2,7 +2,7 @@
 (``formulas``, plain numpy, no autograd); the same network with the tensor engine (``tensor_net``) and
 with the scalar engine (``scalar_net``), the four-way check of δ and the gradients (``compare``, in
 ``comparison``), the book's gradient descent (``train``, in ``training``) and the ``tinygrad-cnn textbook``
-command (``cli``, ``plots``).
+command lives with the rest of the command line, in ``tinygrad_cnn.cli.textbook``.
 
 >>> from tinygrad_cnn import textbook
 >>> images, targets = textbook.load_data()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import tensor_net
-from .training import History
+from ..textbook import tensor_net
+from ..textbook.training import History
 
 __all__ = ["write_plots"]
 

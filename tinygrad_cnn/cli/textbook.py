@@ -34,10 +34,10 @@ from typing import Any
 
 import numpy as np
 
-from . import formulas, scalar_net, tensor_net
-from .comparison import Comparison, compare, format_table
-from .data import DIGITS, initial_parameters, load_data, test_image
-from .training import ENGINES, History, TrainStep, train
+from ..textbook import formulas, scalar_net, tensor_net
+from ..textbook.comparison import Comparison, compare, format_table
+from ..textbook.data import DIGITS, initial_parameters, load_data, test_image
+from ..textbook.training import ENGINES, History, TrainStep, train
 
 __all__ = ["add_arguments", "main", "run"]
 
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         _write_json(args.json, args, comparison, history, final_params, summary)
         print(f"\nwrote {args.json}", file=out)
     if args.plot is not None:
-        from . import plots
+        from . import textbook_plots as plots
 
         paths = plots.write_plots(args.plot, history=history, initial_params=start_params,
                                   final_params=final_params, images=images, targets=targets,

@@ -1,7 +1,4 @@
-"""The command line: ``tinygrad-cnn textbook`` (the main job) and ``tinygrad-cnn gradcheck``.
-
-Also reachable as ``python -m tinygrad_cnn``.
-"""
+"""``tinygrad-cnn gradcheck``: the library's gradient property checks, without pytest."""
 
 from __future__ import annotations
 
@@ -10,7 +7,7 @@ import sys
 from typing import Sequence
 
 
-def _add_gradcheck_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--examples", type=_positive_int, default=50, metavar="N",
                         help="Hypothesis examples per op (default: 50)")
     parser.add_argument("--op", action="append", default=None, metavar="NAME",
@@ -27,9 +24,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _run_gradcheck(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
-        from .testing import checks
+        from ..testing import checks
     except ImportError as error:
         print(f"tinygrad-cnn gradcheck: needs Hypothesis ({error}); install it with: "
               "pip install 'tinygrad_cnn[test]'", file=sys.stderr)
@@ -41,7 +38,9 @@ def _run_gradcheck(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     names = args.op or checks.check_names()
     unknown = [n for n in names if n not in checks.check_names()]
     if unknown:
-        parser.error(f"unknown --op {', '.join(unknown)}; known: {', '.join(checks.check_names())}")
+        print(f"tinygrad-cnn gradcheck: error: unknown --op {', '.join(unknown)}; "
+              f"known: {', '.join(checks.check_names())}", file=sys.stderr)
+        return 2
     print(f"gradcheck of {len(names)} ops against central finite differences (float64), "
           f"{args.examples} Hypothesis examples each" + (f", seed {args.seed}" if args.seed is not None else ""))
     header = f"| {'op':20s} | {'examples':>8s} | {'max abs err':>11s} | {'max rel err':>11s} | {'seconds':>7s} | result |"
@@ -58,37 +57,3 @@ def _run_gradcheck(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         print(f"\n{result.name} failed:\n{result.failure}")
     print(f"\n{len(names) - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from .textbook import cli as textbook_cli
-
-    parser = argparse.ArgumentParser(
-        prog="tinygrad-cnn",
-        description="A small, honest autodiff engine: the textbook CNN demo and gradient property checks.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-    textbook = sub.add_parser("textbook", help="the book's CNN: δ by hand vs autograd, then gradient descent",
-                              description="Compare the hand-derived δ with both autograd engines on the book's "
-                                          "data, then train the network with the book's gradient descent.")
-    textbook_cli.add_arguments(textbook)
-    gradcheck = sub.add_parser("gradcheck", help="property-check every built-in op against finite differences",
-                               description="Run the library's gradient property checks (Hypothesis-drawn inputs, "
-                                           "gradcheck against central finite differences) without pytest.")
-    _add_gradcheck_arguments(gradcheck)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "gradcheck":
-        return _run_gradcheck(args, parser)
-    from .textbook import cli as textbook_cli
-
-    return textbook_cli.run(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
