@@ -335,7 +335,7 @@ def test_pooling_factor_table():
 
 
 # ----------------------------------------------------------------------------------------------------
-# Ties in max pooling (MATH.md, "Ties")
+# Ties in max pooling (MATH.md, "Ties in max pooling")
 # ----------------------------------------------------------------------------------------------------
 
 
@@ -481,4 +481,4 @@ def test_formulas_module_imports_numpy_only():
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
-    assert imported <= {"__future__", "collections.abc", "numpy"}, imported
+    assert imported <= {"__future__", "collections.abc", "typing", "numpy"}, imported

@@ -2,7 +2,7 @@
 differences; the book's gradient descent with each engine.
 
 Everything runs on all 96 images of the book. The three δ/gradient sources are independent: the formulas
-are plain numpy (eq. 17, 25, 8, 12, 14), the tensor engine differentiates ``F.conv2d`` and the pooling
+are plain numpy (eqs. (17), (25), (8), (12), (14)), the tensor engine differentiates ``F.conv2d`` and the pooling
 ops, the scalar engine differentiates a graph of one Value per neuron.
 """
 
@@ -32,11 +32,10 @@ from tinygrad_cnn.textbook.comparison import (
     compare,
     finite_difference_gradients,
     format_table,
-    formulas_backprop,
 )
 from tinygrad_cnn.textbook.training import History, TrainStep, train
 
-ENGINES = {"formulas": formulas_backprop, "tensor": tensor_net.backprop, "scalar": scalar_net.backprop}
+ENGINES = {"formulas": formulas.backprop, "tensor": tensor_net.backprop, "scalar": scalar_net.backprop}
 GRADIENT_KEYS = tuple(formulas.PARAMETER_SHAPES)
 
 
@@ -165,7 +164,7 @@ def test_ties_send_delta_to_the_first_maximum_only_in_every_engine(data):
 
 def test_finite_differences_confirm_the_first_maximum_rule_and_reject_sharing(data):
     """At the tied blocks, the first-maximum rule matches finite differences; sending δ to every tied unit
-    (the naive reading of eq. 25) does not, so the tie test above tests something."""
+    (the naive reading of eq. (25)) does not, so the tie test above tests something."""
     images, targets = data
     params = initial_parameters()
     fd = finite_difference_gradients(params, images, targets, "max")["filter_biases"]
