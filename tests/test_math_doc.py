@@ -65,8 +65,8 @@ def stated_numbers(text: str) -> set[int]:
 
 
 def index_entries(index: str) -> list[str]:
-    """The backticked ``module:qualname`` entries of the index section."""
-X
+    """The backticked ``tinygrad_cnn.module:qualname`` entries of the index section."""
+    return re.findall(r"`(tinygrad_cnn[\w.]*:[A-Za-z_][\w.]*)`", index)
 
 
 def index_headings(index: str) -> set[int]:
