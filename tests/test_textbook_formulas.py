@@ -1,4 +1,4 @@
-"""The textbook data and the hand-derived formulas of ``textbook/MATH.md`` (plain numpy, no autograd).
+"""The book's data and the hand-derived formulas of ``tinygrad_cnn/textbook/MATH.md`` (plain numpy, no autograd).
 
 The gradients of ``tinygrad_cnn.textbook.formulas`` are checked against central finite differences of its
 own cost, and its forward pass against a loop-by-loop transcription of eq. (1)-(4) written here.

@@ -1,4 +1,4 @@
-"""The textbook network through both autograd engines, against the hand-derived formulas and finite
+"""The book's network through both autograd engines, against the hand-derived formulas and finite
 differences; the book's gradient descent with each engine.
 
 Everything runs on all 96 images of the book. The three δ/gradient sources are independent: the formulas

@@ -1,4 +1,4 @@
-"""The textbook's CNN: its data set and parameters (``data``), and its backward rules derived by hand
+"""The book's CNN: its data set and parameters (``data``), and its backward rules derived by hand
 (``formulas``, plain numpy, no autograd); the same network with the tensor engine (``tensor_net``) and
 with the scalar engine (``scalar_net``), the four-way check of δ and the gradients (``compare``, in
 ``comparison``), the book's gradient descent (``train``, in ``training``) and the ``tinygrad-cnn textbook``

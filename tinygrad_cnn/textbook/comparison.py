@@ -1,4 +1,4 @@
-"""δ and gradients of the textbook network four ways, and how far apart they are.
+"""δ and gradients of the book's network four ways, and how far apart they are.
 
 The four sources:
 

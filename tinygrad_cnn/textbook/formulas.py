@@ -1,4 +1,4 @@
-"""The textbook network's forward pass and hand-derived backward rules, in plain numpy.
+"""The book's network: forward pass and hand-derived backward rules, in plain numpy.
 
 This module is the hand derivation of ``tinygrad_cnn/textbook/MATH.md`` written equation by equation, in the
 book's symbols: forward relations eqs. (1)-(4), the unit errors δ of eq. (17) and the backward recurrence
@@ -100,7 +100,7 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Input checks, shared by every public function of the textbook package (formulas, tensor_net, scalar_net,
+# Input checks, shared by every public function of the ``textbook`` package (formulas, tensor_net, scalar_net,
 # training, comparison): each validates its arguments here, before any arithmetic, and so refuses bad input
 # the same way (TypeError for something that is not an array of numbers, ValueError naming the argument for
 # a wrong key, shape, pool or an empty batch).
@@ -145,7 +145,7 @@ def unpack_parameters(params: object) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def as_batch(images: object) -> tuple[np.ndarray, bool]:
     """Images as a float64 batch (M, 6, 6) with M ≥ 1, and whether a single (6, 6) image was given.
 
-    An empty batch (0, 6, 6) is refused: no function of the textbook package has a meaningful answer for it
+    An empty batch (0, 6, 6) is refused: no function of the ``textbook`` package has a meaningful answer for it
     (an accuracy of no images, a δ of no units), and every engine refuses it the same way.
 
     >>> as_batch(np.zeros((0, 6, 6)))
@@ -185,7 +185,7 @@ class Inputs(NamedTuple):
 def check_inputs(
     params: object, images: object, targets: object = None, pool: object = "max", *, check_params: bool = True
 ) -> Inputs:
-    """Check the usual arguments of the textbook functions, in this order: pool, params, images, targets.
+    """Check the usual arguments of the ``textbook`` functions, in this order: pool, params, images, targets.
 
     ``targets=None`` means the call has none (a forward pass). ``check_params=False`` skips ``params`` (for a
     caller that checks parameters of its own kind, e.g. Tensors); ``Inputs.params`` is then None.

@@ -1,4 +1,4 @@
-"""The textbook network with the scalar engine: every neuron a :class:`~tinygrad_cnn.Value`.
+"""The book's network with the scalar engine: every neuron a :class:`~tinygrad_cnn.Value`.
 
 Eqs. (1)-(4) of ``tinygrad_cnn/textbook/MATH.md`` are written here literally, one loop per index (k, i, j, p, q, n),
 each building Values; no array arithmetic is differentiated. The unit errors are then read off the

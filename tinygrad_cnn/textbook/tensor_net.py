@@ -1,4 +1,4 @@
-"""The textbook network with the tensor engine: ``F.conv2d``, a pooling op and a matrix product.
+"""The book's network with the tensor engine: ``F.conv2d``, a pooling op and a matrix product.
 
 The same eqs. (1)-(4) of ``tinygrad_cnn/textbook/MATH.md`` as :mod:`formulas`, but on :class:`~tinygrad_cnn.Tensor`
 and differentiated by the engine: the unit errors δ = ∂C/∂z (eq. (7)) are read with ``retain_grad()`` on
