@@ -167,6 +167,31 @@ def test_the_document_is_package_data():
     assert any(fnmatch.fnmatch("MATH.md", pattern) for pattern in patterns), patterns
 
 
+_SECTION_REFERENCE = re.compile(r'MATH\.md(?:\x27s)?,?[ \t]*\(?"([^"\n]+)"')
+
+
+def section_references(text: str) -> set[str]:
+    """The section names a text quotes after MATH.md.
+
+    >>> sorted(section_references('''see MATH.md, "Ties in max pooling" and MATH.md's "Other" (MATH.md "X")'''))
+    ['Other', 'Ties in max pooling', 'X']
+    """
+    return set(_SECTION_REFERENCE.findall(text))
+
+
+def test_every_section_the_code_names_exists():
+    headings = re.findall(r"^#+ (.+)$", _document(), flags=re.M)
+    unknown = {}
+    for path in _source_files():
+        if path.name == "test_math_doc.py":
+            continue
+        names = {name for name in section_references(path.read_text(encoding="utf-8"))
+                 if not any(heading.startswith(name) for heading in headings)}
+        if names:
+            unknown[str(path.relative_to(ROOT))] = sorted(names)
+    assert not unknown, f"sections named but not in MATH.md (headings: {headings}): {unknown}"
+
+
 def test_the_readme_links_the_document():
     assert "tinygrad_cnn/textbook/MATH.md" in (ROOT / "README.md").read_text(encoding="utf-8")
 
