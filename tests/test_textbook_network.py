@@ -354,7 +354,7 @@ def test_train_rejects_bad_arguments(data, kwargs, message):
 # One input check for every build: the same input is refused the same way (formulas.check_inputs)
 # ----------------------------------------------------------------------------------------------------
 
-# every public entry point of the textbook package that takes (params, images[, targets][, pool])
+# every public entry point of the ``textbook`` package that takes (params, images[, targets][, pool])
 ENTRY_POINTS = {
     "formulas.forward": lambda p, x, t, pool: formulas.forward(p, x, pool),
     "formulas.cost": formulas.cost,
