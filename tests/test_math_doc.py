@@ -71,7 +71,7 @@ def index_entries(index: str) -> list[str]:
 
 def index_headings(index: str) -> set[int]:
     """The equation numbers that head an index subsection (``### (n) ...``)."""
-    return {int(n) for n in re.findall(r"^### \((\d+)\)", index, flags=re.M)}
+    return {int(n) for n in re.findall(r"^### \((\d+)\)", index, flags=re.MULTILINE)}
 
 
 def resolve(entry: str) -> object:
@@ -140,7 +140,7 @@ def test_the_index_resolver_rejects_a_missing_name():
 def test_every_stated_equation_has_an_index_entry():
     body, index = _body_and_index(_document())
     assert stated_numbers(body) == index_headings(index)
-    sections = re.split(r"^### ", index, flags=re.M)[1:]
+    sections = re.split(r"^### ", index, flags=re.MULTILINE)[1:]
     empty = [section.splitlines()[0] for section in sections if not index_entries(section)]
     assert not empty, f"index subsections without code: {empty}"
 
@@ -180,7 +180,7 @@ def section_references(text: str) -> set[str]:
 
 
 def test_every_section_the_code_names_exists():
-    headings = re.findall(r"^#+ (.+)$", _document(), flags=re.M)
+    headings = re.findall(r"^#+ (.+)$", _document(), flags=re.MULTILINE)
     unknown = {}
     for path in _source_files():
         if path.name == "test_math_doc.py":

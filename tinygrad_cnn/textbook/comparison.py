@@ -194,8 +194,8 @@ def format_table(comparison: Comparison) -> str:
     All agree: formulas, tensor and scalar engine within 1e-09, finite differences within 1e-06.
     """
     lines = [
-        f"δ and ∂C_T/∂θ four ways ({comparison.n_images} images, {comparison.pool} pooling): "
-        "largest difference between each pair of sources",
+        (f"δ and ∂C_T/∂θ four ways ({comparison.n_images} images, {comparison.pool} pooling): "
+         "largest difference between each pair of sources"),
         f"{'quantity':<12} {'shape':<14} {'sources':<30} {'max |a−b|':>10} {'relative':>10}   ok",
     ]
     previous = None

@@ -1,8 +1,9 @@
 """The book's training: full-batch gradient descent Δθ = −η ∂C_T/∂θ, with any of the three engines.
 
-C_T = Σ_m C_m is the **sum** of the costs of eq. (4) over the images (MATH.md, "Training: the book's gradient descent"). Every step
-computes ∂C_T/∂θ at the current parameters and moves all 69 of them at once. The engines give the
-same gradients up to rounding (see :mod:`comparison`), so they follow the same trajectory:
+C_T = Σ_m C_m is the **sum** of the costs of eq. (4) over the images; see
+MATH.md, "Training: the book's gradient descent". Every step computes ∂C_T/∂θ at the current parameters and
+moves all 69 of them at once. The engines give the same gradients up to rounding (see :mod:`comparison`), so
+they follow the same trajectory:
 
 * ``"tensor"``: the tensor engine (:mod:`tensor_net`), leaf Tensors updated by ``optim.SGD``;
 * ``"scalar"``: the scalar engine (:mod:`scalar_net`), one graph of Values per step;
