@@ -1,4 +1,4 @@
-"""The textbook data and the hand-derived formulas of ``textbook/MATH.md`` (plain numpy, no autograd).
+"""The book's data and the hand-derived formulas of ``tinygrad_cnn/textbook/MATH.md`` (plain numpy, no autograd).
 
 The gradients of ``tinygrad_cnn.textbook.formulas`` are checked against central finite differences of its
 own cost, and its forward pass against a loop-by-loop transcription of eq. (1)-(4) written here.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 from importlib.resources import files
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -335,7 +336,7 @@ def test_pooling_factor_table():
 
 
 # ----------------------------------------------------------------------------------------------------
-# Ties in max pooling (MATH.md, "Ties")
+# Ties in max pooling (MATH.md, "Ties in max pooling")
 # ----------------------------------------------------------------------------------------------------
 
 
@@ -481,4 +482,26 @@ def test_formulas_module_imports_numpy_only():
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
-    assert imported <= {"__future__", "collections.abc", "numpy"}, imported
+    assert imported <= {"__future__", "collections.abc", "typing", "numpy"}, imported
+
+
+def test_no_textbook_module_uses_another_modules_private_names():
+    """Each module of the ``textbook`` package uses only the public names of the modules it imports."""
+    offences = []
+    for path in sorted(Path(textbook.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = set()  # local names bound to imported modules
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    if alias.name.startswith("_") and alias.name != "__future__" and node.module != "__future__":
+                        offences.append(f"{path.name}: from {'.' * node.level}{node.module or ''} import {alias.name}")
+                    if node.module is None or node.level:  # `from . import formulas`, `from .. import functional`
+                        modules.add(alias.asname or alias.name)
+            elif isinstance(node, ast.Import):
+                modules.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                offences.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
+    assert not offences, offences

@@ -1,8 +1,8 @@
-"""The textbook network through both autograd engines, against the hand-derived formulas and finite
+"""The book's network through both autograd engines, against the hand-derived formulas and finite
 differences; the book's gradient descent with each engine.
 
 Everything runs on all 96 images of the book. The three δ/gradient sources are independent: the formulas
-are plain numpy (eq. 17, 25, 8, 12, 14), the tensor engine differentiates ``F.conv2d`` and the pooling
+are plain numpy (eqs. (17), (25), (8), (12), (14)), the tensor engine differentiates ``F.conv2d`` and the pooling
 ops, the scalar engine differentiates a graph of one Value per neuron.
 """
 
@@ -32,11 +32,10 @@ from tinygrad_cnn.textbook.comparison import (
     compare,
     finite_difference_gradients,
     format_table,
-    formulas_backprop,
 )
 from tinygrad_cnn.textbook.training import History, TrainStep, train
 
-ENGINES = {"formulas": formulas_backprop, "tensor": tensor_net.backprop, "scalar": scalar_net.backprop}
+ENGINES = {"formulas": formulas.backprop, "tensor": tensor_net.backprop, "scalar": scalar_net.backprop}
 GRADIENT_KEYS = tuple(formulas.PARAMETER_SHAPES)
 
 
@@ -165,7 +164,7 @@ def test_ties_send_delta_to_the_first_maximum_only_in_every_engine(data):
 
 def test_finite_differences_confirm_the_first_maximum_rule_and_reject_sharing(data):
     """At the tied blocks, the first-maximum rule matches finite differences; sending δ to every tied unit
-    (the naive reading of eq. 25) does not, so the tie test above tests something."""
+    (the naive reading of eq. (25)) does not, so the tie test above tests something."""
     images, targets = data
     params = initial_parameters()
     fd = finite_difference_gradients(params, images, targets, "max")["filter_biases"]
@@ -349,3 +348,58 @@ def test_zero_steps_only_measures(data):
 def test_train_rejects_bad_arguments(data, kwargs, message):
     with pytest.raises(ValueError, match=message):
         train(initial_parameters(), *data, **kwargs)
+
+
+# ----------------------------------------------------------------------------------------------------
+# One input check for every build: the same input is refused the same way (formulas.check_inputs)
+# ----------------------------------------------------------------------------------------------------
+
+# every public entry point of the ``textbook`` package that takes (params, images[, targets][, pool])
+ENTRY_POINTS = {
+    "formulas.forward": lambda p, x, t, pool: formulas.forward(p, x, pool),
+    "formulas.cost": formulas.cost,
+    "formulas.deltas": formulas.deltas,
+    "formulas.gradients": formulas.gradients,
+    "formulas.backprop": formulas.backprop,
+    "formulas.predict": lambda p, x, t, pool: formulas.predict(p, x, pool),
+    "formulas.accuracy": formulas.accuracy,
+    "tensor_net.forward": lambda p, x, t, pool: tensor_net.forward(p, x, pool),
+    "tensor_net.cost": tensor_net.cost,
+    "tensor_net.backprop": tensor_net.backprop,
+    "tensor_net.predict": lambda p, x, t, pool: tensor_net.predict(p, x, pool),
+    "scalar_net.forward": lambda p, x, t, pool: scalar_net.forward(p, x, pool),
+    "scalar_net.cost": scalar_net.cost,
+    "scalar_net.backprop": scalar_net.backprop,
+    "scalar_net.predict": lambda p, x, t, pool: scalar_net.predict(p, x, pool),
+    "train(formulas)": lambda p, x, t, pool: train(p, x, t, steps=1, pool=pool, engine="formulas"),
+    "train(tensor)": lambda p, x, t, pool: train(p, x, t, steps=1, pool=pool, engine="tensor"),
+    "train(scalar)": lambda p, x, t, pool: train(p, x, t, steps=1, pool=pool, engine="scalar"),
+    "compare": compare,
+    "finite_difference_gradients": finite_difference_gradients,
+}
+_SINGLE_IMAGE_ONLY = {"scalar_net.forward", "scalar_net.predict"}
+
+
+@pytest.mark.parametrize("name", ENTRY_POINTS)
+def test_an_empty_batch_is_refused_by_every_entry_point(name):
+    # one behaviour everywhere (before: the formulas returned zeros, one engine's cost returned 0.0)
+    with pytest.raises(ValueError, match=r"^images must hold at least one image; got shape \(0, 6, 6\)$"):
+        ENTRY_POINTS[name](initial_parameters(), np.zeros((0, 6, 6)), np.zeros((0, 3)), "max")
+
+
+@pytest.mark.parametrize("name", ENTRY_POINTS)
+def test_bad_input_is_refused_with_the_same_message_by_every_entry_point(name, data):
+    images, targets = data
+    run = ENTRY_POINTS[name]
+    one_image = (images[0], targets[0]) if name in _SINGLE_IMAGE_ONLY else (images[:2], targets[:2])
+    params = initial_parameters()
+    del params["filter_biases"]
+    with pytest.raises(ValueError, match=r"^params is missing key\(s\) \['filter_biases'\]"):
+        run(params, *one_image, "max")
+    with pytest.raises(ValueError, match=r"^pool must be one of \('max', 'avg', 'l2'\); got 'median'$"):
+        run(initial_parameters(), *one_image, "median")
+    with pytest.raises(ValueError, match=r"^images must have shape \(M, 6, 6\) or \(6, 6\); got shape \(2, 6, 5\)$"):
+        run(initial_parameters(), images[:2, :, :5], targets[:2], "max")
+    if not name.endswith(("forward", "predict")):
+        with pytest.raises(ValueError, match=r"^targets must have shape \(2, 3\) to match the images"):
+            run(initial_parameters(), images[:2], targets[:3], "max")

@@ -2,7 +2,7 @@
 
 Two engines with hand-written backward rules: ``Value`` (one number per node, micrograd-style) and
 ``Tensor`` (numpy arrays with broadcasting, PyTorch-shaped), plus conv2d and pooling whose backward
-rules follow the textbook's neuron unit errors δ.
+rules follow the book's neuron unit errors δ (``tinygrad_cnn/textbook/MATH.md``).
 
 >>> from tinygrad_cnn import Tensor
 >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)

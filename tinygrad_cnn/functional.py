@@ -55,7 +55,7 @@ def relu(x: Tensor) -> Tensor:
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    """σ(x) = 1 / (1 + e^−x), the textbook's activation a(z)."""
+    """σ(x) = 1 / (1 + e^−x), the book's activation a(z)."""
     return x.sigmoid()
 
 
@@ -95,7 +95,7 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Squared error ``(input − target)²``, averaged (default), summed or kept per element.
 
-    The textbook's cost (4) over a data set is ``0.5 * mse_loss(a_O, t, reduction="sum")``.
+    The book's cost, eq. (4), over a data set is ``0.5 * mse_loss(a_O, t, reduction="sum")``.
     """
     target = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
     if input.shape != target.shape:

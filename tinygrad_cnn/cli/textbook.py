@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     images, targets = load_data()  # (96, 6, 6), (96, 3)
     start_params = initial_parameters()
     counts = ", ".join(f"{int(np.sum(targets[:, d - 1]))} of digit {d}" for d in DIGITS)
-    print(f"The textbook CNN: {len(images)} training images ({counts}), the book's initial parameters, "
+    print(f"The book's CNN: {len(images)} training images ({counts}), the book's initial parameters, "
           f"{args.pool} pooling.\n", file=out)
 
     comparison = compare(start_params, images, targets, pool=args.pool)

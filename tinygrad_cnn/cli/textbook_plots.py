@@ -6,7 +6,7 @@ rest of the package works without it. Three files:
 * ``cost.png``: C_T and the training accuracy per gradient-descent step;
 * ``filters.png``: the three 3x3 filters w^F_k (with their biases b^F_k) before and after training;
 * ``image_<INDEX>.png``: one training image next to its feature maps a^F_k and unit errors δ^F_k
-  (eq. 25), at the initial and at the trained parameters (tensor engine, ``retain_grad`` on z^F).
+  (eq. (25)), at the initial and at the trained parameters (tensor engine, ``retain_grad`` on z^F).
 """
 
 from __future__ import annotations

@@ -4,5 +4,5 @@
 - ``matmul``: the matrix product
 - ``reduce``: sum/mean/max/min over axes, softmax and log_softmax
 - ``movement``: reshape, transpose, indexing, padding, concatenate/stack
-- ``conv`` and ``pool``: conv2d and max/average/Lp pooling, backward rules from the textbook
+- ``conv`` and ``pool``: conv2d and max/average/Lp pooling, backward rules from the book (``textbook/MATH.md``)
 """

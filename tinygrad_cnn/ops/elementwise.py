@@ -175,7 +175,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (out,) = ctx.saved_tensors  # σ'(a) = σ(a)(1 − σ(a)), the textbook's a'(z)
+        # σ'(a) = σ(a)(1 − σ(a)), the book's a'(z): in the book's network this is the a'(z^O) factor of
+        # eq. (17) (output layer) and the a'(z^F) factor of eq. (25) (convolution layer)
+        (out,) = ctx.saved_tensors
         return grad * out * (1 - out)
 
 

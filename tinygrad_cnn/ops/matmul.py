@@ -2,6 +2,14 @@
 
 For C = A @ B the chain rule gives ∂L/∂A = ∂L/∂C @ Bᵀ and ∂L/∂B = Aᵀ @ ∂L/∂C. A 1-D operand is
 treated as a row (left) or column (right) matrix and that axis is dropped again, as numpy does.
+
+In the book's network the output layer is this product (``tinygrad_cnn.textbook.tensor_net``:
+``z^O = a^P.reshape(M, 12) @ W^Oᵀ + b^O``, eq. (3)), so with ∂L/∂C = δ^O its backward computes two of the
+book's equations (``tinygrad_cnn/textbook/MATH.md``):
+
+- ∂L/∂A = δ^O @ W^O: the factor Σ_n δ^O_n w^O_n[k,i,j] of eq. (25), the output errors sent back to the
+  pooled units (the pooling and the sigmoid backward then supply the other two factors);
+- ∂L/∂B = Aᵀ @ δ^O: eq. (8)'s weight gradient, ∂C_T/∂w^O_n[k,i,j] = Σ_m δ^O_n a^P_k[i,j].
 """
 
 from __future__ import annotations
@@ -32,9 +40,11 @@ class MatMul(Function):
             g = g[..., np.newaxis, :]  # the dropped n axis -> (..., n, m)
         da = db = None
         if ctx.needs_input_grad[0]:
+            # eq. (25)'s Σ_n δ^O_n w^O_n[k,i,j] factor when this is the book's output layer (g = δ^O, b = W^Oᵀ)
             da2 = np.matmul(g, np.swapaxes(b2, -1, -2))  # (..., n, m) @ (..., m, k) -> (..., n, k)
             da = unbroadcast(da2, a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
+            # eq. (8): ∂C_T/∂w^O_n[k,i,j] = Σ_m δ^O_n a^P_k[i,j] when this is the book's output layer (a = a^P)
             db2 = np.matmul(np.swapaxes(a2, -1, -2), g)  # (..., k, n) @ (..., n, m) -> (..., k, m)
             db = unbroadcast(db2, b2.shape).reshape(b.shape)
         return da, db

@@ -1,8 +1,11 @@
-"""The textbook's CNN: its data set and parameters (``data``), and its backward rules derived by hand
+"""The book's CNN: its data set and parameters (``data``), and its backward rules derived by hand
 (``formulas``, plain numpy, no autograd); the same network with the tensor engine (``tensor_net``) and
 with the scalar engine (``scalar_net``), the four-way check of δ and the gradients (``compare``, in
-``comparison``), the book's gradient descent (``train``, in ``training``) and the ``tinygrad-cnn textbook``
+``comparison``) and the book's gradient descent (``train``, in ``training``). The ``tinygrad-cnn textbook``
 command lives with the rest of the command line, in ``tinygrad_cnn.cli.textbook``.
+
+The derivation all of them follow, with the book's equation numbers and an index from each equation to the
+code, is ``MATH.md`` in this package (``importlib.resources.files("tinygrad_cnn.textbook") / "MATH.md"``).
 
 >>> from tinygrad_cnn import textbook
 >>> images, targets = textbook.load_data()

@@ -1,8 +1,8 @@
-"""δ and gradients of the textbook network four ways, and how far apart they are.
+"""δ and gradients of the book's network four ways, and how far apart they are.
 
 The four sources:
 
-* ``formulas``: the hand derivation of MATH.md in plain numpy (:mod:`formulas`, eq. 17, 25, 8, 12, 14);
+* ``formulas``: the hand derivation of MATH.md in plain numpy (:mod:`formulas`, eqs. (17), (25), (8), (12), (14));
 * ``tensor``: the tensor engine, ``retain_grad`` on z^O and z^F (:mod:`tensor_net`);
 * ``scalar``: the scalar engine, every neuron a ``Value`` (:mod:`scalar_net`);
 * ``finite differences``: central differences (C_T(θ + ε) − C_T(θ − ε)) / 2ε of the **formulas'** cost
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import formulas, scalar_net, tensor_net
-from .scalar_net import Backprop
+from .formulas import Backprop
 
 __all__ = [
     "AUTOGRAD_TOLERANCE",
@@ -46,7 +46,6 @@ __all__ = [
     "compare",
     "finite_difference_gradients",
     "format_table",
-    "formulas_backprop",
 ]
 
 SOURCES = ("formulas", "tensor", "scalar", "finite differences")
@@ -103,26 +102,6 @@ class Comparison:
         return max(self.rows, key=lambda row: row.max_abs / row.tolerance)
 
 
-def formulas_backprop(
-    params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max"
-) -> Backprop:
-    """The hand derivation's C_T, a^O, δ and gradients, in the same form as the engines' ``backprop``.
-
-    >>> from tinygrad_cnn.textbook import initial_parameters, load_data
-    >>> formulas_backprop(initial_parameters(), *load_data()).delta_O.shape
-    (96, 3)
-    """
-    errors = formulas.deltas(params, images, targets, pool)
-    a_O = formulas.forward(params, images, pool)["a_O"]
-    return Backprop(
-        formulas.cost(params, images, targets, pool),
-        a_O,
-        errors["delta_O"],
-        errors["delta_F"],
-        formulas.gradients(params, images, targets, pool),
-    )
-
-
 def finite_difference_gradients(
     params: Mapping[str, np.ndarray],
     images: np.ndarray,
@@ -141,8 +120,8 @@ def finite_difference_gradients(
     """
     if not isinstance(eps, (int, float)) or not eps > 0:
         raise ValueError(f"eps must be a positive number; got {eps!r}")
-    w_F, b_F, w_O, b_O = formulas.unpack_parameters(params)
-    base = dict(zip(formulas.PARAMETER_SHAPES, (w_F, b_F, w_O, b_O)))
+    inputs = formulas.check_inputs(params, images, targets, pool)
+    images, targets, pool, base = inputs.x, inputs.t, inputs.pool, inputs.params
     grads = {}
     for key, value in base.items():
         grad = np.zeros_like(value)
@@ -176,14 +155,13 @@ def compare(
     Every source runs on all the given images; returns a :class:`Comparison` whose ``rows`` hold the
     largest absolute and relative difference for every quantity and pair of sources.
     """
-    pool = formulas.check_pool(pool)
-    x, single = formulas.as_batch(images)  # (M, 6, 6)
-    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
+    inputs = formulas.check_inputs(params, images, targets, pool)
+    params, x, t, pool = inputs.params, inputs.x, inputs.t, inputs.pool  # checked: (M, 6, 6), (M, 3)
     values: dict[str, dict[str, np.ndarray]] = {}
     seconds: dict[str, float] = {}
     results: dict[str, Backprop] = {}
     for source, run in (
-        ("formulas", formulas_backprop),
+        ("formulas", formulas.backprop),
         ("tensor", tensor_net.backprop),
         ("scalar", scalar_net.backprop),
     ):
@@ -216,8 +194,8 @@ def format_table(comparison: Comparison) -> str:
     All agree: formulas, tensor and scalar engine within 1e-09, finite differences within 1e-06.
     """
     lines = [
-        f"δ and ∂C_T/∂θ four ways ({comparison.n_images} images, {comparison.pool} pooling): "
-        "largest difference between each pair of sources",
+        (f"δ and ∂C_T/∂θ four ways ({comparison.n_images} images, {comparison.pool} pooling): "
+         "largest difference between each pair of sources"),
         f"{'quantity':<12} {'shape':<14} {'sources':<30} {'max |a−b|':>10} {'relative':>10}   ok",
     ]
     previous = None

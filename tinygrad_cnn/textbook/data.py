@@ -1,4 +1,4 @@
-"""The textbook's data set and parameters, read from the packaged ``textbook_cnn.json``.
+"""The book's data set and parameters, read from the packaged ``textbook_cnn.json``.
 
 The file ships inside the package and is read with :mod:`importlib.resources`, so this works from an
 installed wheel as well as from a source tree. The JSON is parsed once and cached; every public function

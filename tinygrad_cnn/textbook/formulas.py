@@ -1,9 +1,12 @@
-"""The textbook network's forward pass and hand-derived backward rules, in plain numpy.
+"""The book's network: forward pass and hand-derived backward rules, in plain numpy.
 
-This module is the hand derivation of ``textbook/MATH.md`` written equation by equation, in the book's
-symbols: forward relations (1)-(4), the unit errors δ of eq. (17) and the backward recurrence (25), and the
-parameter gradients of eq. (8), (12) and (14). It uses **no automatic differentiation** and imports only
-numpy, so it can serve as an independent check of the autograd engine.
+This module is the hand derivation of ``tinygrad_cnn/textbook/MATH.md`` written equation by equation, in the
+book's symbols: forward relations eqs. (1)-(4), the unit errors δ of eq. (17) and the backward recurrence
+eq. (25), and the parameter gradients of eqs. (8), (12) and (14). It uses **no automatic differentiation** and
+imports only numpy (and the standard library), so it can serve as an independent check of the autograd engines.
+
+It also holds what the three builds of the network share: the input checks (:func:`check_inputs`) and the
+result type :class:`Backprop` of :func:`backprop`, ``tensor_net.backprop`` and ``scalar_net.backprop``.
 
 Conventions (0-based in code, 1-based in the book):
 
@@ -12,7 +15,7 @@ Conventions (0-based in code, 1-based in the book):
 * ``images``: a batch of M images (M, 6, 6), or a single image (6, 6). For a single image every per-image
   result drops its leading M axis (``forward`` gives ``z_O`` of shape (3,), ``predict`` gives an int, ...).
 * ``targets``: one-hot (M, 3) for a batch, (3,) for a single image: digit d -> column d - 1.
-* ``pool``: ``"max"``, ``"avg"`` or ``"l2"`` (MATH.md, "Other pooling").
+* ``pool``: ``"max"``, ``"avg"`` or ``"l2"`` (MATH.md, "Average, L2 and Lp pooling").
 
 >>> from tinygrad_cnn.textbook import load_data, initial_parameters
 >>> images, targets = load_data()
@@ -28,15 +31,20 @@ Conventions (0-based in code, 1-based in the book):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
     "PARAMETER_SHAPES",
     "POOLS",
+    "Backprop",
+    "Inputs",
     "accuracy",
     "as_batch",
     "as_targets",
+    "backprop",
+    "check_inputs",
     "check_pool",
     "cost",
     "deltas",
@@ -90,8 +98,8 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Input checks: every public function validates its arguments here, before any arithmetic. The other
-# textbook modules (both networks, comparison, training) use the same checks.
+# Input checks of every public function of the ``textbook`` package, before any arithmetic: TypeError for a
+# non-numeric array, ValueError naming the argument for a wrong key, shape, pool or an empty batch.
 # ----------------------------------------------------------------------------------------------------
 
 
@@ -102,7 +110,8 @@ def check_pool(pool: object) -> str:
     return pool
 
 
-def _as_float_array(value: object, name: str) -> np.ndarray:
+def as_float_array(value: object, name: str) -> np.ndarray:
+    """``value`` as a float64 array, or TypeError naming the argument ``name``."""
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:
@@ -110,7 +119,7 @@ def _as_float_array(value: object, name: str) -> np.ndarray:
 
 
 def unpack_parameters(params: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(w^F, b^F, w^O, b^O) as float64 arrays, after checking keys and shapes."""
+    """(w^F, b^F, w^O, b^O) as float64 arrays, after checking keys and shapes (extra keys are ignored)."""
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a mapping of parameter name to array; got {type(params).__name__}")
     missing = [key for key in PARAMETER_SHAPES if key not in params]
@@ -121,7 +130,7 @@ def unpack_parameters(params: object) -> tuple[np.ndarray, np.ndarray, np.ndarra
         )
     arrays = []
     for key, shape in PARAMETER_SHAPES.items():
-        array = _as_float_array(params[key], f"params[{key!r}]")
+        array = as_float_array(params[key], f"params[{key!r}]")
         if array.shape != shape:
             raise ValueError(f"params[{key!r}] must have shape {shape}; got shape {array.shape}")
         arrays.append(array)
@@ -130,22 +139,71 @@ def unpack_parameters(params: object) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def as_batch(images: object) -> tuple[np.ndarray, bool]:
-    """Images as a float64 batch (M, 6, 6), and whether a single (6, 6) image was given."""
-    x = _as_float_array(images, "images")
+    """Images as a float64 batch (M, 6, 6), and whether a single (6, 6) image was given.
+
+    An empty batch (0, 6, 6) is refused: nothing here has a meaningful answer for it (an accuracy of no images).
+    """
+    x = as_float_array(images, "images")
     if x.shape == IMAGE_SHAPE:
         return x[np.newaxis], True  # (1, 6, 6)
     if x.ndim == 3 and x.shape[1:] == IMAGE_SHAPE:
+        if len(x) == 0:
+            raise ValueError(f"images must hold at least one image; got shape {x.shape}")
         return x, False  # (M, 6, 6)
     raise ValueError(f"images must have shape (M, 6, 6) or (6, 6); got shape {x.shape}")
 
 
 def as_targets(targets: object, m: int, single: bool) -> np.ndarray:
     """One-hot targets as float64 (M, 3), checked against the number of images."""
-    t = _as_float_array(targets, "targets")
+    t = as_float_array(targets, "targets")
     expected = (N_OUTPUTS,) if single else (m, N_OUTPUTS)
     if t.shape != expected:
         raise ValueError(f"targets must have shape {expected} to match the images; got shape {t.shape}")
     return t.reshape(m, N_OUTPUTS)  # (M, 3)
+
+
+class Inputs(NamedTuple):
+    """Checked arguments of one call (see :func:`check_inputs`)."""
+
+    params: dict[str, np.ndarray] | None  # float64, keyed and shaped like PARAMETER_SHAPES; None if not checked
+    x: np.ndarray  # (M, 6, 6) float64, M ≥ 1
+    t: np.ndarray | None  # (M, 3) float64 one-hot; None if no targets were given
+    single: bool  # a single (6, 6) image was given: per-image results drop their M axis
+    pool: str  # one of POOLS
+
+
+def check_inputs(
+    params: object, images: object, targets: object = None, pool: object = "max", *, check_params: bool = True
+) -> Inputs:
+    """Check the usual arguments of the ``textbook`` functions, in this order: pool, params, images, targets.
+
+    ``targets=None`` means the call has none (a forward pass). ``check_params=False`` skips ``params`` (for a
+    caller that checks parameters of its own kind, e.g. Tensors); ``Inputs.params`` is then None.
+
+    >>> from tinygrad_cnn.textbook import initial_parameters
+    >>> inputs = check_inputs(initial_parameters(), np.zeros((6, 6)), [1, 0, 0])
+    >>> inputs.x.shape, inputs.t.shape, inputs.single, inputs.pool
+    ((1, 6, 6), (1, 3), True, 'max')
+    """
+    pool = check_pool(pool)
+    arrays = dict(zip(PARAMETER_SHAPES, unpack_parameters(params))) if check_params else None
+    x, single = as_batch(images)  # (M, 6, 6)
+    t = None if targets is None else as_targets(targets, len(x), single)  # (M, 3)
+    return Inputs(arrays, x, t, single, pool)
+
+
+class Backprop(NamedTuple):
+    """One forward and backward pass over a batch: what every build of the network reports.
+
+    ``cost`` is C_T = Σ_m C_m; ``a_O`` (M, 3) the outputs; ``delta_O`` (M, 3) and ``delta_F`` (M, 3, 4, 4) the
+    unit errors δ = ∂C_m/∂z per image (eq. (7)); ``gradients`` ∂C_T/∂θ keyed like the parameters. M ≥ 1 always.
+    """
+
+    cost: float
+    a_O: np.ndarray
+    delta_O: np.ndarray
+    delta_F: np.ndarray
+    gradients: dict[str, np.ndarray]
 
 
 def _unbatch(array: np.ndarray, single: bool) -> np.ndarray:
@@ -184,15 +242,12 @@ def _unblocks(blocks: np.ndarray) -> np.ndarray:
 
 
 def _spread_to_blocks(pooled: np.ndarray) -> np.ndarray:
-    """Give each feature-map unit (i, j) the value of the pooled unit (i', j') = (⌈i/2⌉, ⌈j/2⌉) over it.
-
-    (M, 3, 2, 2) -> (M, 3, 4, 4).
-    """
+    """Each unit (i, j) gets the value of the pooled unit (⌈i/2⌉, ⌈j/2⌉) over it: (M, 3, 2, 2) -> (M, 3, 4, 4)."""
     return pooled.repeat(2, axis=2).repeat(2, axis=3)
 
 
 def _pool_forward(blocks: np.ndarray, pool: str) -> np.ndarray:
-    """z^P from the blocks (M, 3, 2, 2, 4) -> (M, 3, 2, 2): eq. (2) and MATH.md's table."""
+    """z^P from the blocks (M, 3, 2, 2, 4) -> (M, 3, 2, 2): eq. (2); MATH.md, "Average, L2 and Lp pooling"."""
     if pool == "max":
         return blocks.max(axis=-1)  # eq. (2): z^P = max_B a^F
     if pool == "avg":
@@ -201,7 +256,7 @@ def _pool_forward(blocks: np.ndarray, pool: str) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Forward pass: eq. (1)-(4)
+# Forward pass: eqs. (1)-(4)
 # ----------------------------------------------------------------------------------------------------
 
 
@@ -213,7 +268,7 @@ def _forward(w_F, b_F, w_O, b_O, x: np.ndarray, pool: str) -> dict[str, np.ndarr
     a_F = sigmoid(z_F)  # (M, 3, 4, 4)
     # eq. (2): z^P_k[i,j] = pooling of the block of a^F under (i, j);  a^P = z^P (identity activation)
     z_P = _pool_forward(_blocks(a_F), pool)  # (M, 3, 2, 2)
-    a_P = z_P  # (M, 3, 2, 2)
+    a_P = z_P  # eq. (22): the identity activation, (M, 3, 2, 2)
     # eq. (3): z^O_n = Σ_k Σ_{i,j} w^O_n[k,i,j] a^P_k[i,j] + b^O_n,  a^O = a(z^O)
     z_O = np.einsum("nkij,mkij->mn", w_O, a_P) + b_O  # (M, 3)
     a_O = sigmoid(z_O)  # (M, 3)
@@ -221,7 +276,7 @@ def _forward(w_F, b_F, w_O, b_O, x: np.ndarray, pool: str) -> dict[str, np.ndarr
 
 
 def forward(params: Mapping[str, np.ndarray], images: np.ndarray, pool: str = "max") -> dict[str, np.ndarray]:
-    """Every unit input z and output a of eq. (1)-(3).
+    """Every unit input z and output a of eqs. (1)-(3).
 
     Returns a dict with ``z_F``, ``a_F`` (M, 3, 4, 4), ``z_P``, ``a_P`` (M, 3, 2, 2) and ``z_O``, ``a_O``
     (M, 3); without the M axis for a single (6, 6) image.
@@ -233,28 +288,25 @@ def forward(params: Mapping[str, np.ndarray], images: np.ndarray, pool: str = "m
     >>> bool(np.all(units["a_P"] == units["z_P"]))  # the pooling layer's activation is the identity
     True
     """
-    pool = check_pool(pool)
-    w_F, b_F, w_O, b_O = unpack_parameters(params)
-    x, single = as_batch(images)  # (M, 6, 6)
-    units = _forward(w_F, b_F, w_O, b_O, x, pool)
-    return {name: _unbatch(value, single) for name, value in units.items()}
+    inputs = check_inputs(params, images, pool=pool)
+    units = _forward(*inputs.params.values(), inputs.x, inputs.pool)
+    return {name: _unbatch(value, inputs.single) for name, value in units.items()}
 
 
-def cost(
-    params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max"
-) -> float:
+def cost(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max") -> float:
     """C_T = Σ_m C_m, with eq. (4): C = ½ Σ_n (t_n − a^O_n)². For a single image this is its C.
 
     >>> from tinygrad_cnn.textbook import initial_parameters
     >>> cost(initial_parameters(), np.zeros((6, 6)), np.array([1.0, 0.0, 0.0])) > 0
     True
     """
-    pool = check_pool(pool)
-    w_F, b_F, w_O, b_O = unpack_parameters(params)
-    x, single = as_batch(images)  # (M, 6, 6)
-    t = as_targets(targets, len(x), single)  # (M, 3)
-    a_O = _forward(w_F, b_F, w_O, b_O, x, pool)["a_O"]  # (M, 3)
-    # eq. (4), summed over the images
+    inputs = check_inputs(params, images, targets, pool)
+    a_O = _forward(*inputs.params.values(), inputs.x, inputs.pool)["a_O"]  # (M, 3)
+    return _cost(a_O, inputs.t)
+
+
+def _cost(a_O: np.ndarray, t: np.ndarray) -> float:
+    """Eq. (4), C = ½ Σ_n (t_n − a^O_n)², summed over the images: C_T = Σ_m C_m."""
     return float(0.5 * np.sum((t - a_O) ** 2))
 
 
@@ -264,11 +316,12 @@ def cost(
 
 
 def pooling_factor(a_F: np.ndarray, pool: str = "max") -> np.ndarray:
-    """g_k[i,j] = ∂z^P_k[i',j'] / ∂a^F_k[i,j], the pooling factor of eq. (25) (MATH.md's table).
+    """g_k[i,j] = ∂z^P_k[i',j'] / ∂a^F_k[i,j], the pooling factor of eq. (25): eq. (23) for max pooling, the
+    table of MATH.md, "Average, L2 and Lp pooling" for the others.
 
     ``a_F`` is (M, 3, 4, 4) or (3, 4, 4); the result has the same shape.
 
-    * max: 1 for the first maximum of its 2x2 block in row-major order, 0 elsewhere (MATH.md, "Ties");
+    * max: 1 for the first maximum of its 2x2 block in row-major order, 0 elsewhere (MATH.md, "Ties in max pooling");
     * avg: 1/|B| = 1/4;
     * l2: a^F_k[i,j] / z^P_k[i',j'], and 0 where the block's norm z^P is 0.
 
@@ -280,7 +333,7 @@ def pooling_factor(a_F: np.ndarray, pool: str = "max") -> np.ndarray:
            [0., 0., 0., 0.]])
     """
     pool = check_pool(pool)
-    a = _as_float_array(a_F, "a_F")
+    a = as_float_array(a_F, "a_F")
     single = a.shape == (3, 4, 4)
     if not single and not (a.ndim == 4 and a.shape[1:] == (3, 4, 4)):
         raise ValueError(f"a_F must have shape (M, 3, 4, 4) or (3, 4, 4); got shape {a.shape}")
@@ -313,7 +366,7 @@ def _deltas(w_F, b_F, w_O, b_O, x, t, pool) -> tuple[dict[str, np.ndarray], dict
     dC_daP = np.einsum("mn,nkij->mkij", delta_O, w_O)  # (M, 3, 2, 2)
     # ... sent to every unit (i, j) of the block under (i', j') = (⌈i/2⌉, ⌈j/2⌉)
     dC_daP_per_unit = _spread_to_blocks(dC_daP)  # (M, 3, 4, 4)
-    # eq. (25), factor 2: ∂a^P/∂z^P = 1 (22) times g = ∂z^P/∂a^F (23, and MATH.md's table)
+    # eq. (25), factor 2: ∂a^P/∂z^P = 1 by eq. (22), times g = ∂z^P/∂a^F, eq. (23) for max pooling
     g = _pooling_factor(units["a_F"], pool)  # (M, 3, 4, 4)
     # eq. (25), factor 3: ∂a^F/∂z^F = a'(z^F)
     delta_F = dC_daP_per_unit * g * sigmoid_prime(units["z_F"])  # (M, 3, 4, 4)
@@ -333,12 +386,9 @@ def deltas(
     >>> int(np.count_nonzero(d["delta_F"]))  # max pooling: one unit per 2x2 block receives δ
     12
     """
-    pool = check_pool(pool)
-    w_F, b_F, w_O, b_O = unpack_parameters(params)
-    x, single = as_batch(images)  # (M, 6, 6)
-    t = as_targets(targets, len(x), single)  # (M, 3)
-    _, errors = _deltas(w_F, b_F, w_O, b_O, x, t, pool)
-    return {name: _unbatch(value, single) for name, value in errors.items()}
+    inputs = check_inputs(params, images, targets, pool)
+    _, errors = _deltas(*inputs.params.values(), inputs.x, inputs.t, inputs.pool)
+    return {name: _unbatch(value, inputs.single) for name, value in errors.items()}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -356,11 +406,13 @@ def gradients(
     >>> bool(np.all(grads["filter_weights"] == 0))  # eq. (12): a blank image gives no filter-weight gradient
     True
     """
-    pool = check_pool(pool)
-    w_F, b_F, w_O, b_O = unpack_parameters(params)
-    x, single = as_batch(images)  # (M, 6, 6)
-    t = as_targets(targets, len(x), single)  # (M, 3)
-    units, errors = _deltas(w_F, b_F, w_O, b_O, x, t, pool)
+    inputs = check_inputs(params, images, targets, pool)
+    units, errors = _deltas(*inputs.params.values(), inputs.x, inputs.t, inputs.pool)
+    return _gradients(inputs.x, units, errors)
+
+
+def _gradients(x: np.ndarray, units: dict[str, np.ndarray], errors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """∂C_T/∂θ from the checked batch x (M, 6, 6), its units and its unit errors δ."""
     delta_O, delta_F = errors["delta_O"], errors["delta_F"]  # (M, 3), (M, 3, 4, 4)
     windows = _input_windows(x)  # (M, 4, 4, 3, 3)
     return {
@@ -373,6 +425,28 @@ def gradients(
         # eq. (8): ∂C/∂b^O_n = δ^O_n
         "output_biases": delta_O.sum(axis=0),  # (3,)
     }
+
+
+def backprop(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max") -> Backprop:
+    """C_T, the outputs, the unit errors δ and ∂C_T/∂θ by the formulas, in the form the engines' ``backprop`` give.
+
+    One forward pass and one pass of eqs. (17), (25), (8), (12), (14); always with the M axis (a single (6, 6)
+    image gives M = 1).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data
+    >>> result = backprop(initial_parameters(), *load_data())
+    >>> result.delta_O.shape, result.delta_F.shape, round(result.cost, 6)
+    ((96, 3), (96, 3, 4, 4), 12.544462)
+    """
+    inputs = check_inputs(params, images, targets, pool)
+    units, errors = _deltas(*inputs.params.values(), inputs.x, inputs.t, inputs.pool)
+    return Backprop(
+        _cost(units["a_O"], inputs.t),
+        units["a_O"],
+        errors["delta_O"],
+        errors["delta_F"],
+        _gradients(inputs.x, units, errors),
+    )
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -392,28 +466,23 @@ def predict(params: Mapping[str, np.ndarray], images: np.ndarray, pool: str = "m
     return int(digits) if digits.ndim == 0 else digits.astype(np.int64)
 
 
-def accuracy(
-    params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max"
-) -> float:
+def accuracy(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max") -> float:
     """The fraction of images whose predicted digit is the one-hot target's digit.
 
     >>> from tinygrad_cnn.textbook import load_data, optimized_parameters
     >>> accuracy(optimized_parameters(), *load_data())
     1.0
     """
-    x, single = as_batch(images)  # (M, 6, 6)
-    t = as_targets(targets, len(x), single)  # (M, 3)
-    if len(x) == 0:
-        raise ValueError("images must hold at least one image to measure accuracy; got shape (0, 6, 6)")
-    predicted = np.atleast_1d(predict(params, x, pool))  # (M,)
-    return float(np.mean(predicted == t.argmax(axis=-1) + 1))
+    inputs = check_inputs(params, images, targets, pool)
+    predicted = np.atleast_1d(predict(inputs.params, inputs.x, inputs.pool))  # (M,)
+    return float(np.mean(predicted == inputs.t.argmax(axis=-1) + 1))
 
 
 def max_pool_ties(params: Mapping[str, np.ndarray], images: np.ndarray) -> np.ndarray:
     """Which 2x2 max-pooling blocks hold their maximum more than once (exact float equality).
 
     Returns bool (M, 3, 2, 2), or (3, 2, 2) for a single image. In such a block the first maximum in
-    row-major order takes the whole δ (MATH.md, "Ties").
+    row-major order takes the whole δ (MATH.md, "Ties in max pooling").
 
     >>> from tinygrad_cnn.textbook import initial_parameters
     >>> bool(max_pool_ties(initial_parameters(), np.zeros((6, 6))).all())  # a blank image: all windows equal

@@ -1,21 +1,21 @@
-"""The textbook network with the scalar engine: every neuron a :class:`~tinygrad_cnn.Value`.
+"""The book's network with the scalar engine: every neuron a :class:`~tinygrad_cnn.Value`.
 
-Eq. (1)-(4) of ``textbook/MATH.md`` are written here literally, one loop per index (k, i, j, p, q, n),
+Eqs. (1)-(4) of ``tinygrad_cnn/textbook/MATH.md`` are written here literally, one loop per index (k, i, j, p, q, n),
 each building Values; no array arithmetic is differentiated. The unit errors are then read off the
-graph: ``δ = ∂C/∂z`` (eq. 7) is the ``grad`` of the z Values, which the scalar engine keeps on every node.
+graph: ``δ = ∂C/∂z`` (eq. (7)) is the ``grad`` of the z Values, which the scalar engine keeps on every node.
 
-Pooling (eq. 2 and MATH.md's "Other pooling"):
+Pooling (eq. (2), eq. (23) and MATH.md, "Average, L2 and Lp pooling"):
 
 * max: a comparison chooses which Value is passed on: the first maximal Value of the block in row-major
   order (a later unit must be strictly greater to replace it). The pooled unit *is* that Value, so its
-  gradient flows only to it, exactly the first-maximum rule of MATH.md ("Ties").
+  gradient flows only to it, exactly the first-maximum rule of MATH.md, "Ties in max pooling".
 * avg: ``(a1 + a2 + a3 + a4) * (1/4)``.
 * l2: ``(a1² + a2² + a3² + a4²) ** 0.5``. Where the sum of squares is exactly 0 the derivative of the
   square root is infinite; MATH.md defines g = 0 there, so that block is passed on as ``sum * 0.0``
   (value 0, derivative 0). With sigmoid outputs a^F > 0 this happens only if every σ(z) of the block
   underflows to 0 (z < −745), but it is handled all the same.
 
-The whole data set is one graph: C_T = Σ_m C_m (eq. 4 summed) built once, one ``backward``. Since
+The whole data set is one graph: C_T = Σ_m C_m (eq. (4) summed) built once, one ``backward``. Since
 image m's units feed only C_m, the grad of its z Values is its own δ = ∂C_m/∂z.
 
 >>> from tinygrad_cnn.textbook import initial_parameters, load_data
@@ -34,22 +34,9 @@ import numpy as np
 
 from ..value import Value
 from . import formulas
+from .formulas import Backprop
 
-__all__ = ["Backprop", "ScalarParameters", "backprop", "cost", "forward", "predict", "to_values"]
-
-
-class Backprop(NamedTuple):
-    """One forward and backward pass over a batch: what every engine of the textbook network reports.
-
-    ``cost`` is C_T = Σ_m C_m; ``a_O`` (M, 3) the outputs; ``delta_O`` (M, 3) and ``delta_F`` (M, 3, 4, 4)
-    the unit errors δ = ∂C_m/∂z per image (eq. 7); ``gradients`` ∂C_T/∂θ keyed like the parameters.
-    """
-
-    cost: float
-    a_O: np.ndarray
-    delta_O: np.ndarray
-    delta_F: np.ndarray
-    gradients: dict[str, np.ndarray]
+__all__ = ["ScalarParameters", "backprop", "cost", "forward", "predict", "to_values"]
 
 
 class ScalarParameters(NamedTuple):
@@ -97,29 +84,38 @@ def _data_of(values: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------------
-# Forward pass, one image: eq. (1)-(3)
+# Forward pass, one image: eqs. (1)-(3)
 # ----------------------------------------------------------------------------------------------------
 
 
 def _pool_block(block: list[Value], pool: str) -> Value:
-    """z^P of one 2x2 block, given as its 4 units in row-major order (eq. 2, MATH.md "Other pooling")."""
+    """z^P of one 2x2 block, given as its 4 units a^F in row-major order: eq. (2) for max pooling, the table of
+    MATH.md, "Average, L2 and Lp pooling" for the others.
+
+    No backward rule is written here: the scalar engine differentiates the Values built, and what it finds is
+    the pooling factor g of eq. (25) (eq. (23) for max; 1/|B| for avg; a^F / z^P for L2).
+    """
     if pool == "max":
-        # eq. (2) with the first-maximum rule: a later unit replaces the winner only if strictly greater
+        # eq. (2), z^P = max_B a^F, with the first-maximum rule: a later unit replaces the winner only if
+        # strictly greater. Returning the winning Value itself is eq. (23): ∂z^P/∂a^F = 1 for the winner, 0 for
+        # the others (MATH.md, "Ties in max pooling")
         winner = block[0]
         for unit in block[1:]:
             if unit.data > winner.data:
                 winner = unit
-        return winner  # the very Value: its gradient flows only to the winner
+        return winner
     if pool == "avg":
-        return (block[0] + block[1] + block[2] + block[3]) * 0.25  # (1/|B|) Σ_B a^F
+        # z^P = (1/|B|) Σ_B a^F, so g = 1/|B| = 1/4 for every unit of the block
+        return (block[0] + block[1] + block[2] + block[3]) * 0.25
+    # "l2": z^P = sqrt(Σ_B (a^F)²), so g = a^F / z^P
     squares = block[0] ** 2 + block[1] ** 2 + block[2] ** 2 + block[3] ** 2  # Σ_B (a^F)²
-    if squares.data == 0.0:  # sqrt'(0) is infinite; MATH.md defines g = 0 here
+    if squares.data == 0.0:  # sqrt'(0) is infinite; MATH.md defines g = 0 here: value 0, derivative 0
         return squares * 0.0
-    return squares**0.5  # z^P = sqrt(Σ_B (a^F)²)
+    return squares**0.5
 
 
 def _forward_image(p: ScalarParameters, x: list[list[float]], pool: str) -> dict[str, np.ndarray]:
-    """Every unit of eq. (1)-(3) for one image ``x`` (6x6 nested lists), as object arrays of Values."""
+    """Every unit of eqs. (1)-(3) for one image ``x`` (6x6 nested lists), as object arrays of Values."""
     z_F = np.empty((3, 4, 4), dtype=object)
     a_F = np.empty((3, 4, 4), dtype=object)
     for k in range(3):
@@ -138,7 +134,7 @@ def _forward_image(p: ScalarParameters, x: list[list[float]], pool: str) -> dict
             for j in range(2):
                 block = [a_F[k, 2 * i + di, 2 * j + dj] for di in range(2) for dj in range(2)]  # row-major
                 z_P[k, i, j] = _pool_block(block, pool)  # eq. (2)
-    a_P = z_P  # the pooling layer's activation is the identity
+    a_P = z_P  # eq. (22): the pooling layer's activation is the identity
     z_O = np.empty(3, dtype=object)
     a_O = np.empty(3, dtype=object)
     for n in range(3):
@@ -174,12 +170,15 @@ def forward(
     >>> units["a_O"].shape, type(units["a_O"][0]).__name__
     ((3,), 'Value')
     """
-    pool = formulas.check_pool(pool)
-    p = params if isinstance(params, ScalarParameters) else to_values(params)
-    x, single = formulas.as_batch(image)
-    if not single:
-        raise ValueError(f"image must be one image of shape (6, 6); got shape {x.shape}")
-    return _forward_image(p, x[0].tolist(), pool)
+    if isinstance(params, ScalarParameters):
+        inputs = formulas.check_inputs(None, image, pool=pool, check_params=False)
+        p = params
+    else:
+        inputs = formulas.check_inputs(params, image, pool=pool)
+        p = to_values(inputs.params)
+    if not inputs.single:
+        raise ValueError(f"image must be one image of shape (6, 6); got shape {inputs.x.shape}")
+    return _forward_image(p, inputs.x[0].tolist(), inputs.pool)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -212,13 +211,9 @@ def backprop(
     >>> bool(np.isclose(result.gradients["output_biases"], result.delta_O.sum(axis=0)).all())  # eq. (8)
     True
     """
-    pool = formulas.check_pool(pool)
-    p = to_values(params)
-    x, single = formulas.as_batch(images)  # (M, 6, 6)
-    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
-    if len(x) == 0:
-        raise ValueError("images must hold at least one image; got shape (0, 6, 6)")
-    total, all_units = _build(p, x, t, pool)
+    inputs = formulas.check_inputs(params, images, targets, pool)
+    p = to_values(inputs.params)
+    total, all_units = _build(p, inputs.x, inputs.t, inputs.pool)
     total.backward()
     # eq. (7): δ = ∂C/∂z, the grad the scalar engine left on each z Value
     delta_O = np.stack([_grads_of(units["z_O"]) for units in all_units])  # (M, 3)
@@ -236,13 +231,8 @@ def cost(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarr
     >>> bool(np.isclose(cost(params, images, targets), formulas.cost(params, images, targets)))
     True
     """
-    pool = formulas.check_pool(pool)
-    p = to_values(params)
-    x, single = formulas.as_batch(images)  # (M, 6, 6)
-    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
-    if len(x) == 0:
-        return 0.0
-    total, _ = _build(p, x, t, pool)
+    inputs = formulas.check_inputs(params, images, targets, pool)
+    total, _ = _build(to_values(inputs.params), inputs.x, inputs.t, inputs.pool)
     return total.data
 
 

@@ -1,10 +1,10 @@
-"""The textbook network with the tensor engine: ``F.conv2d``, a pooling op and a matrix product.
+"""The book's network with the tensor engine: ``F.conv2d``, a pooling op and a matrix product.
 
-The same eq. (1)-(4) of ``textbook/MATH.md`` as :mod:`formulas`, but on :class:`~tinygrad_cnn.Tensor`
-and differentiated by the engine: the unit errors δ = ∂C/∂z (eq. 7) are read with ``retain_grad()`` on
+The same eqs. (1)-(4) of ``tinygrad_cnn/textbook/MATH.md`` as :mod:`formulas`, but on :class:`~tinygrad_cnn.Tensor`
+and differentiated by the engine: the unit errors δ = ∂C/∂z (eq. (7)) are read with ``retain_grad()`` on
 the pre-activations z^O and z^F, and the parameter gradients are the leaves' ``.grad``.
 
-Pooling: max = ``F.max_pool2d(a, 2)`` (δ to the first maximum of each block, as MATH.md's "Ties"),
+Pooling: max = ``F.max_pool2d(a, 2)`` (δ to the first maximum of each block, as in MATH.md, "Ties in max pooling"),
 avg = ``F.avg_pool2d(a, 2)``, L2 = ``F.lp_pool2d(a, 2, 2)`` (sqrt of the block's sum of squares).
 
 >>> from tinygrad_cnn.textbook import initial_parameters, load_data
@@ -23,9 +23,9 @@ import numpy as np
 from .. import functional as F
 from ..tensor import Tensor
 from . import formulas
-from .scalar_net import Backprop
+from .formulas import Backprop
 
-__all__ = ["backprop", "cost", "forward", "predict", "to_tensors"]
+__all__ = ["backprop", "cost", "cost_tensor", "forward", "predict", "to_tensors"]
 
 
 def to_tensors(params: Mapping[str, np.ndarray], requires_grad: bool = True) -> dict[str, Tensor]:
@@ -43,7 +43,7 @@ def to_tensors(params: Mapping[str, np.ndarray], requires_grad: bool = True) -> 
 
 
 def _pool(a_F: Tensor, pool: str) -> Tensor:
-    """z^P from a^F (M, 3, 4, 4) -> (M, 3, 2, 2): eq. (2) and MATH.md's "Other pooling"."""
+    """z^P from a^F (M, 3, 4, 4) -> (M, 3, 2, 2): eq. (2) and MATH.md, "Average, L2 and Lp pooling"."""
     if pool == "max":
         return F.max_pool2d(a_F, 2)  # eq. (2): max over each 2x2 block, δ to the first maximum
     if pool == "avg":
@@ -60,15 +60,27 @@ def _forward(p: Mapping[str, Tensor], x: np.ndarray, pool: str) -> dict[str, Ten
     z_F = F.conv2d(images, w_F, p["filter_biases"])  # (M, 3, 4, 4)
     a_F = z_F.sigmoid()  # (M, 3, 4, 4)
     z_P = _pool(a_F, pool)  # eq. (2): (M, 3, 2, 2)
-    a_P = z_P  # the pooling layer's activation is the identity
+    a_P = z_P  # eq. (22): the pooling layer's activation is the identity
     # eq. (3): z^O_n = Σ_k Σ_{i,j} w^O_n[k,i,j] a^P_k[i,j] + b^O_n, as a product over the 12 pooled units
     z_O = a_P.reshape(m, 12) @ p["output_weights"].reshape(3, 12).T + p["output_biases"]  # (M, 12) @ (12, 3) -> (M, 3)
     a_O = z_O.sigmoid()  # (M, 3)
     return {"z_F": z_F, "a_F": a_F, "z_P": z_P, "a_P": a_P, "z_O": z_O, "a_O": a_O}
 
 
-def _cost(a_O: Tensor, t: np.ndarray) -> Tensor:
-    """C_T = Σ_m C_m with eq. (4): C = ½ Σ_n (t_n − a^O_n)²; a 0-d Tensor."""
+def cost_tensor(a_O: Tensor, targets: np.ndarray) -> Tensor:
+    """C_T = Σ_m C_m with eq. (4): C = ½ Σ_n (t_n − a^O_n)², as a 0-d Tensor to call ``backward`` on.
+
+    ``a_O`` (M, 3) is the output of :func:`forward`; ``targets`` one-hot (M, 3).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data
+    >>> images, targets = load_data()
+    >>> c_T = cost_tensor(forward(initial_parameters(), images)["a_O"], targets)
+    >>> c_T.shape, round(c_T.item(), 6)
+    ((), 12.544462)
+    """
+    if not isinstance(a_O, Tensor) or a_O.ndim != 2 or a_O.shape[1] != formulas.N_OUTPUTS:
+        raise ValueError(f"a_O must be a Tensor of shape (M, 3); got {type(a_O).__name__} {getattr(a_O, 'shape', '')}")
+    t = formulas.as_targets(targets, a_O.shape[0], single=False)  # (M, 3)
     return 0.5 * ((Tensor(t) - a_O) ** 2).sum()
 
 
@@ -82,18 +94,25 @@ def forward(params: Mapping[str, np.ndarray | Tensor], images: np.ndarray, pool:
     >>> forward(initial_parameters(), load_data()[0])["z_P"].shape
     (96, 3, 2, 2)
     """
-    pool = formulas.check_pool(pool)
-    x, _ = formulas.as_batch(images)  # (M, 6, 6)
-    return _forward(_as_tensor_params(params), x, pool)
+    inputs = formulas.check_inputs(_arrays_of(params), images, pool=pool)
+    return _forward(_as_tensor_params(params, inputs.params), inputs.x, inputs.pool)
 
 
-def _as_tensor_params(params: Mapping[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
-    if isinstance(params, Mapping) and all(isinstance(params.get(key), Tensor) for key in formulas.PARAMETER_SHAPES):
-        for key, shape in formulas.PARAMETER_SHAPES.items():
-            if params[key].shape != shape:
-                raise ValueError(f"params[{key!r}] must have shape {shape}; got shape {params[key].shape}")
+def _arrays_of(params: object) -> object:
+    """``params`` with every Tensor replaced by its array, so that formulas' checks see plain arrays."""
+    if not isinstance(params, Mapping):
+        return params
+    return {key: value.data if isinstance(value, Tensor) else value for key, value in params.items()}
+
+
+def _as_tensor_params(params: Mapping[str, np.ndarray | Tensor], arrays: Mapping[str, np.ndarray]) -> dict[str, Tensor]:
+    """The Tensors of ``params`` where all four are Tensors (so gradients reach them), else constant Tensors.
+
+    ``arrays`` are the checked float64 parameter arrays of ``params``.
+    """
+    if all(isinstance(params[key], Tensor) for key in formulas.PARAMETER_SHAPES):
         return {key: params[key] for key in formulas.PARAMETER_SHAPES}
-    return to_tensors(params, requires_grad=False)
+    return {key: Tensor(array.copy()) for key, array in arrays.items()}
 
 
 def backprop(
@@ -109,16 +128,12 @@ def backprop(
     >>> bool(np.allclose(result.delta_F, formulas.deltas(initial_parameters(), images, targets, "avg")["delta_F"]))
     True
     """
-    pool = formulas.check_pool(pool)
-    p = to_tensors({key: tensor.data for key, tensor in _as_tensor_params(params).items()})
-    x, single = formulas.as_batch(images)  # (M, 6, 6)
-    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
-    if len(x) == 0:
-        raise ValueError("images must hold at least one image; got shape (0, 6, 6)")
-    units = _forward(p, x, pool)
+    inputs = formulas.check_inputs(_arrays_of(params), images, targets, pool)
+    p = to_tensors(inputs.params)  # fresh leaves (copies)
+    units = _forward(p, inputs.x, inputs.pool)
     units["z_O"].retain_grad()  # eq. (7): δ^O = ∂C/∂z^O
     units["z_F"].retain_grad()  # eq. (7): δ^F = ∂C/∂z^F
-    c_T = _cost(units["a_O"], t)
+    c_T = cost_tensor(units["a_O"], inputs.t)
     c_T.backward()
     gradients = {key: tensor.grad.copy() for key, tensor in p.items()}
     return Backprop(float(c_T.item()), units["a_O"].data.copy(), units["z_O"].grad, units["z_F"].grad, gradients)
@@ -135,10 +150,9 @@ def cost(
     >>> bool(np.isclose(cost(params, images, targets), formulas.cost(params, images, targets)))
     True
     """
-    pool = formulas.check_pool(pool)
-    x, single = formulas.as_batch(images)  # (M, 6, 6)
-    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
-    return float(_cost(_forward(_as_tensor_params(params), x, pool)["a_O"], t).item())
+    inputs = formulas.check_inputs(_arrays_of(params), images, targets, pool)
+    units = _forward(_as_tensor_params(params, inputs.params), inputs.x, inputs.pool)
+    return float(cost_tensor(units["a_O"], inputs.t).item())
 
 
 def predict(params: Mapping[str, np.ndarray | Tensor], images: np.ndarray, pool: str = "max") -> np.ndarray:

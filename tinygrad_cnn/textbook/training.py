@@ -1,8 +1,9 @@
 """The book's training: full-batch gradient descent Δθ = −η ∂C_T/∂θ, with any of the three engines.
 
-C_T = Σ_m C_m is the **sum** of the costs of eq. (4) over the images (MATH.md, "Training"). Every step
-computes ∂C_T/∂θ at the current parameters and moves all 69 of them at once. The engines give the
-same gradients up to rounding (see :mod:`comparison`), so they follow the same trajectory:
+C_T = Σ_m C_m is the **sum** of the costs of eq. (4) over the images; see
+MATH.md, "Training: the book's gradient descent". Every step computes ∂C_T/∂θ at the current parameters and
+moves all 69 of them at once. The engines give the same gradients up to rounding (see :mod:`comparison`), so
+they follow the same trajectory:
 
 * ``"tensor"``: the tensor engine (:mod:`tensor_net`), leaf Tensors updated by ``optim.SGD``;
 * ``"scalar"``: the scalar engine (:mod:`scalar_net`), one graph of Values per step;
@@ -27,7 +28,6 @@ import numpy as np
 
 from .. import optim
 from . import formulas, scalar_net, tensor_net
-from .comparison import formulas_backprop
 
 __all__ = ["ENGINES", "History", "TrainStep", "train"]
 
@@ -102,12 +102,9 @@ def train(
     (3, True)
     """
     lr, steps, pool, engine = _check_arguments(lr, steps, pool, engine)
-    w_F, b_F, w_O, b_O = formulas.unpack_parameters(params)
-    current = {key: array.copy() for key, array in zip(formulas.PARAMETER_SHAPES, (w_F, b_F, w_O, b_O))}
-    x, single = formulas.as_batch(images)  # (M, 6, 6)
-    t = formulas.as_targets(targets, len(x), single)  # (M, 3)
-    if len(x) == 0:
-        raise ValueError("images must hold at least one image to train on; got shape (0, 6, 6)")
+    inputs = formulas.check_inputs(params, images, targets, pool)
+    current = {key: array.copy() for key, array in inputs.params.items()}
+    x, t = inputs.x, inputs.t  # (M, 6, 6), (M, 3)
     labels = t.argmax(axis=-1)  # (M,) 0-based digit index
 
     history = History(engine, pool, lr)
@@ -124,7 +121,7 @@ def train(
     if engine == "tensor":
         final = _train_tensor(current, x, t, lr, steps, pool, record)
     else:
-        run = scalar_net.backprop if engine == "scalar" else formulas_backprop
+        run = scalar_net.backprop if engine == "scalar" else formulas.backprop
         final = _train_arrays(run, current, x, t, lr, steps, pool, record)
     history.seconds = time.perf_counter() - start
     return final, history
@@ -147,8 +144,8 @@ def _train_tensor(current, x, t, lr, steps, pool, record) -> dict[str, np.ndarra
     p = tensor_net.to_tensors(current)
     optimizer = optim.SGD(list(p.values()), lr=lr)
     for step in range(steps + 1):
-        units = tensor_net._forward(p, x, pool)
-        c_T = tensor_net._cost(units["a_O"], t)  # C_T = Σ_m C_m, eq. (4)
+        units = tensor_net.forward(p, x, pool)  # the leaf Tensors themselves, so gradients reach them
+        c_T = tensor_net.cost_tensor(units["a_O"], t)  # C_T = Σ_m C_m, eq. (4)
         record(step, c_T.item(), units["a_O"].data)
         if step == steps:
             break
