@@ -79,10 +79,12 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         if isinstance(value, Parameter):
-            self._remove(name)
+            if name not in self._parameters:  # a replaced parameter keeps its place (state_dict order)
+                self._remove(name)
             self._parameters[name] = value
         elif isinstance(value, Module):
-            self._remove(name)
+            if name not in self._modules:
+                self._remove(name)
             self._modules[name] = value
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
