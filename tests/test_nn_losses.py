@@ -118,8 +118,8 @@ def _ce_cases(draw):
                                     max_size=int(np.prod(element_shape))))).reshape(element_shape)
     if (labels == -1).all():
         labels.flat[0] = 0
-    options = dict(ignore_index=-1, label_smoothing=draw(st.sampled_from([0.0, 0.25])),
-                   reduction=draw(st.sampled_from(["mean", "sum", "none"])))
+    options = {"ignore_index": -1, "label_smoothing": draw(st.sampled_from([0.0, 0.25])),
+                   "reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
     if draw(st.booleans()):
         options["weight"] = np.linspace(0.5, 2.0, shape[1])
     return logits, labels, options

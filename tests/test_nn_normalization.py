@@ -103,7 +103,7 @@ def _bn_cases(draw):
     n = draw(st.integers(2, 3))
     c = draw(st.integers(1, 3))
     spatial = draw(st.sampled_from([(), (2,), (2, 3)]))
-    x = draw(tst.tensors(shape=(n, c) + spatial, min_value=-3, max_value=3, distinct=True, gap=0.05))
+    x = draw(tst.tensors(shape=(n, c) + spatial, min_value=-3, max_value=3, distinct=True, gap=0.02))
     w = draw(tst.tensors(shape=(c,), min_value=-2, max_value=2))
     b = draw(tst.tensors(shape=(c,), min_value=-2, max_value=2))
     training = draw(st.booleans())

@@ -14,12 +14,13 @@ Sequential(
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from .._checks import is_int
 from .module import Module
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["ModuleDict", "ModuleList", "Sequential"]
 
 
 def _check_module(module: Any, where: str, what: str) -> Module:

@@ -18,14 +18,15 @@ Parameters, buffers and sub-modules are found by attribute assignment; ``state_d
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._checks import check_bool
 from ..tensor import Tensor
 
-__all__ = ["Module", "Parameter", "IncompatibleKeys"]
+__all__ = ["IncompatibleKeys", "Module", "Parameter"]
 
 
 class Parameter(Tensor):
