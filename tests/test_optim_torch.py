@@ -129,3 +129,21 @@ def test_state_dict_loads_into_torch_and_resumes_identically():
     for p, q in zip(ours, fresh):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
     assert math.isfinite(float(ours[0].data[0]))
+
+
+@pytest.mark.parametrize("name, options", [OPTIMIZERS[3], OPTIMIZERS[7], OPTIMIZERS[12]], ids=["SGD", "Adam", "RMSprop"])
+def test_torch_state_dict_loads_into_ours_and_resumes_identically(name, options):
+    ours, theirs, opt, ref = _run_pair(name, options, steps=4)
+    fresh = [Tensor(q.detach().numpy().copy(), requires_grad=True) for q in theirs]
+    resumed = getattr(optim, name)(fresh, **options)
+    resumed.load_state_dict(ref.state_dict())  # torch tensors, torch's extra group flags
+    assert resumed.param_groups[0].keys() == opt.param_groups[0].keys()
+    rng = np.random.default_rng(9)
+    for _ in range(3):
+        for p, q in zip(fresh, theirs):
+            g = rng.standard_normal(p.shape)
+            p.grad, q.grad = g.copy(), torch.tensor(g)
+        resumed.step()
+        ref.step()
+    for p, q in zip(fresh, theirs):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)

@@ -60,9 +60,7 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.items())
         if isinstance(index, slice):
-            from collections import OrderedDict
-
-            return Sequential(OrderedDict(items[index]))
+            return Sequential(dict(items[index]))
         return items[_index(index, len(items), "Sequential")][1]
 
     def __len__(self) -> int:

@@ -91,8 +91,8 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 value = Tensor(value)
             self._buffers[name] = value
-        elif name in self._parameters and value is None:
-            self._parameters[name] = None
+        elif value is None and (name in self._parameters or name in self._modules):
+            (self._parameters if name in self._parameters else self._modules)[name] = None  # declared, absent
         else:
             self._remove(name)
         object.__setattr__(self, name, value)
