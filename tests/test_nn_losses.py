@@ -42,6 +42,11 @@ def test_cross_entropy_class_indices_weight_ignore_index_and_smoothing():
     smooth = (1 - eps) * picked + eps / 3 * (-logp).sum(axis=1)  # target (1 − ε)·onehot + ε/C
     got = F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=eps, reduction="none").data
     np.testing.assert_allclose(got, smooth, rtol=1e-14)
+    assert F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=eps).item() == pytest.approx(smooth.mean(), rel=1e-14)
+    # with class weights, PyTorch's mean divides both terms by the summed weights of the targets
+    smooth_weighted = ((1 - eps) * (w[LABELS] * picked).sum() + eps / 3 * (-logp * w).sum()) / w[LABELS].sum()
+    got_weighted = F.cross_entropy(Tensor(LOGITS), LABELS, weight=w, label_smoothing=eps).item()
+    assert got_weighted == pytest.approx(smooth_weighted, rel=1e-14)
     probs = np.eye(3)[LABELS] * (1 - eps) + eps / 3
     as_probs = F.cross_entropy(Tensor(LOGITS), probs, reduction="none").data
     np.testing.assert_allclose(as_probs, smooth, rtol=1e-14)  # the same loss, written as probabilities
