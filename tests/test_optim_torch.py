@@ -133,7 +133,7 @@ def test_state_dict_loads_into_torch_and_resumes_identically():
 
 @pytest.mark.parametrize("name, options", [OPTIMIZERS[3], OPTIMIZERS[7], OPTIMIZERS[12]], ids=["SGD", "Adam", "RMSprop"])
 def test_torch_state_dict_loads_into_ours_and_resumes_identically(name, options):
-    ours, theirs, opt, ref = _run_pair(name, options, steps=4)
+    _, theirs, opt, ref = _run_pair(name, options, steps=4)
     fresh = [Tensor(q.detach().numpy().copy(), requires_grad=True) for q in theirs]
     resumed = getattr(optim, name)(fresh, **options)
     resumed.load_state_dict(ref.state_dict())  # torch tensors, torch's extra group flags
