@@ -273,8 +273,13 @@ class Module:
                     if member is not None and member_name not in skip:
                         yield (f"{name}.{member_name}" if name else member_name), member
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter's and buffer's data, by dotted name (PyTorch's keys and order)."""
+    def state_dict(self, keep_vars: bool = False) -> dict[str, Any]:
+        """Copies of every parameter's and buffer's data, by dotted name (PyTorch's keys and order).
+
+        ``keep_vars=True`` gives the Tensors themselves instead of copies of their arrays.
+        """
+        if check_bool(keep_vars, "keep_vars", "state_dict"):
+            return dict(self._state_entries())
         return {name: np.array(t.data, copy=True) for name, t in self._state_entries()}
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
