@@ -205,8 +205,6 @@ _OTHER_NAMES = re.compile(r"\b(?:[Tt]he (?:document|chapter)\b|[Tt]extbook's\b|[
 PENDING = {
     "tinygrad_cnn/ops/conv.py",
     "tinygrad_cnn/ops/pool.py",
-    "tinygrad_cnn/nn.py",
-    "tinygrad_cnn/optim.py",
     "tests/test_conv.py",
     "tests/reference_cnn.py",
 }
