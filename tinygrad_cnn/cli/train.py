@@ -465,7 +465,7 @@ def run(args: argparse.Namespace) -> int:
     _describe(run_, out)
     if saved is not None:
         print(f"resumed from {args.resume} after epoch {run_.epoch}", file=out)
-    started = time.perf_counter()
+    started, first = time.perf_counter(), run_.epoch
     try:
         fit(run_, out, save_to=args.save)
     except KeyboardInterrupt:
@@ -475,7 +475,9 @@ def run(args: argparse.Namespace) -> int:
         return 130
     seconds = time.perf_counter() - started
     final = report(run_, out)
-    print(f"trained {len(run_.history['epoch'])} epochs in {seconds:.1f} s" +
+    trained = (f"trained epochs {first + 1}-{run_.epoch} in {seconds:.1f} s" if run_.epoch > first else
+               f"nothing left to train (the checkpoint is at epoch {run_.epoch})")
+    print(trained +
           (f"; checkpoint: {args.save}" if args.save is not None else ""), file=out)
     if args.json is not None:
         _write_json(args.json, run_, final, seconds)
