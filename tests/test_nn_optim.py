@@ -33,7 +33,7 @@ def test_state_dict_round_trip_and_errors_lose_nothing():
 
 
 def test_layer_argument_errors():
-    with pytest.raises(ValueError, match="in_features must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="in_features must be at least 1, got 0"):
         nn.Linear(0, 3)
     with pytest.raises(ValueError, match="groups=2 must divide in_channels=3"):
         nn.Conv2d(3, 4, 3, groups=2)

@@ -304,3 +304,17 @@ def test_lambda_lr_per_group_and_scheduler_state_dict_resumes():
     assert resumed.get_last_lr() == sched.get_last_lr() == pytest.approx([0.0625, 0.4])
     with pytest.raises(ValueError, match="expected 2 lr_lambdas"):
         optim.lr_scheduler.LambdaLR(opt, [lambda t: 1.0])
+
+
+def test_a_step_between_forward_and_backward_is_detected_not_a_wrong_gradient():
+    from tinygrad_cnn import SavedArrayModifiedError, nn
+    import tinygrad_cnn.functional as F
+
+    model = nn.Linear(3, 2, dtype=np.float64, seed=0)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x = Tensor(np.ones((4, 3)))
+    F.cross_entropy(model(x), [0, 1, 0, 1]).backward()
+    loss = F.cross_entropy(model(x), [0, 1, 0, 1])
+    opt.step()  # changes the weight that the matmul saved for backward
+    with pytest.raises(SavedArrayModifiedError):
+        loss.backward()

@@ -79,7 +79,53 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out + bias if bias is not None else out
 
 
+# ====================================================================================================
+# Losses, dropout and batch normalization (PyTorch's ``torch.nn.functional`` names and arguments).
+# ====================================================================================================
+from ._checks import check_float as _check_float  # noqa: E402
+from ._checks import check_int as _check_int  # noqa: E402
+from ._checks import is_int as _is_int  # noqa: E402
+from .function import Context as _Context  # noqa: E402
+from .function import Function as _Function  # noqa: E402
+from .ops.normalization import batch_norm, dropout  # noqa: E402
+from .ops.pool import avg_pool2d as _avg_pool2d  # noqa: E402
+
+__all__ += [
+    "batch_norm",
+    "binary_cross_entropy_with_logits",
+    "dropout",
+    "squared_error",
+]
+
 _REDUCTIONS = ("mean", "sum", "none")
+
+
+def avg_pool2d(  # noqa: F811  (ops.pool.avg_pool2d plus divisor_override)
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+    count_include_pad: bool = True, divisor_override: int | None = None,
+) -> Tensor:
+    """Average pooling (see ``ops.pool.avg_pool2d``); ``divisor_override=d`` divides each window's sum by d.
+
+    >>> x = Tensor(np.ones((1, 1, 2, 2)))
+    >>> avg_pool2d(x, 2, divisor_override=3).item()       # (1 + 1 + 1 + 1)/3
+    1.3333333333333333
+    """
+    if divisor_override is None:
+        return _avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+    divisor = _check_int(divisor_override, "divisor_override", "avg_pool2d", minimum=1)
+    k = (kernel_size, kernel_size) if _is_int(kernel_size) else tuple(kernel_size)
+    s = k if stride is None else ((stride, stride) if _is_int(stride) else tuple(stride))
+    p = (padding, padding) if _is_int(padding) else tuple(padding)
+    if ceil_mode and x.ndim == 4:  # zeros on the bottom/right so that floor mode gives ceil mode's windows
+        extra = []
+        for size, kk, ss, pp in zip(x.shape[2:], k, s, p):
+            out = -(-(size + 2 * pp - kk) // ss) + 1
+            if (out - 1) * ss >= size + pp:
+                out -= 1
+            extra.append(max(0, (out - 1) * ss + kk - (size + 2 * pp)))
+        x = x.pad(((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
+    mean = _avg_pool2d(x, kernel_size, stride, padding, False, True)  # window sum / (kh·kw), padding counted
+    return mean * (float(k[0] * k[1]) / divisor)
 
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
@@ -92,38 +138,237 @@ def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:
     raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+def _check_reduction(reduction: Any, name: str) -> str:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
+def _float_input(input: Any, name: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    return input if input.dtype.kind == "f" else input.astype(np.float64)
+
+
+def _target_like(target: Any, input: Tensor) -> Tensor:
+    """A target as a Tensor: Tensors as they are, other data in the input's float dtype."""
+    if isinstance(target, Tensor):
+        return target if target.dtype.kind == "f" else target.astype(np.float64)
+    array = np.asarray(target)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"target must hold numbers, got {type(target).__name__}")
+    return Tensor(array.astype(input.dtype if array.dtype.kind != "f" or isinstance(target, (list, float, int))
+                               else array.dtype))
+
+
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Squared error ``(input − target)²``, averaged (default), summed or kept per element.
 
-    The textbook's cost (4) over a data set is ``0.5 * mse_loss(a_O, t, reduction="sum")``.
+    The shapes must match (PyTorch broadcasts with a warning; here it is an error). Integer inputs give a
+    float loss.
+
+    >>> mse_loss(Tensor([1.0, 3.0]), [0.0, 1.0])            # ((1 − 0)² + (3 − 1)²)/2
+    Tensor(2.5)
     """
-    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
+    _check_reduction(reduction, "mse_loss")
+    input = _float_input(input, "mse_loss")
+    target = _target_like(target, input)
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input has shape {input.shape} but target has shape {target.shape}")
     diff = input - target
     return _reduce(diff * diff, reduction, "mse_loss")
 
 
-def _class_indices(target: Any, logits: Tensor, name: str) -> np.ndarray:
+def squared_error(output: Tensor, target: Any) -> Tensor:
+    """The book's cost C = ½ Σ (t − a)², summed over the outputs and the batch (eq. (4) of the book).
+
+    >>> squared_error(Tensor([[0.5, 1.0]]), [[1.0, 0.0]])    # ½ (0.25 + 1)
+    Tensor(0.625)
+    """
+    return mse_loss(output, target, reduction="sum") * 0.5
+
+
+def _class_axis_last(input: Tensor, name: str, what: str) -> tuple[Tensor, tuple[int, ...]]:
+    """(N, C) or (N, C, d1, …) as (M, C) with the class axis last; also the per-element shape (N, d1, …)."""
+    if input.ndim < 2:
+        raise ValueError(
+            f"{name}: input must be {what} of shape (N, C) or (N, C, d1, ...), got a {input.ndim}-D tensor of shape "
+            f"{input.shape}. For a single sample use input[None] and a target of shape (1,); if you passed the "
+            "labels first, the order is (input, target)"
+        )
+    if input.ndim == 2:
+        return input, (input.shape[0],)
+    element_shape = (input.shape[0],) + input.shape[2:]
+    moved = input.permute(0, *range(2, input.ndim), 1)  # (N, d1, ..., C)
+    return moved.reshape(-1, input.shape[1]), element_shape
+
+
+def _weight_array(weight: Any, classes: int, dtype: np.dtype, name: str) -> np.ndarray | None:
+    if weight is None:
+        return None
+    array = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    if array.shape != (classes,):
+        raise ValueError(f"{name}: weight must have shape ({classes},) (one per class), got {array.shape}")
+    return array
+
+
+def _indices(target: Any, input: Tensor, element_shape: tuple[int, ...], ignore_index: int, name: str) -> np.ndarray:
+    """Integer class targets of shape (N, d1, …), checked, flattened to (M,)."""
     indices = np.asarray(target.data if isinstance(target, Tensor) else target)
     if indices.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold integer class indices, got dtype {indices.dtype}")
-    if logits.ndim != 2 or indices.shape != (logits.shape[0],):
-        raise ValueError(
-            f"{name}: expected input (N, C) and target (N,), got input {logits.shape} and target {indices.shape}"
+        raise TypeError(
+            f"{name}: target must hold integer class indices of shape {element_shape} (or, for cross_entropy, "
+            f"class probabilities of shape {input.shape}); got dtype {indices.dtype} and shape {indices.shape}"
         )
-    if indices.size and (indices.min() < 0 or indices.max() >= logits.shape[1]):
-        raise ValueError(f"{name}: target classes must be in [0, {logits.shape[1]}), got {indices.min()}..{indices.max()}")
-    return indices
+    if indices.shape != element_shape:
+        raise ValueError(f"{name}: expected input {input.shape} and target {element_shape}, got target of shape "
+                         f"{indices.shape}")
+    flat = indices.reshape(-1)
+    valid = flat[flat != ignore_index]
+    classes = input.shape[1]
+    if valid.size and (valid.min() < 0 or valid.max() >= classes):
+        raise ValueError(f"{name}: target classes must be in [0, {classes}) (or ignore_index={ignore_index}), got "
+                         f"values {valid.min()}..{valid.max()}")
+    return flat
 
 
-def nll_loss(log_probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of integer class ``target`` (N,) under ``log_probs`` (N, C)."""
-    indices = _class_indices(target, log_probs, "nll_loss")
-    picked = log_probs[np.arange(len(indices)), indices]  # (N,)
-    return _reduce(-picked, reduction, "nll_loss")
+def _nll(log_probs: Tensor, target: Any, weight: Any, ignore_index: int, reduction: str, label_smoothing: float,
+         name: str) -> Tensor:
+    """Negative log-likelihood of class indices under log-probabilities (N, C, d1, …), with label smoothing."""
+    flat, element_shape = _class_axis_last(log_probs, name, "log-probabilities" if name == "nll_loss" else "logits")
+    indices = _indices(target, log_probs, element_shape, ignore_index, name)
+    classes = log_probs.shape[1]
+    w = _weight_array(weight, classes, log_probs.dtype, name)
+    valid = indices != ignore_index  # (M,)
+    safe = np.where(valid, indices, 0)
+    picked_weight = (w[safe] if w is not None else np.ones(len(safe), dtype=log_probs.dtype)) * valid  # (M,)
+    picked = flat[np.arange(len(safe)), safe]  # (M,) log p of each target class
+    losses = -picked * Tensor(picked_weight.astype(log_probs.dtype))  # (M,)
+    smooth = None
+    if label_smoothing > 0:
+        per_class = flat if w is None else flat * Tensor(w)
+        smooth = -per_class.sum(axis=1) * Tensor(valid.astype(log_probs.dtype))  # (M,) Σ_c w_c (−log p_c)
+    if reduction == "none":
+        out = losses if smooth is None else losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+        return out.reshape(element_shape)
+    total = losses.sum()
+    if reduction == "mean":
+        total = total / float(picked_weight.sum())
+    if smooth is None:
+        return total
+    smooth_total = smooth.sum() / float(picked_weight.sum()) if reduction == "mean" else smooth.sum()
+    return total * (1 - label_smoothing) + smooth_total * (label_smoothing / classes)
 
 
-def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """``nll_loss(log_softmax(logits))`` for logits (N, C) and integer classes (N,)."""
-    return nll_loss(log_softmax(logits, axis=1), target, reduction)
+def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of integer classes ``target`` (N,) or (N, d1, …) under log-probabilities
+    ``input`` (N, C) or (N, C, d1, …), as ``torch.nn.functional.nll_loss``.
+
+    ``weight`` (C,) weighs each class; targets equal to ``ignore_index`` count for nothing; ``mean`` divides by
+    the summed weights of the counted targets.
+    """
+    _check_reduction(reduction, "nll_loss")
+    input = _float_input(input, "nll_loss")
+    ignore_index = _check_int(ignore_index, "ignore_index", "nll_loss")
+    return _nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """``nll_loss(log_softmax(input, dim=1))`` for logits (N, C) or (N, C, d1, …), as PyTorch's.
+
+    ``target`` is integer class indices (N,)/(N, d1, …), or class probabilities of the input's shape (a float
+    target). ``label_smoothing`` ε mixes the target with the uniform distribution: (1 − ε)·target + ε/C.
+
+    >>> logits = Tensor([[2.0, 0.0], [0.0, 2.0]])
+    >>> round(cross_entropy(logits, [0, 1]).item(), 6)            # −log(e²/(e² + 1))
+    0.126928
+    >>> round(cross_entropy(logits, Tensor([[1.0, 0.0], [0.0, 1.0]])).item(), 6)   # the same as probabilities
+    0.126928
+    """
+    _check_reduction(reduction, "cross_entropy")
+    if isinstance(input, Tensor) and input.dtype.kind != "f" and isinstance(target, Tensor) and target.dtype.kind == "f":
+        raise TypeError("cross_entropy: input must be float logits (N, C) and target the class indices; got integer "
+                        "input and float target: are input and target swapped?")
+    input = _float_input(input, "cross_entropy")
+    ignore_index = _check_int(ignore_index, "ignore_index", "cross_entropy")
+    label_smoothing = _check_float(label_smoothing, "label_smoothing", "cross_entropy", minimum=0.0, maximum=1.0)
+    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if input.ndim >= 2 and target_array.dtype.kind == "f" and target_array.shape == input.shape:
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
+    if input.ndim < 2:
+        _class_axis_last(input, "cross_entropy", "logits")
+    return _nll(log_softmax(input, 1), target, weight, ignore_index, reduction, label_smoothing, "cross_entropy")
+
+
+def _soft_cross_entropy(input: Tensor, target: Any, weight: Any, reduction: str, label_smoothing: float) -> Tensor:
+    """−Σ_c w_c t_c log softmax(x)_c per element, for probability targets (PyTorch: mean divides by N·d1⋯)."""
+    classes = input.shape[1]
+    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
+    if label_smoothing > 0:
+        t = t * (1 - label_smoothing) + label_smoothing / classes
+    w = _weight_array(weight, classes, input.dtype, "cross_entropy")
+    terms = log_softmax(input, 1) * t  # (N, C, ...)
+    if w is not None:
+        terms = terms * Tensor(w.reshape((1, classes) + (1,) * (input.ndim - 2)))
+    losses = -terms.sum(axis=1)  # (N, d1, ...)
+    return _reduce(losses, reduction, "cross_entropy")
+
+
+class BCEWithLogits(_Function):
+    """−[p·t·log σ(x) + (1 − t)·log(1 − σ(x))] elementwise, from the logits x without forming σ(x).
+
+    log σ(x) = −softplus(−x) and log(1 − σ(x)) = −softplus(x), with softplus(z) = log(1 + e^z) computed by
+    ``np.logaddexp`` (no overflow). Derivatives: ∂/∂x = σ(x)(p·t + 1 − t) − p·t, ∂/∂t = p·softplus(−x) − softplus(x).
+    """
+
+    @staticmethod
+    def forward(ctx: _Context, x: np.ndarray, t: np.ndarray, pos_weight: np.ndarray) -> np.ndarray:
+        sp_neg, sp_pos = np.logaddexp(0, -x), np.logaddexp(0, x)  # softplus(−x), softplus(x)
+        ctx.save_for_backward(x, t)
+        ctx.pos_weight, ctx.sp_neg, ctx.sp_pos = pos_weight, sp_neg, sp_pos
+        return pos_weight * t * sp_neg + (1 - t) * sp_pos
+
+    @staticmethod
+    def backward(ctx: _Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, None]:
+        x, t = ctx.saved_tensors
+        p = ctx.pos_weight
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            sigmoid_x = np.exp(-ctx.sp_neg)  # σ(x) = e^{−softplus(−x)}, in (0, 1]
+            grad_x = grad * (sigmoid_x * (p * t + 1 - t) - p * t)
+        if ctx.needs_input_grad[1]:
+            grad_t = grad * (p * ctx.sp_neg - ctx.sp_pos)
+        return grad_x, grad_t, None
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
+    """Binary cross-entropy of ``target`` ∈ [0, 1] under σ(``input``), stable for large logits, as PyTorch's.
+
+    ``weight`` scales each element's loss (broadcast); ``pos_weight`` (broadcast along the last axis) weighs the
+    positive term.
+
+    >>> round(binary_cross_entropy_with_logits(Tensor([0.0]), [1.0]).item(), 6)    # −log σ(0) = log 2
+    0.693147
+    """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    input = _float_input(input, "binary_cross_entropy_with_logits")
+    target = _target_like(target, input)
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target must have the input's shape {input.shape}, got "
+                         f"{target.shape}")
+    pw = np.ones((), dtype=input.dtype) if pos_weight is None else np.asarray(
+        pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight, dtype=input.dtype)
+    try:
+        np.broadcast_shapes(pw.shape, input.shape)
+    except ValueError:
+        raise ValueError(f"binary_cross_entropy_with_logits: pos_weight of shape {pw.shape} does not broadcast to "
+                         f"the input's shape {input.shape}") from None
+    losses = BCEWithLogits.apply(input, target, pw)
+    if weight is not None:
+        losses = losses * (weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=input.dtype)))
+    return _reduce(losses, reduction, "binary_cross_entropy_with_logits")
+
+

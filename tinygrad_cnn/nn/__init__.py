@@ -1,0 +1,59 @@
+"""Layers for building models, PyTorch-shaped (``torch.nn``): ``Module``, ``Parameter``, containers, layers, losses.
+
+Same names, arguments, defaults, parameter shapes and ``state_dict`` keys as PyTorch, so code and weights move
+between the two (``state_dict`` holds numpy arrays; ``load_state_dict`` takes numpy arrays, Tensors or torch tensors).
+
+>>> import numpy as np
+>>> from tinygrad_cnn import Tensor, nn
+>>> model = nn.Sequential(nn.Conv2d(1, 2, 3, seed=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2, 3, seed=0))
+>>> model(Tensor(np.ones((4, 1, 4, 4), dtype=np.float32))).shape
+(4, 3)
+>>> sum(p.size for p in model.parameters())
+29
+
+Modules: ``module`` (Module, Parameter), ``containers`` (Sequential, ModuleList, ModuleDict), ``layers`` (Linear,
+Conv2d, Dropout, Identity, Flatten), ``normalization`` (BatchNorm1d/2d), ``activation``, ``pooling``, ``loss``,
+``utils`` (gradient clipping). ``nn.functional`` is ``tinygrad_cnn.functional``.
+"""
+
+from .. import functional
+from . import utils
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .containers import ModuleDict, ModuleList, Sequential
+from .layers import Conv2d, Dropout, Flatten, Identity, Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss, SquaredErrorLoss
+from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d
+from .pooling import AvgPool2d, LPPool2d, MaxPool2d
+
+__all__ = [
+    "AvgPool2d",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "GELU",
+    "Identity",
+    "LPPool2d",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MSELoss",
+    "MaxPool2d",
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "NLLLoss",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "SquaredErrorLoss",
+    "Tanh",
+    "functional",
+    "utils",
+]

@@ -1,0 +1,136 @@
+"""Activation layers: ``ReLU``, ``Sigmoid``, ``Tanh``, ``LeakyReLU``, ``GELU``, ``Softmax``, ``LogSoftmax``.
+
+>>> from tinygrad_cnn import Tensor, nn
+>>> nn.LeakyReLU(0.1)(Tensor([-2.0, 3.0]))
+Tensor([-0.2,  3. ])
+>>> nn.Softmax(dim=1)(Tensor([[0.0, 0.0]]))
+Tensor([[0.5, 0.5]])
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from .._checks import check_float, check_int
+from ..function import Context, Function
+from ..tensor import Tensor
+from .module import Module
+
+__all__ = ["GELU", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+
+
+class ReLU(Module):
+    """max(x, 0); the gradient at 0 is 0, as in PyTorch."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace  # accepted for PyTorch code; never in place here
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Sigmoid(Module):
+    """σ(x) = 1/(1 + e^−x), the book's activation."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Tanh(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class LeakyReLU(Module):
+    """x for x > 0, ``negative_slope``·x otherwise (the gradient at 0 is the slope, as in PyTorch)."""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__()
+        self.negative_slope = check_float(negative_slope, "negative_slope", "LeakyReLU")
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        leaky_relu = getattr(F, "leaky_relu", None)
+        if leaky_relu is not None:
+            return leaky_relu(x, self.negative_slope)
+        # until F.leaky_relu exists: x times a constant per-element slope (1 where x > 0), exact both ways
+        slope = np.where(x.data > 0, 1.0, self.negative_slope).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        return x * Tensor(slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class _ErfGELU(Function):
+    """x·Φ(x) with Φ the standard normal CDF; d/dx = Φ(x) + x·φ(x). Used until ``F.gelu`` exists."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        cdf = 0.5 * (1.0 + np.vectorize(math.erf, otypes=[np.float64])(x / math.sqrt(2.0))).astype(x.dtype)
+        ctx.save_for_backward(x)
+        ctx.cdf = cdf
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+        return grad * (ctx.cdf + x * pdf)
+
+
+class GELU(Module):
+    """x·Φ(x) (``approximate="none"``) or its tanh approximation (``approximate="tanh"``), as in PyTorch."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        gelu = getattr(F, "gelu", None)
+        if gelu is not None:
+            return gelu(x, approximate=self.approximate)
+        if self.approximate == "tanh":
+            inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+            return x * 0.5 * (inner.tanh() + 1.0)
+        return _ErfGELU.apply(x)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+def _implicit_dim(ndim: int, name: str) -> int:
+    warnings.warn(f"{name}: implicit dimension choice is deprecated in PyTorch; pass dim=", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """e^{x_i}/Σ_j e^{x_j} along ``dim`` (give it: ``dim=None`` picks PyTorch's legacy choice with a warning)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = None if dim is None else check_int(dim, "dim", type(self).__name__)
+
+    def forward(self, x: Tensor) -> Tensor:
+        dim = _implicit_dim(x.ndim, type(self).__name__) if self.dim is None else self.dim
+        return x.softmax(dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """x_i − log Σ_j e^{x_j} along ``dim``: finite where softmax underflows."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        dim = _implicit_dim(x.ndim, type(self).__name__) if self.dim is None else self.dim
+        return x.log_softmax(dim)
+
+

@@ -1,0 +1,97 @@
+"""``BatchNorm1d`` and ``BatchNorm2d``, as in ``torch.nn``: parameters ``weight``/``bias``, buffers ``running_mean``,
+``running_var``, ``num_batches_tracked``; the backward rule is derived in ``textbook/MATH.md``, section "BatchNorm".
+
+>>> import numpy as np
+>>> from tinygrad_cnn import Tensor, nn
+>>> bn = nn.BatchNorm2d(3)
+>>> list(bn.state_dict())
+['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
+>>> y = bn(Tensor(np.arange(24.0).reshape(2, 3, 2, 2)))
+>>> bool(np.allclose(y.data.mean(axis=(0, 2, 3)), 0)), int(bn.num_batches_tracked.item())
+(True, 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._checks import check_bool, check_float, check_int
+from ..grad_mode import no_grad
+from ..ops.normalization import batch_norm
+from ..tensor import Tensor
+from .layers import _float_dtype
+from .module import Module, Parameter
+
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
+
+
+class _BatchNorm(Module):
+    _input_ndims: tuple[int, ...] = ()
+    _input_shapes = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, dtype: Any = np.float32) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.num_features = check_int(num_features, "num_features", name, minimum=1)
+        self.eps = check_float(eps, "eps", name, minimum=0.0)
+        self.momentum = None if momentum is None else check_float(momentum, "momentum", name, minimum=0.0,
+                                                                   maximum=1.0)
+        self.affine = check_bool(affine, "affine", name)
+        self.track_running_stats = check_bool(track_running_stats, "track_running_stats", name)
+        dtype = _float_dtype(dtype, name)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        else:
+            for buffer in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(buffer, None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        name = type(self).__name__
+        if x.ndim not in self._input_ndims or x.shape[1] != self.num_features:
+            raise ValueError(f"{name}: expected input of shape {self._input_shapes} with C = num_features = "
+                             f"{self.num_features}, got shape {x.shape}")
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.data[...] += 1
+        return batch_norm(
+            x, self.running_mean if not self.training or self.track_running_stats else None,
+            self.running_var if not self.training or self.track_running_stats else None,
+            self.weight, self.bias, training=self.training or not self.track_running_stats, momentum=momentum,
+            eps=self.eps, num_batches_tracked=self.num_batches_tracked,
+        )
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L) input over N (and L), per channel C."""
+
+    _input_ndims = (2, 3)
+    _input_shapes = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) input over N, H and W, per channel C."""
+
+    _input_ndims = (4,)
+    _input_shapes = "(N, C, H, W)"

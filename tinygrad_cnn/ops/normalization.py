@@ -1,0 +1,171 @@
+"""Batch normalization and dropout, each a ``Function`` with a hand-written backward.
+
+Batch normalization (Ioffe & Szegedy), per channel c over the m = N·H·W elements of a batch, eq. (B1)–(B6) of
+``textbook/MATH.md``, section "BatchNorm":
+
+* (B1) μ = (1/m) Σᵢ xᵢ,  σ² = (1/m) Σᵢ (xᵢ − μ)²,  x̂ᵢ = (xᵢ − μ)/√(σ² + ε),  yᵢ = γ x̂ᵢ + β
+* (B2) ∂L/∂β = Σᵢ gᵢ          (B3) ∂L/∂γ = Σᵢ gᵢ x̂ᵢ            with gᵢ = ∂L/∂yᵢ
+* (B4) ∂L/∂xᵢ = γ/√(σ² + ε) · (gᵢ − (1/m) Σⱼ gⱼ − x̂ᵢ (1/m) Σⱼ gⱼ x̂ⱼ)     (μ, σ² from the batch: training)
+* (B5) ∂L/∂xᵢ = γ gᵢ/√(σ²_run + ε)                                     (fixed running statistics: evaluation)
+* (B6) running ← (1 − momentum)·running + momentum·batch statistic, the variance unbiased (× m/(m − 1))
+
+>>> import numpy as np
+>>> from tinygrad_cnn import Tensor
+>>> x = Tensor(np.array([[1.0], [3.0]]), requires_grad=True)         # (N=2, C=1)
+>>> y = batch_norm(x, None, None, training=True, eps=0.0)
+>>> y.data.ravel()                                                   # (x − 2)/1
+array([-1.,  1.])
+
+Dropout zeroes each element with probability p and scales the survivors by 1/(1 − p) ("inverted" dropout, so
+evaluation needs no rescaling); its backward multiplies by the same mask.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._checks import check_bool, check_float
+from ..function import Context, Function
+from ..random import generator as _generator
+from ..tensor import Tensor
+
+__all__ = ["BatchNorm", "Dropout", "batch_norm", "dropout", "dropout_mask"]
+
+
+def _channel_shape(ndim: int, channels: int) -> tuple[int, ...]:
+    """(1, C, 1, …): a per-channel array broadcast against (N, C, d1, …)."""
+    return (1, channels) + (1,) * (ndim - 2)
+
+
+class BatchNorm(Function):
+    """``y = γ (x − μ)/√(σ² + ε) + β`` per channel (axis 1); ``weight``/``bias`` may be None (no affine part).
+
+    ``mean``/``var`` are arrays of shape (C,); ``batch_stats`` says whether they were computed from ``x``
+    (training: the gradient flows through them, (B4)) or are fixed running statistics (evaluation, (B5)).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, weight: Any, bias: Any, mean: np.ndarray, var: np.ndarray,
+                eps: float, batch_stats: bool) -> np.ndarray:
+        shape = _channel_shape(x.ndim, x.shape[1])
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)  # (C,)
+        x_hat = (x - mean.reshape(shape)) * inv_std.reshape(shape)  # (N, C, ...)  (B1)
+        y = x_hat * weight.reshape(shape) if weight is not None else x_hat
+        if bias is not None:
+            y = y + bias.reshape(shape)
+        ctx.save_for_backward(weight)
+        ctx.x_hat, ctx.inv_std, ctx.batch_stats = x_hat, inv_std, batch_stats
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
+        (weight,) = ctx.saved_tensors
+        x_hat, inv_std = ctx.x_hat, ctx.inv_std
+        axes = (0,) + tuple(range(2, grad.ndim))  # every axis but the channel axis
+        shape = _channel_shape(grad.ndim, grad.shape[1])
+        grad_bias = grad.sum(axis=axes)  # (C,)  (B2)
+        grad_weight = (grad * x_hat).sum(axis=axes)  # (C,)  (B3)
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            scale = inv_std if weight is None else weight * inv_std  # γ/√(σ² + ε), (C,)
+            if ctx.batch_stats:  # (B4)
+                m = grad.size // grad.shape[1]
+                mean_g = (grad_bias / m).reshape(shape)
+                mean_g_xhat = (grad_weight / m).reshape(shape)
+                grad_x = scale.reshape(shape) * (grad - mean_g - x_hat * mean_g_xhat)  # (N, C, ...)
+            else:  # (B5)
+                grad_x = grad * scale.reshape(shape)
+        return (grad_x, grad_weight if weight is not None else None, grad_bias if ctx.parents[2] is not None else None,
+                None, None, None, None)
+
+
+def _as_data(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var: Tensor | np.ndarray | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float | None = 0.1, eps: float = 1e-5, num_batches_tracked: Any = None) -> Tensor:
+    """Batch normalization over axis 1 of ``x`` (N, C, d1, …), as ``torch.nn.functional.batch_norm``.
+
+    In training (or without running statistics) the batch's statistics normalize ``x`` and, if given, the
+    running statistics are updated in place by (B6): ``momentum=None`` gives the cumulative average
+    (factor 1/``num_batches_tracked``, which the caller has already incremented). In evaluation the running
+    statistics normalize ``x``.
+    """
+    training = check_bool(training, "training", "batch_norm")
+    eps = check_float(eps, "eps", "batch_norm", minimum=0.0)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must have shape (N, C, ...), got shape {x.shape}")
+    channels = x.shape[1]
+    mean_array, var_array = _as_data(running_mean), _as_data(running_var)
+    for name, value in (("running_mean", mean_array), ("running_var", var_array), ("weight", _as_data(weight)),
+                        ("bias", _as_data(bias))):
+        if value is not None and np.shape(value) != (channels,):
+            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for {channels} channels, "
+                             f"got {np.shape(value)}")
+    use_batch = training or mean_array is None or var_array is None
+    if use_batch:
+        axes = (0,) + tuple(range(2, x.ndim))
+        m = x.size // channels if channels else 0
+        if training and m <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of "
+                             f"shape {x.shape}")
+        mean = x.data.mean(axis=axes)  # (C,)
+        var = x.data.var(axis=axes)  # (C,), biased: the normalization uses 1/m  (B1)
+        if training and mean_array is not None and var_array is not None:
+            if momentum is None:
+                factor = 1.0 / float(_as_data(num_batches_tracked))
+            else:
+                factor = check_float(momentum, "momentum", "batch_norm", minimum=0.0, maximum=1.0)
+            unbiased = var * (m / (m - 1))  # (B6)
+            np.copyto(mean_array, (1 - factor) * mean_array + factor * mean, casting="same_kind")
+            np.copyto(var_array, (1 - factor) * var_array + factor * unbiased, casting="same_kind")
+    else:
+        mean, var = np.asarray(mean_array, dtype=x.dtype), np.asarray(var_array, dtype=x.dtype)
+    return BatchNorm.apply(x, weight, bias, mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False),
+                           eps, use_batch)
+
+
+class Dropout(Function):
+    """``x · scale`` with ``scale`` = keep-mask/(1 − p) drawn by the caller; backward multiplies by the same."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        ctx.scale = scale
+        return x * scale
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        return grad * ctx.scale, None
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator) -> np.ndarray:
+    """A bool mask of ``shape``: True (kept) with probability 1 − p, independently per element."""
+    return rng.random(shape) >= p
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None,
+            seed: Any = None) -> Tensor:
+    """Inverted dropout: in training, zero each element with probability ``p`` and scale the rest by 1/(1 − p).
+
+    The mask comes from ``tinygrad_cnn.random.generator(seed, generator)``, so ``manual_seed`` makes it
+    reproducible. Outside training, or with p = 0, ``x`` is returned unchanged; p = 1 gives zeros.
+
+    >>> import tinygrad_cnn
+    >>> from tinygrad_cnn import Tensor
+    >>> y = dropout(Tensor([1.0, 1.0, 1.0, 1.0]), p=0.5, seed=0)
+    >>> sorted(set(y.data.tolist()))                  # dropped, or kept and doubled
+    [0.0, 2.0]
+    """
+    p = check_float(p, "p", "dropout", minimum=0.0, maximum=1.0)
+    training = check_bool(training, "training", "dropout")
+    if not training or p == 0.0:
+        return x
+    rng = _generator(seed=seed, generator=generator, where="dropout")
+    keep = dropout_mask(x.shape, p, rng)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    scale = keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1.0 else np.zeros(x.shape, dtype=dtype)
+    return Dropout.apply(x, scale.astype(dtype, copy=False))
