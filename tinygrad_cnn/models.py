@@ -145,7 +145,7 @@ def to_torch(model: nn.Module) -> Any:
             layers.append(torch.nn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding, layer.ceil_mode,
                                              layer.count_include_pad))
         elif isinstance(layer, nn.Flatten):
-            layers.append(torch.nn.Flatten(layer.start_axis, layer.end_axis))
+            layers.append(torch.nn.Flatten(getattr(layer, "start_dim", 1), getattr(layer, "end_dim", -1)))
         elif type(layer) in (nn.ReLU, nn.Sigmoid, nn.Tanh):
             layers.append(getattr(torch.nn, type(layer).__name__)())
         else:

@@ -197,8 +197,7 @@ class Run:
 def squared_error(outputs: Tensor, labels: Tensor) -> Tensor:
     """The book's cost, eq. (4): C = ½ Σ_n (t_n − a_n)², summed over the batch; t is ``labels`` one-hot."""
     t = np.eye(outputs.shape[1], dtype=outputs.dtype)[np.asarray(labels.data)]  # (B, classes) one-hot
-    diff = outputs - Tensor(t)  # (B, classes)
-    return 0.5 * (diff * diff).sum()
+    return F.squared_error(outputs, t)
 
 
 def _cross_entropy(outputs: Tensor, labels: Tensor) -> Tensor:
