@@ -1,6 +1,7 @@
 """``tinygrad-cnn train`` and ``evaluate``: learning, the book's run, checkpoints, exact resume, Ctrl-C, output."""
 
 import argparse
+import importlib.util
 import contextlib
 import io
 import json
@@ -13,7 +14,8 @@ from tinygrad_cnn import Tensor, load, models
 from tinygrad_cnn.cli import main
 from tinygrad_cnn.cli import train as T
 
-pytest.importorskip("sklearn")  # the digits data set (the 'digits' extra)
+needs_digits = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None,
+                                  reason="the digits data set needs scikit-learn (the 'digits' extra)")
 
 
 def _train(capsys, *argv):
@@ -42,6 +44,7 @@ def _equal(a, b, where="checkpoint"):
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory):
     """`tinygrad-cnn train --dataset digits` with no other option (plus --save and --json), run once."""
+    pytest.importorskip("sklearn")
     directory = tmp_path_factory.mktemp("default_run")
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -101,7 +104,8 @@ def _interrupt_after(monkeypatch, epochs):
 
 
 @pytest.mark.parametrize("options", [
-    ["--dataset", "digits", "--val-fraction", "0.5", "--batch-size", "64"],  # adam, cosine, float32
+    pytest.param(["--dataset", "digits", "--val-fraction", "0.5", "--batch-size", "64"],  # adam, cosine, float32
+                 marks=needs_digits),
     ["--dataset", "textbook", "--model", "small", "--optimizer", "sgd", "--scheduler", "step", "--batch-size", "8",
      "--weight-decay", "0.001", "--dtype", "float64", "--seed", "3"],
 ])
@@ -171,9 +175,9 @@ def test_mnist_from_idx_files(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--dataset", "digits", "--optimizer", "adam", "--momentum", "0.9"], "--momentum is for --optimizer sgd"),
-    (["--dataset", "digits", "--model", "textbook"], "6x6 images"),
-    (["--dataset", "digits", "--model", "lenet"], "at least 10x10"),
-    (["--dataset", "digits", "--val-fraction", "0.9999"], "nothing left to train"),
+    (["--dataset", "textbook", "--model", "lenet"], "at least 10x10"),
+    (["--dataset", "textbook", "--val-fraction", "0.9999"], "nothing left to train"),
+    pytest.param(["--dataset", "digits", "--model", "textbook"], "6x6 images", marks=needs_digits),
     ([], "--dataset is required"),
 ])
 def test_bad_settings_exit_2_with_a_message(capsys, argv, message):
