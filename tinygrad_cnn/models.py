@@ -34,7 +34,7 @@ def small(num_classes: int = 10, in_channels: int = 1, image_size: int | tuple[i
     """Two padded 3×3 convolutions (32 and 64 channels), each with ReLU and 2×2 max pooling, then one linear layer.
 
     (N, C, H, W) -> conv 32 -> (N, 32, H, W) -> pool -> (H/2, W/2) -> conv 64 -> pool -> (N, 64, H/4, W/4) -> (N,
-    num_classes). On the 8×8 digits: 64·2·2 = 256 features, 28,938 parameters in all. ``seed`` (or a
+    num_classes). On the 8×8 digits: 64·2·2 = 256 features, 21,386 parameters in all. ``seed`` (or a
     generator) makes the initialisation reproducible; without it the global generator of ``manual_seed``.
     """
     h, w = _size(image_size)
