@@ -1,8 +1,8 @@
 """``tinygrad-cnn train`` and ``evaluate``: learning, the book's run, checkpoints, exact resume, Ctrl-C, output."""
 
 import argparse
-import importlib.util
 import contextlib
+import importlib.util
 import io
 import json
 import sys
@@ -231,7 +231,7 @@ def test_plain_progress_line_on_a_terminal_without_tqdm(capsys, monkeypatch):
 
 def test_plots(capsys, tmp_path):
     pytest.importorskip("matplotlib")
-    status, out, _ = _train(capsys, "--dataset", "textbook", "--model", "small", "--epochs", 2, "--val-fraction",
+    status, _, _ = _train(capsys, "--dataset", "textbook", "--model", "small", "--epochs", 2, "--val-fraction",
                             "0.25", "--plot", tmp_path / "plots")
     assert status == 0
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["curves.png", "filters.png",

@@ -19,6 +19,7 @@ reproducibly (``seed=`` or ``generator=``; without either, the package's global 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -158,7 +159,7 @@ def random_split(dataset: Any, lengths: Sequence[int | float], seed: Any = None,
     rng = _random.generator(seed, generator, where="random_split")
     order = rng.permutation(n)  # (n,)
     bounds = np.cumsum([0] + counts)
-    return [Subset(dataset, order[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:])]
+    return [Subset(dataset, order[start:stop]) for start, stop in itertools.pairwise(bounds)]
 
 
 def _fetch(dataset: Any, indices: np.ndarray) -> Any:

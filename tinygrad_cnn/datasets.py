@@ -30,8 +30,8 @@ from .data import TensorDataset
 __all__ = [
     "DIGITS_INSTALL_HINT",
     "FASHION_CLASSES",
-    "ImageDataset",
     "NAMES",
+    "ImageDataset",
     "digits",
     "fashion_mnist",
     "load",

@@ -30,9 +30,10 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -206,7 +207,7 @@ def _cross_entropy(outputs: Tensor, labels: Tensor) -> Tensor:
 
 def split(dataset: Any, val_fraction: float) -> tuple[Subset, Subset | None]:
     """The fixed held-out split: ``round(val_fraction · n)`` examples held out, drawn with :data:`SPLIT_SEED`."""
-    n_held = int(round(val_fraction * len(dataset)))
+    n_held = round(val_fraction * len(dataset))
     if n_held == 0:
         return Subset(dataset, np.arange(len(dataset))), None
     if n_held >= len(dataset):
