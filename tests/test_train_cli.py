@@ -120,7 +120,7 @@ def test_resume_after_ctrl_c_ends_bit_identical(capsys, tmp_path, monkeypatch, o
     assert load(part)["epoch"] == 2  # the last complete checkpoint, intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["full.npz", "part.npz"]  # no temporary file left
 
-    status, out, _ = _train(capsys, "--resume", part, "--save", part)
+    status, out, _ = _train(capsys, "--resume", part)  # saves to the file it resumed from
     assert status == 0 and "resumed from" in out and "trained epochs 3-4" in out
     a, b = load(full), load(part)
     for key in ("epoch", "settings", "model", "optimizer", "scheduler", "loader"):
@@ -255,3 +255,18 @@ def test_checkpoint_loads_into_the_equivalent_torch_model(default_run):
     np.testing.assert_allclose(torch_model(torch.from_numpy(x)).detach().numpy(), expected, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(models.to_torch(ours)(torch.from_numpy(x)).detach().numpy(), expected,
                                rtol=1e-4, atol=1e-5)
+
+
+def test_ctrl_c_while_saving_names_the_previous_checkpoint(capsys, tmp_path, monkeypatch):
+    path, real_save, calls = tmp_path / "ck.npz", T.save, []
+
+    def save(obj, where):
+        calls.append(1)
+        if len(calls) == 2:  # Ctrl-C while epoch 2's checkpoint is being written
+            raise KeyboardInterrupt
+        real_save(obj, where)
+
+    monkeypatch.setattr(T, "save", save)
+    status, _, err = _train(capsys, "--dataset", "textbook", "--model", "textbook", "--epochs", 3, "--save", path)
+    assert status == 130 and f"the last complete checkpoint (epoch 1) is {path}" in err
+    assert load(path)["epoch"] == 1

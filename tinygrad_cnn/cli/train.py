@@ -12,7 +12,8 @@ What a run does:
 3. with ``--save FILE`` writes a checkpoint after every epoch (model, optimizer, scheduler, batch order, epoch,
    settings and history; :func:`tinygrad_cnn.load` reads it). It is written to a temporary file and renamed,
    so Ctrl-C leaves the last complete checkpoint intact. ``--resume FILE`` continues from one with its
-   settings and ends where an uninterrupted run of the same length ends, to the last bit;
+   settings (saving to FILE again unless ``--save`` names another file) and ends where an uninterrupted run
+   of the same length ends, to the last bit;
 4. prints the held-out accuracy, the confusion matrix and the misclassified examples' indices (positions
    in the data set), and with ``--json``/``--plot`` writes them and the figures.
 
@@ -109,7 +110,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seed of the initialisation and batch order (default 0); the held-out split does not depend on it")
     add("--dtype", choices=DTYPES, default=None, help="float32 (default; textbook float64)")
     add("--save", type=Path, default=None, metavar="FILE", help="write a checkpoint to FILE after every epoch")
-    add("--resume", type=Path, default=None, metavar="FILE", help="continue the run saved in FILE")
+    add("--resume", type=Path, default=None, metavar="FILE",
+        help="continue the run saved in FILE (and keep saving to FILE unless --save names another)")
     add("--json", type=Path, default=None, metavar="FILE", help="write the history and final results as JSON")
     add("--plot", type=Path, default=None, metavar="DIR",
         help="write curves.png, filters.png and misclassified.png to DIR (needs matplotlib)")
@@ -186,6 +188,7 @@ class Run:
     loss: Callable[[Tensor, Tensor], Tensor]
     loss_reduction: str  # "mean" or "sum" over the batch
     epoch: int = 0
+    saved_epoch: int | None = None  # the epoch of the last checkpoint written completely
     history: dict[str, list] = field(default_factory=lambda: {
         "epoch": [], "train_loss": [], "held_out_loss": [], "held_out_accuracy": [], "lr": [], "seconds": []})
 
@@ -273,7 +276,7 @@ def resume(run: Run, state: dict[str, Any]) -> None:
         raise CheckpointError("the file is not a checkpoint of tinygrad-cnn train (no 'format' entry)")
     restore(state, run.model, run.optimizer, run.scheduler)
     run.loader.load_state_dict(state["loader"])
-    run.epoch = int(state["epoch"])
+    run.epoch = run.saved_epoch = int(state["epoch"])
     run.history = {key: list(values) for key, values in state["history"].items()}
 
 
@@ -383,6 +386,7 @@ def fit(run: Run, out=None, save_to: Path | None = None, on_epoch: Callable[[Run
                   f"accuracy {100 * accuracy:6.2f}%  lr {lr:.3g}  {seconds:.2f} s", file=out, flush=True)
         if save_to is not None:
             save(checkpoint(run), save_to)
+            run.saved_epoch = run.epoch
         if on_epoch is not None:
             on_epoch(run)
 
@@ -465,12 +469,13 @@ def run(args: argparse.Namespace) -> int:
     _describe(run_, out)
     if saved is not None:
         print(f"resumed from {args.resume} after epoch {run_.epoch}", file=out)
+    save_to = args.save if args.save is not None else args.resume  # a resumed run keeps saving where it was
     started, first = time.perf_counter(), run_.epoch
     try:
-        fit(run_, out, save_to=args.save)
+        fit(run_, out, save_to=save_to)
     except KeyboardInterrupt:
-        where = (f"; the last complete checkpoint (epoch {run_.epoch}) is {args.save}" if args.save is not None and
-                 run_.epoch > 0 else "")
+        where = (f"; the last complete checkpoint (epoch {run_.saved_epoch}) is {save_to}"
+                 if save_to is not None and run_.saved_epoch is not None else "")
         print(f"\n{PROG}: interrupted during epoch {run_.epoch + 1}{where}", file=sys.stderr)
         return 130
     seconds = time.perf_counter() - started
@@ -478,7 +483,7 @@ def run(args: argparse.Namespace) -> int:
     trained = (f"trained epochs {first + 1}-{run_.epoch} in {seconds:.1f} s" if run_.epoch > first else
                f"nothing left to train (the checkpoint is at epoch {run_.epoch})")
     print(trained +
-          (f"; checkpoint: {args.save}" if args.save is not None else ""), file=out)
+          (f"; checkpoint: {save_to}" if save_to is not None else ""), file=out)
     if args.json is not None:
         _write_json(args.json, run_, final, seconds)
         print(f"wrote {args.json}", file=out)
