@@ -42,6 +42,11 @@ def test_cross_entropy_class_indices_weight_ignore_index_and_smoothing():
     smooth = (1 - eps) * picked + eps / 3 * (-logp).sum(axis=1)  # target (1 − ε)·onehot + ε/C
     got = F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=eps, reduction="none").data
     np.testing.assert_allclose(got, smooth, rtol=1e-14)
+    assert F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=eps).item() == pytest.approx(smooth.mean(), rel=1e-14)
+    # with class weights, PyTorch's mean divides both terms by the summed weights of the targets
+    smooth_weighted = ((1 - eps) * (w[LABELS] * picked).sum() + eps / 3 * (-logp * w).sum()) / w[LABELS].sum()
+    got_weighted = F.cross_entropy(Tensor(LOGITS), LABELS, weight=w, label_smoothing=eps).item()
+    assert got_weighted == pytest.approx(smooth_weighted, rel=1e-14)
     probs = np.eye(3)[LABELS] * (1 - eps) + eps / 3
     as_probs = F.cross_entropy(Tensor(LOGITS), probs, reduction="none").data
     np.testing.assert_allclose(as_probs, smooth, rtol=1e-14)  # the same loss, written as probabilities
@@ -118,8 +123,8 @@ def _ce_cases(draw):
                                     max_size=int(np.prod(element_shape))))).reshape(element_shape)
     if (labels == -1).all():
         labels.flat[0] = 0
-    options = dict(ignore_index=-1, label_smoothing=draw(st.sampled_from([0.0, 0.25])),
-                   reduction=draw(st.sampled_from(["mean", "sum", "none"])))
+    options = {"ignore_index": -1, "label_smoothing": draw(st.sampled_from([0.0, 0.25])),
+                   "reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
     if draw(st.booleans()):
         options["weight"] = np.linspace(0.5, 2.0, shape[1])
     return logits, labels, options

@@ -52,11 +52,12 @@ def test_load_state_dict_keeps_the_parameter_objects_and_dtype():
     assert model[0].weight is weight and weight.dtype == np.float32
 
 
-def test_state_dict_is_a_copy():
+def test_state_dict_is_a_copy_unless_keep_vars():
     model = nn.Linear(2, 2, seed=0)
     state = model.state_dict()
     state["weight"][...] = 0
     assert model.weight.data.any()
+    assert model.state_dict(keep_vars=True)["weight"] is model.weight
 
 
 def test_tied_parameters_appear_under_every_name_and_once_in_parameters():
@@ -161,6 +162,7 @@ def test_pytorch_initialisation_bounds():
     (lambda: nn.Sequential(nn.ReLU(), "relu"), TypeError, "argument 1 must be a Module"),
     (lambda: nn.Linear(3, 2)(Tensor(np.ones((2, 4)))), ValueError, "last axis must be 3"),
     (lambda: nn.GELU("fast"), ValueError, "approximate must be 'none' or 'tanh'"),
+    (lambda: nn.Conv2d(1, 1, 3, padding_mode="reflect"), ValueError, "padding_mode must be 'zeros'"),
 ])
 def test_layer_argument_errors(call, error, message):
     with pytest.raises(error, match=message):

@@ -188,8 +188,8 @@ def test_losses_and_their_gradients_match_torch(name, x, target, options):
 
 def test_divisor_override_matches_torch():
     x = np.random.default_rng(0).standard_normal((1, 2, 5, 5))
-    for options in [dict(kernel_size=2, divisor_override=3), dict(kernel_size=3, stride=2, padding=1,
-                                                                   ceil_mode=True, divisor_override=5)]:
+    for options in [{"kernel_size": 2, "divisor_override": 3}, {"kernel_size": 3, "stride": 2, "padding": 1,
+                                                                   "ceil_mode": True, "divisor_override": 5}]:
         ours_x, theirs_x = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         ours = nn.AvgPool2d(**options)(ours_x)
         theirs = tnn.AvgPool2d(**options)(theirs_x)

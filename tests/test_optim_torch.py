@@ -15,20 +15,20 @@ from tinygrad_cnn import Tensor, optim
 torch = pytest.importorskip("torch")
 
 OPTIMIZERS = [
-    ("SGD", dict(lr=0.1)),
-    ("SGD", dict(lr=0.1, momentum=0.9)),
-    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3)),
-    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.05)),
-    ("SGD", dict(lr=0.05, momentum=0.5, weight_decay=0.1, maximize=True)),
-    ("Adam", dict(lr=0.01)),
-    ("Adam", dict(lr=0.01, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.1)),
-    ("Adam", dict(lr=0.01, amsgrad=True, maximize=True)),
-    ("AdamW", dict(lr=0.01)),
-    ("AdamW", dict(lr=0.01, weight_decay=0.3, amsgrad=True)),
-    ("RMSprop", dict(lr=0.01)),
-    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.8, weight_decay=0.1)),
-    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5, maximize=True)),
-    ("RMSprop", dict(lr=0.01, centered=True, eps=1e-3)),
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.05}),
+    ("SGD", {"lr": 0.05, "momentum": 0.5, "weight_decay": 0.1, "maximize": True}),
+    ("Adam", {"lr": 0.01}),
+    ("Adam", {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-6, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.01, "amsgrad": True, "maximize": True}),
+    ("AdamW", {"lr": 0.01}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.3, "amsgrad": True}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.8, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "maximize": True}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "eps": 1e-3}),
 ]
 
 
@@ -82,12 +82,12 @@ def test_parameter_groups_and_state_match_torch(name, options):
 
 def _schedules():
     return [
-        ("StepLR", dict(step_size=3, gamma=0.5)),
-        ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.3)),
-        ("ExponentialLR", dict(gamma=0.9)),
-        ("CosineAnnealingLR", dict(T_max=4, eta_min=0.01)),
-        ("CosineAnnealingLR", dict(T_max=7)),
-        ("LambdaLR", dict(lr_lambda=lambda epoch: 1 / (1 + epoch))),
+        ("StepLR", {"step_size": 3, "gamma": 0.5}),
+        ("MultiStepLR", {"milestones": [2, 5, 5, 9], "gamma": 0.3}),
+        ("ExponentialLR", {"gamma": 0.9}),
+        ("CosineAnnealingLR", {"T_max": 4, "eta_min": 0.01}),
+        ("CosineAnnealingLR", {"T_max": 7}),
+        ("LambdaLR", {"lr_lambda": lambda epoch: 1 / (1 + epoch)}),
     ]
 
 
@@ -111,7 +111,7 @@ def test_schedulers_match_torch(name, options):
 
 
 def test_state_dict_loads_into_torch_and_resumes_identically():
-    ours, theirs, opt, ref = _run_pair("Adam", dict(lr=0.01, amsgrad=True), steps=5)
+    ours, _theirs, opt, _ref = _run_pair("Adam", {"lr": 0.01, "amsgrad": True}, steps=5)
     state = copy.deepcopy(opt.state_dict())
     for entries in state["state"].values():
         for key, value in entries.items():
@@ -129,3 +129,21 @@ def test_state_dict_loads_into_torch_and_resumes_identically():
     for p, q in zip(ours, fresh):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
     assert math.isfinite(float(ours[0].data[0]))
+
+
+@pytest.mark.parametrize("name, options", [OPTIMIZERS[3], OPTIMIZERS[7], OPTIMIZERS[12]], ids=["SGD", "Adam", "RMSprop"])
+def test_torch_state_dict_loads_into_ours_and_resumes_identically(name, options):
+    _, theirs, opt, ref = _run_pair(name, options, steps=4)
+    fresh = [Tensor(q.detach().numpy().copy(), requires_grad=True) for q in theirs]
+    resumed = getattr(optim, name)(fresh, **options)
+    resumed.load_state_dict(ref.state_dict())  # torch tensors, torch's extra group flags
+    assert resumed.param_groups[0].keys() == opt.param_groups[0].keys()
+    rng = np.random.default_rng(9)
+    for _ in range(3):
+        for p, q in zip(fresh, theirs):
+            g = rng.standard_normal(p.shape)
+            p.grad, q.grad = g.copy(), torch.tensor(g)
+        resumed.step()
+        ref.step()
+    for p, q in zip(fresh, theirs):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)

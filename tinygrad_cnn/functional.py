@@ -332,7 +332,7 @@ class BCEWithLogits(_Function):
 
     @staticmethod
     def backward(ctx: _Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, None]:
-        x, t = ctx.saved_tensors
+        _x, t = ctx.saved_tensors
         p = ctx.pos_weight
         grad_x = grad_t = None
         if ctx.needs_input_grad[0]:

@@ -27,6 +27,7 @@ from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AvgPool2d, LPPool2d, MaxPool2d
 
 __all__ = [
+    "GELU",
     "AvgPool2d",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -35,7 +36,6 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
-    "GELU",
     "Identity",
     "LPPool2d",
     "LeakyReLU",

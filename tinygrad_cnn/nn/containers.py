@@ -14,12 +14,13 @@ Sequential(
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from .._checks import is_int
 from .module import Module
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["ModuleDict", "ModuleList", "Sequential"]
 
 
 def _check_module(module: Any, where: str, what: str) -> Module:
@@ -59,9 +60,7 @@ class Sequential(Module):
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.items())
         if isinstance(index, slice):
-            from collections import OrderedDict
-
-            return Sequential(OrderedDict(items[index]))
+            return Sequential(dict(items[index]))
         return items[_index(index, len(items), "Sequential")][1]
 
     def __len__(self) -> int:

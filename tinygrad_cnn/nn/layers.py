@@ -76,13 +76,17 @@ class Linear(Module):
 class Conv2d(Module):
     """2-D convolution over NCHW input; weight ``(C_out, C_in/groups, kH, kW)``, bias ``(C_out,)``.
 
-    ``stride``, ``padding`` (ints, pairs, ``"same"``/``"valid"``), ``dilation`` and ``groups`` as in PyTorch.
+    ``stride``, ``padding`` (ints, pairs, ``"same"``/``"valid"``), ``dilation`` and ``groups`` as in PyTorch
+    (stored as pairs); ``padding_mode`` is ``"zeros"`` only. ``dtype`` and ``seed`` come after PyTorch's arguments.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True, dtype: Any = np.float32, seed: Any = None,
-                 *, generator: np.random.Generator | None = None) -> None:
+                 dilation: Any = 1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 dtype: Any = np.float32, seed: Any = None, *, generator: np.random.Generator | None = None) -> None:
         super().__init__()
+        if padding_mode != "zeros":
+            raise ValueError(f"Conv2d: padding_mode must be 'zeros' (the only one supported), got {padding_mode!r}")
+        self.padding_mode = padding_mode
         self.in_channels = check_int(in_channels, "in_channels", "Conv2d", minimum=1)
         self.out_channels = check_int(out_channels, "out_channels", "Conv2d", minimum=1)
         self.groups = check_int(groups, "groups", "Conv2d", minimum=1)

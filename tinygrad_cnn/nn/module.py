@@ -18,14 +18,15 @@ Parameters, buffers and sub-modules are found by attribute assignment; ``state_d
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._checks import check_bool
 from ..tensor import Tensor
 
-__all__ = ["Module", "Parameter", "IncompatibleKeys"]
+__all__ = ["IncompatibleKeys", "Module", "Parameter"]
 
 
 class Parameter(Tensor):
@@ -90,8 +91,8 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 value = Tensor(value)
             self._buffers[name] = value
-        elif name in self._parameters and value is None:
-            self._parameters[name] = None
+        elif value is None and (name in self._parameters or name in self._modules):
+            (self._parameters if name in self._parameters else self._modules)[name] = None  # declared, absent
         else:
             self._remove(name)
         object.__setattr__(self, name, value)
@@ -272,8 +273,13 @@ class Module:
                     if member is not None and member_name not in skip:
                         yield (f"{name}.{member_name}" if name else member_name), member
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter's and buffer's data, by dotted name (PyTorch's keys and order)."""
+    def state_dict(self, keep_vars: bool = False) -> dict[str, Any]:
+        """Copies of every parameter's and buffer's data, by dotted name (PyTorch's keys and order).
+
+        ``keep_vars=True`` gives the Tensors themselves instead of copies of their arrays.
+        """
+        if check_bool(keep_vars, "keep_vars", "state_dict"):
+            return dict(self._state_entries())
         return {name: np.array(t.data, copy=True) for name, t in self._state_entries()}
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:

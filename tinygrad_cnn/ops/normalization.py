@@ -147,12 +147,13 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator) -> 
     return rng.random(shape) >= p
 
 
-def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None,
-            seed: Any = None) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+            generator: np.random.Generator | None = None, seed: Any = None) -> Tensor:
     """Inverted dropout: in training, zero each element with probability ``p`` and scale the rest by 1/(1 − p).
 
     The mask comes from ``tinygrad_cnn.random.generator(seed, generator)``, so ``manual_seed`` makes it
-    reproducible. Outside training, or with p = 0, ``x`` is returned unchanged; p = 1 gives zeros.
+    reproducible. Outside training, or with p = 0, ``x`` is returned unchanged; p = 1 gives zeros. ``inplace`` is
+    accepted for PyTorch's signature; the result is always a new tensor.
 
     >>> import tinygrad_cnn
     >>> from tinygrad_cnn import Tensor
@@ -162,6 +163,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: np.rand
     """
     p = check_float(p, "p", "dropout", minimum=0.0, maximum=1.0)
     training = check_bool(training, "training", "dropout")
+    check_bool(inplace, "inplace", "dropout")
     if not training or p == 0.0:
         return x
     rng = _generator(seed=seed, generator=generator, where="dropout")

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import copy
 import warnings
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -152,8 +153,9 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """PyTorch's layout: ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
 
-        Parameters are numbered in order across the groups; arrays are copies, so a later step does not
-        change a saved state.
+        Parameters are numbered in order across the groups; arrays are copies (numpy), so a later step does not
+        change a saved state. ``"step"`` is a Python int (PyTorch keeps a 0-d tensor: convert with
+        ``torch.tensor(float(step))`` to load ours into ``torch.optim``).
         """
         index_of: dict[int, int] = {}
         groups = []
@@ -171,8 +173,9 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyper-parameters and per-parameter state saved by ``state_dict`` (the same parameters).
 
-        Arrays may be numpy arrays or Tensors; floating state is cast to its parameter's dtype. Nothing
-        changes if the saved groups do not match this optimizer's (group count or sizes, array shapes).
+        Arrays may be numpy arrays, Tensors or torch tensors (a ``torch.optim`` state_dict of the same optimizer
+        loads too); floating state is cast to its parameter's dtype. Nothing changes if the saved groups do not
+        match this optimizer's (group count or sizes, array shapes).
         """
         name = type(self).__name__
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
@@ -197,7 +200,11 @@ class Optimizer:
                             for key, value in entries.items()}
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
-            restored = {key: copy.deepcopy(value) for key, value in saved.items() if key != "params"}
+            known = self.defaults.keys() | {"initial_lr"}  # PyTorch's extra flags (foreach, fused, ...) are dropped
+            restored = {key: copy.deepcopy(value) for key, value in saved.items() if key in known}
+            restored.update({key: group[key] for key in self.defaults if key not in restored})
+            if isinstance(restored.get("betas"), list):
+                restored["betas"] = tuple(restored["betas"])
             restored["params"] = group["params"]
             self._check_group(restored)
             new_groups.append(restored)
