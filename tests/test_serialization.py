@@ -111,6 +111,8 @@ def test_save_refuses_what_it_cannot_store(tmp_path):
     with pytest.raises(ValueError, match="both written as"):
         save({1: np.ones(1), "1": np.ones(1)}, tmp_path / "a.npz")
     assert list(tmp_path.iterdir()) == []  # nothing written, no temporary file left
+    with pytest.raises(FileNotFoundError, match="directory .*nowhere does not exist"):
+        save({"x": 1}, tmp_path / "nowhere" / "a.npz")
 
 
 class _Evil:

@@ -179,6 +179,7 @@ def test_mnist_from_idx_files(capsys, tmp_path):
     (["--dataset", "textbook", "--val-fraction", "0.9999"], "nothing left to train"),
     pytest.param(["--dataset", "digits", "--model", "textbook"], "6x6 images", marks=needs_digits),
     ([], "--dataset is required"),
+    (["--dataset", "textbook", "--save", "/nonexistent-dir/ck.npz"], "/nonexistent-dir does not exist"),
 ])
 def test_bad_settings_exit_2_with_a_message(capsys, argv, message):
     status, _, err = _train(capsys, *argv)

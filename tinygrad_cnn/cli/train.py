@@ -422,6 +422,8 @@ def run(args: argparse.Namespace) -> int:
         if saved is not None and (not isinstance(saved, dict) or not isinstance(saved.get("settings"), dict)):
             raise CheckpointError(f"{args.resume}: not a checkpoint of tinygrad-cnn train")
         settings = settings_from(args, saved["settings"] if saved is not None else None)
+        if args.save is not None and not args.save.parent.is_dir():
+            raise FileNotFoundError(f"--save {args.save}: the directory {args.save.parent} does not exist")
         if args.plot is not None:
             import matplotlib  # noqa: F401  (fail before training, not after)
         run_ = setup(settings, args.data)
