@@ -125,7 +125,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     manifest = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
     path = Path(path)
     if not path.parent.is_dir():
-        raise FileNotFoundError(f"save: the directory {path.parent} of {path} does not exist")
+        raise FileNotFoundError(f"save: cannot write {path}: the directory {path.parent} does not exist")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(descriptor, "wb") as stream:
