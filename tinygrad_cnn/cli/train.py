@@ -98,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="examples per batch (32; textbook: the whole training set)")
     add("--lr", type=_number(float, 0, open_minimum=True), default=None, metavar="X",
         help="learning rate (adam/adamw 0.002, sgd 0.05; textbook 0.2)")
-    add("--optimizer", choices=OPTIMIZERS, default=None, help="adam (default) , adamw or sgd (textbook: sgd)")
+    add("--optimizer", choices=OPTIMIZERS, default=None, help="adam (default), adamw or sgd (textbook: sgd)")
     add("--momentum", type=_number(float, 0, maximum=1), default=None, metavar="X",
         help="SGD momentum (0.9; textbook 0)")
     add("--weight-decay", type=_number(float, 0), default=None, metavar="X", help="weight decay (0; adamw 0.01)")
