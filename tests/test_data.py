@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_cnn
 from tinygrad_cnn import Tensor
@@ -163,3 +165,29 @@ def test_random_split_lengths_match_torch():
         ours = [len(s) for s in random_split(np.arange(n), fractions, seed=0)]
         theirs = [len(s) for s in torch.utils.data.random_split(range(n), fractions)]
         assert ours == theirs, (n, fractions)
+
+
+@given(n=st.integers(0, 60), batch_size=st.integers(1, 20), shuffle=st.booleans(), drop_last=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_every_example_once_per_epoch_property(n, batch_size, shuffle, drop_last, seed):
+    loader = DataLoader(_dataset(n) if n else TensorDataset(np.zeros((0, 1)), np.zeros(0, dtype=np.int64)),
+                        batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed)
+    sizes = [len(y) for _, y in loader]
+    order = _order(loader)
+    assert len(sizes) == len(loader)
+    assert all(size == batch_size for size in sizes[:-1]) and (not sizes or 0 < sizes[-1] <= batch_size)
+    assert len(set(order)) == len(order) and set(order) <= set(range(n))
+    assert len(order) == (n // batch_size * batch_size if drop_last else n)
+    if not shuffle and not drop_last:
+        assert order == list(range(n))
+
+
+@given(n=st.integers(0, 200), fractions=st.lists(st.integers(1, 10), min_size=1, max_size=5), seed=st.integers(0, 99))
+def test_random_split_partitions_property(n, fractions, seed):
+    total = sum(fractions)
+    parts = random_split(np.arange(n), [f / total for f in fractions], seed=seed)
+    sizes = [len(p) for p in parts]
+    assert sum(sizes) == n and max(sizes) - min(sizes) <= max(n, 1)
+    # floor(f n) each, plus at most one from the remainder
+    assert all(int(np.floor(f / total * n)) <= s <= int(np.floor(f / total * n)) + 1 for f, s in zip(fractions, sizes))
+    assert sorted(np.concatenate([p.indices for p in parts]).tolist()) == list(range(n))

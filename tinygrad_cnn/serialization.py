@@ -5,7 +5,7 @@ plain values ``int``, ``float``, ``bool``, ``str``, ``None`` — what ``model.st
 ``optimizer.state_dict()`` and ``scheduler.state_dict()`` return, plus an epoch number and metadata.
 
 How it is stored: every array is one ``.npz`` entry named by its path in ``obj`` (``model/0.weight``,
-``optimizer/state/0/exp_avg``; a ``/`` or ``%`` inside a key is written ``%2F``/``%25``), and the structure —
+``optimizer/state/0/exp_avg``; a ``/``, ``%`` or control character inside a key is written ``%2F``, ``%25``, …), and the structure —
 the containers, key types and plain values — is a JSON document in the entry ``__manifest__`` (a numpy
 string array). Reading uses ``numpy.load(..., allow_pickle=False)`` and ``json.loads`` only, so **loading a
 file, even an untrusted one, never runs code**: an object array in the file is refused, with its name.
@@ -32,6 +32,7 @@ import copy
 import json
 import math
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -58,7 +59,8 @@ class CheckpointError(ValueError):
 
 
 def _escape(key: str) -> str:
-    return key.replace("%", "%25").replace("/", "%2F")
+    """A key as one part of an entry name: ``%``, ``/`` and control characters (a zip name stops at NUL) as %XX."""
+    return re.sub(r"[%/\x00-\x1f\x7f]", lambda match: f"%{ord(match.group()):02X}", key)
 
 
 def _join(path: str, key: Any) -> str:
