@@ -96,6 +96,8 @@ def test_batchnorm_errors():
         nn.BatchNorm1d(3, momentum=1.5)
     with pytest.raises(TypeError, match="num_features must be an int"):
         nn.BatchNorm1d(3.0)
+    with pytest.raises(ValueError, match="momentum=None .* needs num_batches_tracked"):
+        F.batch_norm(Tensor(X), np.zeros(2), np.ones(2), training=True, momentum=None)
 
 
 @st.composite

@@ -117,6 +117,9 @@ def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var:
         var = x.data.var(axis=axes)  # (C,), biased: the normalization uses 1/m  (B1)
         if training and mean_array is not None and var_array is not None:
             if momentum is None:
+                if num_batches_tracked is None or float(_as_data(num_batches_tracked)) < 1:
+                    raise ValueError("batch_norm: momentum=None (the cumulative average) needs num_batches_tracked "
+                                     f">= 1, the number of batches including this one; got {num_batches_tracked!r}")
                 factor = 1.0 / float(_as_data(num_batches_tracked))
             else:
                 factor = check_float(momentum, "momentum", "batch_norm", minimum=0.0, maximum=1.0)
