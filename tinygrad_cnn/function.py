@@ -23,21 +23,93 @@ array([ 3., 12.])
 
 from __future__ import annotations
 
+import sys
+import threading
+import weakref
 import zlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .grad_mode import is_grad_enabled
+from .grad_mode import _state
 
 
 class SavedArrayModifiedError(RuntimeError):
     """An array saved for backward was changed in place between the forward and the backward pass."""
 
 
+# ------------------------------------------------------------------------- saved arrays stay unchanged
+# The guarantee: an array changed in place after the forward pass never yields a silent wrong gradient.
+# Two mechanisms, chosen per saved array when the op is recorded (``Context._seal``):
+#
+# * Arrays the engine owns are read-only (``flags.writeable`` is False): op outputs, and the data the
+#   Tensor constructor copied. numpy refuses in-place writes to them loudly. The only writer is the
+#   engine's in-place ops (``p -= lr * p.grad`` under no_grad), which log each write against the
+#   array that owns the memory (``note_write``): a global write counter (the "epoch") and, per memory
+#   owner, the epoch of its last write. A saved array is unchanged if no write happened since the
+#   forward (one integer comparison, the common case), or none to its memory. This is PyTorch's
+#   version counter, kept per memory owner so that views and their base share it.
+# * Arrays the engine does not own (a user's writeable array: ``Tensor._wrap``/``from_numpy``, an
+#   intermediate an op saved without freezing it) are fingerprinted (CRC-32) when saved, and checked
+#   when backward reads them.
+_write_lock = threading.Lock()
+_epoch = [0]  # how many in-place writes the engine has made (a list: mutable from other modules)
+_last_write: dict[int, tuple[weakref.ref, int]] = {}  # id(memory owner) -> (ref to it, epoch of its last write)
+
+
+def memory_owner(array: np.ndarray) -> np.ndarray | None:
+    """The ndarray whose memory ``array`` uses (``array`` itself if it owns it); None if not an ndarray's."""
+    while True:
+        base = array.base
+        if base is None:
+            return array
+        if type(base) is not np.ndarray and not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)  # as_strided keeps the array behind a small wrapper
+            if not isinstance(base, np.ndarray):
+                return None
+        array = base
+
+
+def is_frozen(array: np.ndarray) -> bool:
+    """True when neither ``array`` nor the memory it views can be written through numpy."""
+    if array.flags.writeable:
+        return False
+    owner = array if array.base is None else memory_owner(array)
+    return owner is not None and not owner.flags.writeable
+
+
+def note_write(owner: np.ndarray) -> None:
+    """Record that the engine wrote into ``owner``'s memory in place (its version moves on)."""
+    key = id(owner)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        entry = _last_write.get(key)
+        if entry is not None and entry[0] is ref:
+            del _last_write[key]
+
+    with _write_lock:
+        _epoch[0] += 1
+        _last_write[key] = (weakref.ref(owner, forget), _epoch[0])
+
+
+def _written_since(array: np.ndarray, epoch: int) -> bool:
+    owner = memory_owner(array)
+    entry = _last_write.get(id(owner))
+    return entry is not None and entry[0]() is owner and entry[1] > epoch
+
+
 def _fingerprint(array: np.ndarray) -> int:
     """A CRC-32 of the array's bytes: cheap (GB/s) and changes when any element changes."""
     return zlib.crc32(array if array.flags.c_contiguous else np.ascontiguousarray(array))
+
+
+def _modified(function: type, index: int, value: np.ndarray, how: str) -> SavedArrayModifiedError:
+    return SavedArrayModifiedError(
+        f"{function.__name__}.backward: saved array #{index} (shape {value.shape}, dtype {value.dtype}) was "
+        f"modified in place after the forward pass ({how}), so its gradient would be wrong. Modify a copy "
+        "instead, or run the forward pass again after the change."
+    )
 
 
 class Context:
@@ -47,6 +119,9 @@ class Context:
     set freely (``ctx.stride = 2``). Arrays that alias the inputs or the output should be stored with
     ``save_for_backward``: they are checked for in-place modification before backward uses them.
     """
+
+    __slots__ = ("function", "parents", "needs_input_grad", "freed", "_record", "_saved", "_fingerprints",
+                 "_epoch", "__dict__")
 
     def __init__(
         self, function: type[Function], parents: tuple[Tensor | None, ...], needs_input_grad: tuple[bool, ...],
@@ -58,40 +133,51 @@ class Context:
         self.freed = False
         self._record = record
         self._saved: tuple[Any, ...] = ()
-        self._fingerprints: tuple[int | None, ...] = ()
+        self._fingerprints: tuple[int | None, ...] | None = None
+        self._epoch = 0
 
     def save_for_backward(self, *values: Any) -> None:
-        """Keep ``values`` (arrays or anything else) for backward, fingerprinting each array."""
-        if not self._record:  # no graph is recorded: nothing will ever read them
-            return
-        self._saved = values
-        self._fingerprints = tuple(_fingerprint(v) if isinstance(v, np.ndarray) else None for v in values)
+        """Keep ``values`` (arrays or anything else) for backward; arrays are guarded against in-place change."""
+        if self._record:  # else no graph is recorded: nothing will ever read them
+            self._saved = values
+
+    def _seal(self) -> None:
+        """After forward (the output is read-only by now): choose each saved array's guard."""
+        self._epoch = _epoch[0]
+        fingerprints = None
+        for index, value in enumerate(self._saved):
+            if isinstance(value, np.ndarray) and not is_frozen(value):
+                if fingerprints is None:
+                    fingerprints = [None] * len(self._saved)
+                fingerprints[index] = _fingerprint(value)
+        if fingerprints is not None:
+            self._fingerprints = tuple(fingerprints)
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
         """The values given to ``save_for_backward``, after checking no array was modified in place."""
         if self.freed:
             raise RuntimeError(_freed_message(self.function))
-        for index, (value, fingerprint) in enumerate(zip(self._saved, self._fingerprints)):
-            if fingerprint is not None and _fingerprint(value) != fingerprint:
-                raise SavedArrayModifiedError(
-                    f"{self.function.__name__}.backward: saved array #{index} (shape {value.shape}, "
-                    f"dtype {value.dtype}) was modified in place after the forward pass, so its gradient "
-                    "would be wrong. Modify a copy instead, or run the forward pass again after the change."
-                )
-        return self._saved
-
-    _KEPT_AFTER_FREE = frozenset({"function", "parents", "needs_input_grad", "freed", "_record"})
+        saved, fingerprints = self._saved, self._fingerprints
+        if fingerprints is not None:
+            for index, (value, fingerprint) in enumerate(zip(saved, fingerprints)):
+                if fingerprint is not None and _fingerprint(value) != fingerprint:
+                    raise _modified(self.function, index, value, "its contents changed")
+        if _epoch[0] != self._epoch:  # the engine wrote in place somewhere since the forward
+            for index, value in enumerate(saved):
+                if isinstance(value, np.ndarray) and (fingerprints is None or fingerprints[index] is None):
+                    if _written_since(value, self._epoch):
+                        raise _modified(self.function, index, value, "by an in-place tensor operation")
+        return saved
 
     def free(self) -> None:
         """Drop everything kept for backward (saved values and any attribute an op set on ``ctx``).
 
         Only the graph's structure stays, so a second backward through this node can name it in its error.
         """
-        for name in [n for n in vars(self) if n not in self._KEPT_AFTER_FREE]:
-            delattr(self, name)
+        self.__dict__.clear()
         self._saved = ()
-        self._fingerprints = ()
+        self._fingerprints = None
         self.freed = True
 
 
@@ -101,6 +187,17 @@ def _freed_message(function: type) -> str:
         "values were freed after the first backward. Call backward(retain_graph=True) the first time "
         "if you need to backward through the same graph again."
     )
+
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+def _user_site() -> str:
+    """'file:line' of the innermost caller outside this package (where the user called the op)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    return "an unknown place" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 class Function:
@@ -119,25 +216,41 @@ class Function:
         """Run ``forward`` on the arrays of the ``Tensor`` arguments and record the node in the graph.
 
         Non-tensor arguments (numbers, shapes, None) are passed through unchanged and get no gradient.
+        The result's array is made read-only (the engine owns it).
         """
         parents: list[Tensor | None] = []
         arrays: list[Any] = []
         needs: list[bool] = []
+        record = False
         for a in args:  # one pass: this is the hot path of every op
             if isinstance(a, Tensor):
                 parents.append(a)
                 arrays.append(a._data)
-                needs.append(a._requires_grad)
+                if a._requires_grad:
+                    needs.append(True)
+                    record = True
+                else:
+                    needs.append(False)
             else:
                 parents.append(None)
                 arrays.append(a)
                 needs.append(False)
-        record = True in needs and is_grad_enabled()
+        record = record and _state.enabled
         ctx = Context(cls, tuple(parents), tuple(needs), record)
         out = cls.forward(ctx, *arrays, **kwargs)
-        if not isinstance(out, np.ndarray):
+        if type(out) is not np.ndarray:
             out = np.asarray(out)
-        return Tensor._make(out, ctx if record else None)
+        for a in arrays:
+            if out is a:  # the forward handed back an argument's own array: freeze a view, not the argument
+                out = out.view()
+                break
+        if not record:
+            return Tensor._make(out, None)
+        result = Tensor._make(out, ctx)  # freezes out first: a saved output then needs no fingerprint
+        ctx._seal()
+        if _state.anomaly:
+            ctx._anomaly = ([np.shape(a) for a in arrays], _user_site())
+        return result
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .grad_mode import no_grad
 from .tensor import Tensor
 
 __all__ = ["Adam", "Optimizer", "SGD"]
@@ -74,7 +75,8 @@ class SGD(Optimizer):
                 v = g.copy() if v is None else self.momentum * v + g
                 self._velocity[index] = v
                 g = g + self.momentum * v if self.nesterov else v
-            p.data -= (self.lr * g).astype(p.dtype, copy=False)
+            with no_grad():  # in place: the same parameter object and array (engine arrays are read-only)
+                p -= (self.lr * g).astype(p.dtype, copy=False)
 
 
 class Adam(Optimizer):
@@ -105,4 +107,5 @@ class Adam(Optimizer):
             self._v[index] = beta2 * self._v[index] + (1 - beta2) * g * g
             m_hat = self._m[index] / (1 - beta1**self._t)
             v_hat = self._v[index] / (1 - beta2**self._t)
-            p.data -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(p.dtype, copy=False)
+            with no_grad():
+                p -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(p.dtype, copy=False)
