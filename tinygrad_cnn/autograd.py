@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 
 from .function import Context, _freed_message
-from .grad_mode import is_anomaly_enabled
+from .grad_mode import _state
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -127,7 +127,7 @@ def send_to_inputs(ctx: Context, grad: np.ndarray, pending: dict[int, np.ndarray
     if ctx.freed:
         raise RuntimeError(_freed_message(ctx.function))
     grads = _as_tuple(ctx.function.backward(ctx, grad), ctx)
-    if is_anomaly_enabled():
+    if _state.anomaly:
         _check_anomaly(ctx, grad, grads)
     for parent, parent_grad in zip(ctx.parents, grads):
         if parent is None or parent_grad is None or not parent._requires_grad:

@@ -133,23 +133,26 @@ class Context:
         self.freed = False
         self._record = record
         self._saved: tuple[Any, ...] = ()
-        self._fingerprints: tuple[int | None, ...] | None = None
-        self._epoch = 0
+        # ``_fingerprints`` and ``_epoch`` are set by ``_seal`` when the graph is recorded
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep ``values`` (arrays or anything else) for backward; arrays are guarded against in-place change."""
         if self._record:  # else no graph is recorded: nothing will ever read them
             self._saved = values
 
-    def _seal(self) -> None:
-        """After forward (the output is read-only by now): choose each saved array's guard."""
+    def _seal(self, out: np.ndarray) -> None:
+        """After forward (``out`` is read-only by now): choose each saved array's guard."""
         self._epoch = _epoch[0]
+        self._fingerprints = None
         fingerprints = None
         for index, value in enumerate(self._saved):
-            if isinstance(value, np.ndarray) and not is_frozen(value):
-                if fingerprints is None:
-                    fingerprints = [None] * len(self._saved)
-                fingerprints[index] = _fingerprint(value)
+            if value is out or not isinstance(value, np.ndarray):
+                continue
+            if not value.flags.writeable and (value.base is None or is_frozen(value)):
+                continue  # read-only engine memory: guarded by the write log
+            if fingerprints is None:
+                fingerprints = [None] * len(self._saved)
+            fingerprints[index] = _fingerprint(value)
         if fingerprints is not None:
             self._fingerprints = tuple(fingerprints)
 
@@ -158,6 +161,8 @@ class Context:
         """The values given to ``save_for_backward``, after checking no array was modified in place."""
         if self.freed:
             raise RuntimeError(_freed_message(self.function))
+        if not self._record:
+            return self._saved
         saved, fingerprints = self._saved, self._fingerprints
         if fingerprints is not None:
             for index, (value, fingerprint) in enumerate(zip(saved, fingerprints)):
@@ -218,25 +223,20 @@ class Function:
         Non-tensor arguments (numbers, shapes, None) are passed through unchanged and get no gradient.
         The result's array is made read-only (the engine owns it).
         """
-        parents: list[Tensor | None] = []
         arrays: list[Any] = []
         needs: list[bool] = []
-        record = False
+        all_tensors = True
         for a in args:  # one pass: this is the hot path of every op
             if isinstance(a, Tensor):
-                parents.append(a)
                 arrays.append(a._data)
-                if a._requires_grad:
-                    needs.append(True)
-                    record = True
-                else:
-                    needs.append(False)
+                needs.append(a._requires_grad)
             else:
-                parents.append(None)
                 arrays.append(a)
                 needs.append(False)
-        record = record and _state.enabled
-        ctx = Context(cls, tuple(parents), tuple(needs), record)
+                all_tensors = False
+        record = True in needs and _state.enabled
+        parents = args if all_tensors else tuple(a if isinstance(a, Tensor) else None for a in args)
+        ctx = Context(cls, parents, tuple(needs), record)
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
@@ -247,7 +247,7 @@ class Function:
         if not record:
             return Tensor._make(out, None)
         result = Tensor._make(out, ctx)  # freezes out first: a saved output then needs no fingerprint
-        ctx._seal()
+        ctx._seal(out)
         if _state.anomaly:
             ctx._anomaly = ([np.shape(a) for a in arrays], _user_site())
         return result

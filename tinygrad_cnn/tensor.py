@@ -100,7 +100,7 @@ class Tensor:
         self._grad: np.ndarray | None = None
         self._ctx: Context | None = None
         self._retains_grad = False
-        self._hooks: list[Hook] = []
+        self._hooks: list[Hook] | tuple[()] = ()  # a list once a hook is registered
         self._requires_grad = False
         self.requires_grad = requires_grad
 
@@ -116,7 +116,7 @@ class Tensor:
         out._grad = None
         out._ctx = ctx
         out._retains_grad = False
-        out._hooks = []
+        out._hooks = ()
         out._requires_grad = ctx is not None
         return out
 
@@ -263,7 +263,7 @@ class Tensor:
         """A new leaf sharing the data, cut off from the graph."""
         out = Tensor.__new__(Tensor)
         out._data, out._grad, out._ctx, out._retains_grad, out._hooks, out._requires_grad = (
-            self._data, None, None, False, [], False)
+            self._data, None, None, False, (), False)
         return out
 
     def astype(self, dtype: Any) -> Tensor:
@@ -314,6 +314,8 @@ class Tensor:
             raise TypeError(f"register_hook(): hook must be callable, got {type(hook).__name__}")
         if not self._requires_grad:
             raise ValueError("register_hook(): this tensor does not require grad, so the hook would never run")
+        if not self._hooks:
+            self._hooks = []
         self._hooks.append(hook)
         return _HookHandle(self._hooks, hook)
 
