@@ -264,6 +264,18 @@ def test_a_shared_writeable_array_is_fingerprinted():
         y.backward()
 
 
+def test_a_read_only_view_of_a_writeable_array_is_fingerprinted():
+    user = np.array([1.0, 2.0, 3.0, 4.0])
+    x = Tensor(np.zeros(4), requires_grad=True)
+    x.data = user
+    v = x.reshape(2, 2)  # the engine's view is read-only, but the memory behind it is the user's
+    assert not v.data.flags.writeable
+    y = (v * v).sum()  # Mul saves v's array
+    user[0] = 100.0
+    with pytest.raises(SavedArrayModifiedError, match="Mul.backward"):
+        y.backward()
+
+
 def test_writes_after_backward_or_to_other_memory_are_fine():
     x = Tensor([1.0, 2.0], requires_grad=True)
     other = Tensor([5.0])

@@ -45,21 +45,24 @@ def topological_order(root: Tensor) -> list[Tensor]:
     Iterative depth-first search (no recursion limit: a chain of 100,000 ops is fine).
     """
     post_order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    expanded: set[int] = set()  # nodes whose inputs were pushed
+    placed: set[int] = set()  # nodes already in post_order
+    stack: list[Tensor] = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node = stack[-1]
+        key = id(node)
+        if key in placed:  # pushed by a second consumer, already placed through the first
+            stack.pop()
+        elif key in expanded:  # back on top: every input of node is placed
+            stack.pop()
+            placed.add(key)
             post_order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        if node._ctx is not None:
-            for parent in node._ctx.parents:
-                if parent is not None and parent._requires_grad and id(parent) not in seen:
-                    stack.append((parent, False))
+        else:
+            expanded.add(key)
+            if node._ctx is not None:
+                for parent in node._ctx.parents:
+                    if parent is not None and parent._requires_grad and id(parent) not in expanded:
+                        stack.append(parent)
     post_order.reverse()
     return post_order
 

@@ -121,7 +121,7 @@ class Context:
     """
 
     __slots__ = ("function", "parents", "needs_input_grad", "freed", "_record", "_saved", "_fingerprints",
-                 "_epoch", "__dict__")
+                 "_epoch", "__dict__", "__weakref__")
 
     def __init__(
         self, function: type[Function], parents: tuple[Tensor | None, ...], needs_input_grad: tuple[bool, ...],

@@ -504,6 +504,11 @@ def _write_in_place(tensor: Tensor, name: str, ufunc: Callable[..., Any], other:
         else:
             raise TypeError(f"{name}: expected a Tensor, a number or an array, got {type(value).__name__}")
     data = tensor._data
+    if any(stride == 0 and n > 1 for stride, n in zip(data.strides, data.shape)):
+        raise RuntimeError(
+            f"{name}: this tensor's elements share memory (an expanded/broadcast view), so it cannot be "
+            "written in place; use .copy_() on a tensor of its own or write it out of place"
+        )
     owner = memory_owner(data)
     if owner is None:
         raise RuntimeError(f"{name}: this tensor's memory does not belong to a numpy array, so it cannot be written")
