@@ -2,7 +2,8 @@
 
 The floors, lowest first (the house rule of the developer guide):
 
-    0 engine      tensor, function, autograd, grad_mode, _checks, random   (and value: the scalar engine)
+    0 engine      tensor, function, autograd, memory, numpy_interop, grad_mode, _checks, random
+                  (and value, the scalar engine)
     1 ops         ops/…, creation
     2 functional  functional, testing/…
     3 library     nn, optim, textbook/…, data, datasets, serialization, models, deltas
@@ -41,6 +42,8 @@ FLOORS: dict[str, int] = {
     "grad_mode": ENGINE,
     "_checks": ENGINE,
     "random": ENGINE,
+    "memory": ENGINE,
+    "numpy_interop": ENGINE,
     "value": ENGINE,
     "ops": OPS,
     "creation": OPS,
@@ -65,7 +68,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
 }
 
 # Modules that must not import some lower floors, or anything outside numpy and the standard library.
-FORBIDDEN: dict[str, set[str]] = {"value": {"tensor", "function", "autograd", "grad_mode", "ops"}}
+FORBIDDEN: dict[str, set[str]] = {"value": {"tensor", "function", "autograd", "memory", "grad_mode", "ops"}}
 NUMPY_ONLY = {"textbook.formulas", "textbook.layerwise"}
 
 

@@ -1,6 +1,6 @@
 """The backward pass: walk the recorded graph from an output back to the leaves (the chain rule).
 
-``Tensor.backward`` calls :func:`run_backward`. The walk, in four steps:
+``Tensor.backward`` calls :func:`backward`, which checks the seed and calls :func:`run_backward`. The walk, in four steps:
 
 1. **Order** (:func:`topological_order`): every tensor the output depends on, each placed after all the
    tensors computed from it, so that a node's gradient is complete (every path summed) before it is
@@ -24,7 +24,8 @@ array(5.)
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -65,6 +66,36 @@ def topological_order(root: Tensor) -> list[Tensor]:
                         stack.append(parent)
     post_order.reverse()
     return post_order
+
+
+def backward(root: Tensor, seed: np.ndarray | None, retain_graph: bool) -> None:
+    """``root.backward(seed)``: check the seed (None means 1 for a one-element ``root``), then walk."""
+    if not root._requires_grad:
+        raise ValueError(
+            "backward(): this tensor does not require grad and has no graph; create the inputs with "
+            "requires_grad=True (and not under no_grad())"
+        )
+    if seed is None:
+        if root._data.size != 1:
+            raise ValueError(
+                f"backward(): grad can be omitted only for a one-element output, this one has shape "
+                f"{root.shape}; pass grad= an array of shape {root.shape}"
+            )
+        seed = np.ones_like(root._data)
+    elif seed.shape != root._data.shape:
+        raise ValueError(f"backward(): grad has shape {seed.shape}, expected the output's shape {root.shape}")
+    run_backward(root, seed, retain_graph)
+
+
+class HookHandle:
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Hook], hook: Hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 def run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:

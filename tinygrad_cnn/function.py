@@ -24,84 +24,18 @@ array([ 3., 12.])
 from __future__ import annotations
 
 import sys
-import threading
-import weakref
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .grad_mode import _state
+from .memory import _epoch, is_frozen, written_since
+from .memory import fingerprint as _crc
 
 
 class SavedArrayModifiedError(RuntimeError):
     """An array saved for backward was changed in place between the forward and the backward pass."""
-
-
-# ------------------------------------------------------------------------- saved arrays stay unchanged
-# The guarantee: an array changed in place after the forward pass never yields a silent wrong gradient.
-# Two mechanisms, chosen per saved array when the op is recorded (``Context._seal``):
-#
-# * Arrays the engine owns are read-only (``flags.writeable`` is False): op outputs, and the data the
-#   Tensor constructor copied. numpy refuses in-place writes to them loudly. The only writer is the
-#   engine's in-place ops (``p -= lr * p.grad`` under no_grad), which log each write against the
-#   array that owns the memory (``note_write``): a global write counter (the "epoch") and, per memory
-#   owner, the epoch of its last write. A saved array is unchanged if no write happened since the
-#   forward (one integer comparison, the common case), or none to its memory. This is PyTorch's
-#   version counter, kept per memory owner so that views and their base share it.
-# * Arrays the engine does not own (a user's writeable array: ``Tensor._wrap``/``from_numpy``, an
-#   intermediate an op saved without freezing it) are fingerprinted (CRC-32) when saved, and checked
-#   when backward reads them.
-_write_lock = threading.Lock()
-_epoch = [0]  # how many in-place writes the engine has made (a list: mutable from other modules)
-_last_write: dict[int, tuple[weakref.ref, int]] = {}  # id(memory owner) -> (ref to it, epoch of its last write)
-
-
-def memory_owner(array: np.ndarray) -> np.ndarray | None:
-    """The ndarray whose memory ``array`` uses (``array`` itself if it owns it); None if not an ndarray's."""
-    while True:
-        base = array.base
-        if base is None:
-            return array
-        if type(base) is not np.ndarray and not isinstance(base, np.ndarray):
-            base = getattr(base, "base", None)  # as_strided keeps the array behind a small wrapper
-            if not isinstance(base, np.ndarray):
-                return None
-        array = base
-
-
-def is_frozen(array: np.ndarray) -> bool:
-    """True when neither ``array`` nor the memory it views can be written through numpy."""
-    if array.flags.writeable:
-        return False
-    owner = array if array.base is None else memory_owner(array)
-    return owner is not None and not owner.flags.writeable
-
-
-def note_write(owner: np.ndarray) -> None:
-    """Record that the engine wrote into ``owner``'s memory in place (its version moves on)."""
-    key = id(owner)
-
-    def forget(ref: weakref.ref, key: int = key) -> None:
-        entry = _last_write.get(key)
-        if entry is not None and entry[0] is ref:
-            del _last_write[key]
-
-    with _write_lock:
-        _epoch[0] += 1
-        _last_write[key] = (weakref.ref(owner, forget), _epoch[0])
-
-
-def _written_since(array: np.ndarray, epoch: int) -> bool:
-    owner = memory_owner(array)
-    entry = _last_write.get(id(owner))
-    return entry is not None and entry[0]() is owner and entry[1] > epoch
-
-
-def _fingerprint(array: np.ndarray) -> int:
-    """A CRC-32 of the array's bytes: cheap (GB/s) and changes when any element changes."""
-    return zlib.crc32(array if array.flags.c_contiguous else np.ascontiguousarray(array))
 
 
 def _modified(function: type, index: int, value: np.ndarray, how: str) -> SavedArrayModifiedError:
@@ -120,8 +54,8 @@ class Context:
     ``save_for_backward``: they are checked for in-place modification before backward uses them.
     """
 
-    __slots__ = ("function", "parents", "needs_input_grad", "freed", "_record", "_saved", "_fingerprints",
-                 "_epoch", "__dict__", "__weakref__")
+    __slots__ = ("__dict__", "__weakref__", "_epoch", "_fingerprints", "_record", "_saved", "freed", "function",
+                 "needs_input_grad", "parents")
 
     def __init__(
         self, function: type[Function], parents: tuple[Tensor | None, ...], needs_input_grad: tuple[bool, ...],
@@ -152,7 +86,7 @@ class Context:
                 continue  # read-only engine memory: guarded by the write log
             if fingerprints is None:
                 fingerprints = [None] * len(self._saved)
-            fingerprints[index] = _fingerprint(value)
+            fingerprints[index] = _crc(value)
         if fingerprints is not None:
             self._fingerprints = tuple(fingerprints)
 
@@ -166,13 +100,13 @@ class Context:
         saved, fingerprints = self._saved, self._fingerprints
         if fingerprints is not None:
             for index, (value, fingerprint) in enumerate(zip(saved, fingerprints)):
-                if fingerprint is not None and _fingerprint(value) != fingerprint:
+                if fingerprint is not None and _crc(value) != fingerprint:
                     raise _modified(self.function, index, value, "its contents changed")
         if _epoch[0] != self._epoch:  # the engine wrote in place somewhere since the forward
             for index, value in enumerate(saved):
-                if isinstance(value, np.ndarray) and (fingerprints is None or fingerprints[index] is None):
-                    if _written_since(value, self._epoch):
-                        raise _modified(self.function, index, value, "by an in-place tensor operation")
+                guarded_by_log = isinstance(value, np.ndarray) and (fingerprints is None or fingerprints[index] is None)
+                if guarded_by_log and written_since(value, self._epoch):
+                    raise _modified(self.function, index, value, "by an in-place tensor operation")
         return saved
 
     def free(self) -> None:

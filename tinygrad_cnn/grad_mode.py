@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -87,7 +88,7 @@ class _Switch:
                     except GeneratorExit:
                         generator.close()
                         raise
-                    except BaseException as error:  # thrown in by the caller: pass it on
+                    except BaseException as error:  # noqa: BLE001  (thrown in by the caller: passed on to fn's generator)
                         thrown = error
 
             return generator_wrapper  # type: ignore[return-value]

@@ -13,13 +13,14 @@ array([[ 0.,  0.],
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from .autograd import run_backward
-from .function import Context, is_frozen, memory_owner, note_write
-from .grad_mode import is_grad_enabled
+from . import memory, numpy_interop
+from .autograd import HookHandle, backward
+from .function import Context
 
 Axis = int | Sequence[int] | None
 Hook = Callable[[np.ndarray], "np.ndarray | None"]
@@ -66,25 +67,32 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _in_place(name: str, ufunc: np.ufunc, doc: str | None = None) -> Callable[..., Any]:
+    def method(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
+        operand = other if alpha == 1 else _raw(other) * alpha
+        return memory.write_in_place(self, name, ufunc, operand, other)
+
+    method.__name__, method.__doc__ = name, doc
+    return method
+
+
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation (PyTorch-shaped).
 
     Parameters
     ----------
     data : number, nested list, numpy array or Tensor
-        Python numbers and lists become float64; numpy arrays keep their dtype. The data is copied
-        (as ``torch.tensor`` does) unless it is already read-only engine memory, such as another
-        tensor's ``.data``; ``tinygrad_cnn.from_numpy`` shares a numpy array instead. Integer and
-        bool arrays are data (indices, masks, targets) that cannot require grad.
+        Python numbers and lists become float64; numpy arrays keep their dtype and are copied (as by
+        ``torch.tensor``; ``Tensor._wrap``/``from_numpy`` share instead). Integer and bool arrays are
+        data (indices, masks, targets) that cannot require grad.
     requires_grad : bool
         Whether ``backward`` should compute a gradient for this tensor (float dtypes only).
     dtype : numpy dtype, optional
         Cast the data to this dtype.
 
-    A tensor's array is read-only (``t.data[0] = 1`` raises numpy's "assignment destination is
-    read-only"): values saved for backward can then never change behind the graph's back. Change a
-    tensor with the in-place methods (``p -= lr * p.grad``, ``p.zero_()``, ``p.copy_(a)``; under
-    ``no_grad()`` for a parameter), or give it new data with ``t.data = array``.
+    Its array is read-only (``t.data[0] = 1`` raises), so values saved for backward never change behind
+    the graph's back: update with the in-place methods (``p -= lr * p.grad``, ``p.copy_(a)``, under
+    ``no_grad()`` for a parameter) or give new data (``t.data = array``). See ``memory.py``.
 
     >>> Tensor([1, 2, 3])
     Tensor([1., 2., 3.])
@@ -92,11 +100,11 @@ class Tensor:
     Tensor([0., 0.], dtype=float32, requires_grad=True)
     """
 
-    __slots__ = ("_data", "_grad", "_requires_grad", "_ctx", "_retains_grad", "_hooks", "__weakref__")
+    __slots__ = ("__weakref__", "_ctx", "_data", "_grad", "_hooks", "_requires_grad", "_retains_grad")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's reflected operators
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self._data = _own(_to_array(data, dtype), data)
+        self._data = memory.own(_to_array(data, dtype), data)
         self._grad: np.ndarray | None = None
         self._ctx: Context | None = None
         self._retains_grad = False
@@ -126,17 +134,13 @@ class Tensor:
 
         Saved for backward, such an array is fingerprinted instead (the user may write to it).
         """
-        out = cls._make(data.view(), None)  # the view is read-only; ``data`` and its memory stay writeable
-        return out
+        return cls._make(data.view(), None)  # the view is read-only; ``data`` and its memory stay writeable
 
     # ----------------------------------------------------------------------------------------- data
     @property
     def data(self) -> np.ndarray:
-        """The underlying numpy array (read-only, see the class docstring).
-
-        Reassignable, as in PyTorch (the graph keeps the old values): ``t.data = array`` shares ``array``;
-        if it is writeable it stays the caller's to write, and is fingerprinted when an op saves it.
-        """
+        """The numpy array (read-only). ``t.data = array`` shares ``array`` as PyTorch does (the graph keeps
+        the old values); a writeable one stays the caller's to write, and is fingerprinted when saved."""
         return self._data
 
     @data.setter
@@ -144,7 +148,7 @@ class Tensor:
         array = _to_array(value, None, "data")
         if self._requires_grad and array.dtype.kind != "f":
             raise TypeError(f"Tensor.data: a tensor that requires grad needs float data, got dtype {array.dtype}")
-        if not is_frozen(array) and _fresh(array, value):
+        if not memory.is_frozen(array) and memory.fresh(array, value):
             array.setflags(write=False)  # converted from a list or another dtype: nobody else holds it
         self._data = array  # shared, as in PyTorch: a writeable array stays the caller's (fingerprinted when saved)
 
@@ -226,32 +230,13 @@ class Tensor:
         """The data as a numpy array (shared, not copied, read-only)."""
         return self._data
 
-    # numpy interop, one documented behaviour: ``np.asarray(t)`` gives the (read-only) data of a tensor
-    # that does not require grad and refuses one that does (as PyTorch's ``.numpy()``: the result would
-    # fall out of the graph silently); numpy's operators with a Tensor operand run the Tensor's
-    # operator (``array * t`` is ``t.__rmul__(array)``); any other ufunc (``np.exp(t)``) raises a
-    # TypeError naming the Tensor method to call instead.
+    # numpy interop, one documented behaviour (``numpy_interop.py``): np.asarray(t) gives the read-only
+    # data unless t requires grad; numpy's operators run the Tensor's; other ufuncs raise a TypeError.
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if self._requires_grad:
-            raise RuntimeError(
-                "numpy: cannot convert a tensor that requires grad (the result would not be differentiated); "
-                "use t.detach().numpy() or t.data to read its values"
-            )
-        array = self._data if dtype is None else self._data.astype(dtype, copy=False)
-        return np.array(array, copy=True) if copy else array
+        return numpy_interop.as_array(self, dtype, copy)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        names = _NUMPY_OPERATORS.get(ufunc)
-        if names is not None and method == "__call__" and len(inputs) == 2 and not kwargs:
-            left, right = inputs
-            if isinstance(left, Tensor):
-                return getattr(left, names[0])(right)
-            return getattr(right, names[1])(left)
-        method_name = _UFUNC_METHODS.get(ufunc.__name__, ufunc.__name__)
-        raise TypeError(
-            f"numpy's {ufunc.__name__} does not work on a Tensor (its result would not be differentiated): "
-            f"use the Tensor method (t.{method_name}()) or apply numpy to the values (np.{ufunc.__name__}(t.data))"
-        )
+        return numpy_interop.call_ufunc(ufunc, method, inputs, kwargs)
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
@@ -303,7 +288,7 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self._retains_grad
 
-    def register_hook(self, hook: Hook) -> _HookHandle:
+    def register_hook(self, hook: Hook) -> HookHandle:
         """Call ``hook(grad)`` whenever the gradient of this tensor is computed.
 
         The hook gets its own copy of the gradient (a numpy array) and may return a replacement (an
@@ -317,7 +302,7 @@ class Tensor:
         if not self._hooks:
             self._hooks = []
         self._hooks.append(hook)
-        return _HookHandle(self._hooks, hook)
+        return HookHandle(self._hooks, hook)
 
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
         """Reverse-mode differentiation: accumulate ∂self/∂leaf into every leaf's ``.grad``.
@@ -326,23 +311,7 @@ class Tensor:
         omitted for a one-element tensor, where it is 1. The graph's saved values are freed
         afterwards unless ``retain_graph=True``. The walk itself is in ``autograd.py``.
         """
-        if not self._requires_grad:
-            raise ValueError(
-                "backward(): this tensor does not require grad and has no graph; create the inputs with "
-                "requires_grad=True (and not under no_grad())"
-            )
-        if grad is None:
-            if self._data.size != 1:
-                raise ValueError(
-                    f"backward(): grad can be omitted only for a one-element output, this one has shape "
-                    f"{self.shape}; pass grad= an array of shape {self.shape}"
-                )
-            seed = np.ones_like(self._data)
-        else:
-            seed = _to_array(grad, self.dtype, "grad")
-            if seed.shape != self.shape:
-                raise ValueError(f"backward(): grad has shape {seed.shape}, expected the output's shape {self.shape}")
-        run_backward(self, seed, retain_graph)
+        backward(self, None if grad is None else _to_array(grad, self.dtype, "grad"), retain_graph)
 
     # ------------------------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
@@ -402,39 +371,20 @@ class Tensor:
     # Tensor object, the same array, so a model's parameters change. Outside no_grad(), a tensor that
     # requires grad (or an operand that does) cannot be updated in place: a leaf raises as in PyTorch; a
     # non-leaf raises too (PyTorch would record the update in the graph; here, write y = y + x). Every
-    # write is logged (``function.note_write``), so a graph that saved the old values refuses to
+    # write is logged (``memory.note_write``), so a graph that saved the old values refuses to
     # backward through them (SavedArrayModifiedError) instead of computing a wrong gradient.
-    def __iadd__(self, other: Any) -> Tensor:
-        return _write_in_place(self, "+=", np.add, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return _write_in_place(self, "-=", np.subtract, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return _write_in_place(self, "*=", np.multiply, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return _write_in_place(self, "/=", np.true_divide, other)
-
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        """``self += alpha * other`` in place (PyTorch's ``add_``)."""
-        return _write_in_place(self, "add_", np.add, other if alpha == 1 else _raw(other) * alpha, other)
-
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        """``self -= alpha * other`` in place."""
-        return _write_in_place(self, "sub_", np.subtract, other if alpha == 1 else _raw(other) * alpha, other)
-
-    def mul_(self, other: Any) -> Tensor:
-        """``self *= other`` in place."""
-        return _write_in_place(self, "mul_", np.multiply, other)
-
-    def div_(self, other: Any) -> Tensor:
-        """``self /= other`` in place."""
-        return _write_in_place(self, "div_", np.true_divide, other)
+    __iadd__ = _in_place("+=", np.add)
+    __isub__ = _in_place("-=", np.subtract)
+    __imul__ = _in_place("*=", np.multiply)
+    __itruediv__ = _in_place("/=", np.true_divide)
+    add_ = _in_place("add_", np.add, "``self += alpha * other`` in place (PyTorch's ``add_``).")
+    sub_ = _in_place("sub_", np.subtract, "``self -= alpha * other`` in place.")
+    mul_ = _in_place("mul_", np.multiply, "``self *= other`` in place.")
+    div_ = _in_place("div_", np.true_divide, "``self /= other`` in place.")
 
     def copy_(self, source: Any) -> Tensor:
         """Overwrite this tensor's values with ``source`` (broadcast to this shape, cast to this dtype)."""
-        return _write_in_place(self, "copy_", _assign, source)
+        return memory.write_in_place(self, "copy_", memory.assign, source)
 
     def fill_(self, value: float) -> Tensor:
         """Set every element to ``value`` in place.
@@ -451,101 +401,11 @@ class Tensor:
                 raise ValueError(f"fill_(): value must be a number or a one-element tensor, got shape {value.shape}")
         elif not isinstance(value, (bool, int, float, np.generic)):
             raise TypeError(f"fill_(): value must be a number, got {type(value).__name__}")
-        return _write_in_place(self, "fill_", _assign, value)
+        return memory.write_in_place(self, "fill_", memory.assign, value)
 
     def zero_(self) -> Tensor:
         """Set every element to 0 in place."""
-        return _write_in_place(self, "zero_", _assign, 0)
-
-
-def _own(array: np.ndarray, source: Any) -> np.ndarray:
-    """The array a new Tensor keeps: read-only engine memory, shared if ``array`` already is, else a copy.
-
-    Numbers and lists were just converted into a fresh array, which is frozen as it is; a caller's
-    writeable numpy array is copied (as ``torch.tensor`` copies), so that it stays the caller's.
-    """
-    if is_frozen(array):
-        return array
-    if not _fresh(array, source):
-        array = array.copy()
-    array.setflags(write=False)
-    return array
-
-
-def _fresh(array: np.ndarray, source: Any) -> bool:
-    """True when ``_to_array`` made ``array`` just now from ``source`` (no one else holds it)."""
-    return isinstance(source, (bool, int, float, list, tuple)) or (
-        isinstance(source, (np.ndarray, np.generic)) and array is not source and array.base is None
-    )
-
-
-def _assign(target: np.ndarray, value: Any, out: np.ndarray, casting: str) -> None:
-    np.copyto(out, value, casting=casting)
-
-
-def _write_in_place(tensor: Tensor, name: str, ufunc: Callable[..., Any], other: Any, operand: Any = None) -> Tensor:
-    """``tensor = ufunc(tensor, other)`` written into the tensor's own memory, following PyTorch's rules."""
-    operand = other if operand is None else operand
-    if is_grad_enabled():
-        if tensor._requires_grad and tensor._ctx is None:
-            raise RuntimeError(
-                f"{name}: a leaf tensor that requires grad cannot be updated in place while the graph is recorded "
-                "(as in PyTorch); update parameters under `with no_grad():`"
-            )
-        if tensor._requires_grad or (isinstance(operand, Tensor) and operand._requires_grad):
-            raise RuntimeError(
-                f"{name}: an in-place update of a tensor in a recorded graph is not supported; write it "
-                "out of place (y = y + x) or run it under `with no_grad():`"
-            )
-    value = other._data if isinstance(other, Tensor) else other
-    if not isinstance(value, (bool, int, float, np.generic, np.ndarray)):
-        if isinstance(value, (list, tuple)):
-            value = np.asarray(value)
-        else:
-            raise TypeError(f"{name}: expected a Tensor, a number or an array, got {type(value).__name__}")
-    data = tensor._data
-    if any(stride == 0 and n > 1 for stride, n in zip(data.strides, data.shape)):
-        raise RuntimeError(
-            f"{name}: this tensor's elements share memory (an expanded/broadcast view), so it cannot be "
-            "written in place; use .copy_() on a tensor of its own or write it out of place"
-        )
-    owner = memory_owner(data)
-    if owner is None:
-        raise RuntimeError(f"{name}: this tensor's memory does not belong to a numpy array, so it cannot be written")
-    frozen = [a for a in (owner, data) if not a.flags.writeable]
-    try:
-        for a in frozen:
-            a.setflags(write=True)
-    except ValueError:
-        for a in frozen:
-            a.setflags(write=False)
-        raise RuntimeError(
-            f"{name}: this tensor's elements share memory (an expanded/broadcast view), so it cannot be "
-            "written in place; use .copy_() on a tensor of its own or write it out of place"
-        ) from None
-    try:
-        ufunc(data, value, out=data, casting="same_kind")
-    except TypeError as error:  # numpy's UFuncTypeError: e.g. a float result into an int tensor
-        raise TypeError(f"{name}: the result cannot be stored in this tensor's dtype {data.dtype} ({error})") from None
-    except ValueError:
-        raise ValueError(
-            f"{name}: an operand of shape {np.shape(value)} cannot be broadcast to this tensor's shape {data.shape} "
-            "(an in-place update keeps the tensor's shape)"
-        ) from None
-    finally:
-        for a in reversed(frozen):
-            a.setflags(write=False)
-        note_write(owner)
-    return tensor
-
-
-class _HookHandle:
-    def __init__(self, hooks: list[Hook], hook: Hook) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
+        return memory.write_in_place(self, "zero_", memory.assign, 0)
 
 
 def _lift(value: Any, like: Tensor) -> Tensor:
@@ -566,24 +426,6 @@ def _raw(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
 
-# numpy's operator ufuncs with a Tensor operand run the Tensor's operator: ufunc -> (method, reflected method)
-_NUMPY_OPERATORS: dict[Any, tuple[str, str]] = {
-    np.add: ("__add__", "__radd__"),
-    np.subtract: ("__sub__", "__rsub__"),
-    np.multiply: ("__mul__", "__rmul__"),
-    np.true_divide: ("__truediv__", "__rtruediv__"),
-    np.power: ("__pow__", "__rpow__"),
-    np.matmul: ("__matmul__", "__rmatmul__"),
-    np.less: ("__lt__", "__gt__"),
-    np.less_equal: ("__le__", "__ge__"),
-    np.greater: ("__gt__", "__lt__"),
-    np.greater_equal: ("__ge__", "__le__"),
-    np.equal: ("__eq__", "__eq__"),
-    np.not_equal: ("__ne__", "__ne__"),
-}
-_UFUNC_METHODS = {"absolute": "abs", "negative": "__neg__", "maximum": "maximum", "minimum": "minimum", "clip": "clip"}
-
-
 # ------------------------------------------------------------------------------------- the ops as methods
 # THE ONE EXCEPTION to "imports only go down" (tests/test_imports.py allows exactly this import): the
 # engine's Tensor offers the ops as methods (x.exp(), x.sum(), x @ w), as PyTorch's does, while the ops
@@ -600,19 +442,16 @@ def _unary(function: type) -> Callable[[Tensor], Tensor]:
     def method(self: Tensor) -> Tensor:
         return function.apply(self)
 
-    method.__name__ = method.__qualname__ = function.__name__.lower()
-    method.__doc__ = f"Elementwise {function.__name__.lower()} (``ops.elementwise.{function.__name__}``)."
+    method.__name__, method.__doc__ = function.__name__.lower(), f"Elementwise ``ops.elementwise.{function.__name__}``."
     return method
 
 
-def _maximum(self: Tensor, other: Any) -> Tensor:
-    """Elementwise maximum with broadcasting; a tie splits the gradient evenly."""
-    return _ew.Maximum.apply(self, _lift(other, self))
+def _binary(function: type, doc: str) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return function.apply(self, _lift(other, self))
 
-
-def _minimum(self: Tensor, other: Any) -> Tensor:
-    """Elementwise minimum with broadcasting; a tie splits the gradient evenly."""
-    return _ew.Minimum.apply(self, _lift(other, self))
+    method.__name__, method.__doc__ = function.__name__.lower(), doc
+    return method
 
 
 def _clip(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
@@ -634,8 +473,8 @@ _OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
     ("sigmoid", _unary(_ew.Sigmoid)),
     ("relu", _unary(_ew.Relu)),
     ("tanh", _unary(_ew.Tanh)),
-    ("maximum", _maximum),
-    ("minimum", _minimum),
+    ("maximum", _binary(_ew.Maximum, "Elementwise maximum with broadcasting; a tie splits the gradient evenly.")),
+    ("minimum", _binary(_ew.Minimum, "Elementwise minimum with broadcasting; a tie splits the gradient evenly.")),
     ("clip", _clip),
     # reductions
     ("sum", _reduce.sum),
