@@ -4,6 +4,12 @@ An op is a subclass with two static methods working on numpy arrays: ``forward(c
 the result and saves what backward needs, ``backward(ctx, grad)`` turns the gradient of the result
 into one gradient per positional argument of ``forward`` (None where there is none).
 
+The arrays ``forward`` receives from tensors are read-only (the engine owns them; write into a copy),
+and the array it returns is made read-only. What ``save_for_backward`` keeps is guarded against
+in-place change (``memory.py``): read-only arrays by the engine's write log, for free; a writeable
+one (an intermediate the op made) by a CRC fingerprint, so an op may freeze such an array
+(``a.setflags(write=False)``) when nothing else holds it, to save that cost.
+
 >>> import numpy as np
 >>> from tinygrad_cnn import Tensor, Function
 >>> class Cube(Function):
