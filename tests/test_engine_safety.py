@@ -137,9 +137,17 @@ def test_a_hook_on_a_non_leaf_editing_in_place_reaches_only_its_inputs():
 
 def test_a_hook_may_return_a_tensor():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    x.register_hook(lambda g: Tensor(g) * 3)
+    scale = Tensor(3.0, requires_grad=True)
+    modes = []
+    x.register_hook(lambda g: modes.append(is_grad_enabled()))
+    x.register_hook(lambda g: Tensor(g) * scale)  # hooks run with grad mode off, as in PyTorch: no graph
     (x * 2).sum().backward()
     np.testing.assert_array_equal(x.grad, [6.0, 6.0])
+    assert modes == [False] and is_grad_enabled() and scale.grad is None
+    y = Tensor([1.0, 2.0], requires_grad=True)
+    y.register_hook(lambda g: Tensor(g.astype(np.float32)))  # a Tensor of another dtype is not cast silently
+    with pytest.raises(TypeError, match="dtype float32, expected float64"):
+        (y * 2).sum().backward()
 
 
 def test_a_hook_returning_another_dtype_is_an_error():

@@ -138,10 +138,15 @@ def run_hooks(node: Tensor, grad: np.ndarray) -> np.ndarray:
 
     Each hook gets the current gradient (a private copy: editing it in place changes this tensor's
     gradient only) and may return a replacement: an array or a Tensor of the same shape and dtype.
+    Hooks run with grad mode off, as in PyTorch.
     """
     grad = np.array(grad, copy=True)
     for hook in list(node._hooks):
-        replaced = hook(grad)
+        enabled, _state.enabled = _state.enabled, False  # as PyTorch: a hook's tensor ops record no graph
+        try:
+            replaced = hook(grad)
+        finally:
+            _state.enabled = enabled
         if replaced is None:
             continue
         if hasattr(replaced, "_data") and hasattr(replaced, "_ctx"):  # a Tensor (PyTorch's hooks return tensors)
