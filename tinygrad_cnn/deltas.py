@@ -266,6 +266,7 @@ class Row:
     max_rel: float  # max_abs / max(max |a|, max |b|)
     tolerance: float  # allowed max_abs
     units: int  # how many units were compared
+    kinks: int = 0  # finite differences: sampled units left out because the loss has a kink there
 
     @property
     def ok(self) -> bool:
@@ -325,6 +326,10 @@ class Comparison:
                 f"DISAGREEMENT at layer(s) {', '.join(self.failing_layers())}; worst: layer {worst.layer} "
                 f"{worst.quantity}, {worst.pair[0]} vs {worst.pair[1]} differ by {worst.max_abs:.3g}."
             )
+        kinks = sum(row.kinks for row in self.rows if row.pair == ("engine", "finite differences"))
+        if kinks:
+            lines.append(f"{kinks} sampled unit(s) where the loss has a kink (a max-pool tie, ReLU at 0) were left "
+                         "out of the finite-difference check.")
         lines.extend(self.notes)
         return "\n".join(lines)
 
@@ -344,14 +349,14 @@ class _FD:
     left: np.ndarray
     right: np.ndarray
 
-    def distance(self, exact: np.ndarray, kink: float) -> np.ndarray:
-        """|exact − central| per unit; where the loss has a kink at the unit (the one-sided differences differ
-        by more than ``kink``: a max-pool tie, ReLU at 0), the distance from exact to the range between the
-        one-sided differences (0 inside it: any value between them is a valid one-sided derivative)."""
+    def distance(self, exact: np.ndarray, kink: float) -> tuple[np.ndarray, int]:
+        """|exact − central| at the units where the loss is smooth, and how many units were left out because
+        the loss has a kink there: its one-sided differences differ by more than ``kink`` (a max-pool tie,
+        ReLU at 0). At a kink no difference quotient pins down the engine's choice of one-sided derivative
+        (the book's tie rule), so only the exact sources are compared there."""
         a = exact.reshape(-1)[self.index]
-        low, high = np.minimum(self.left, self.right), np.maximum(self.left, self.right)
-        outside = np.maximum(low - a, 0.0) + np.maximum(a - high, 0.0)
-        return np.where(high - low > kink, np.minimum(np.abs(a - self.central), outside), np.abs(a - self.central))
+        smooth = np.abs(self.right - self.left) <= kink
+        return np.abs(a - self.central)[smooth], int(np.count_nonzero(~smooth))
 
 
 def _sample(size: int, limit: int, rng: np.random.Generator) -> np.ndarray:
@@ -525,20 +530,20 @@ def compare(
                 sampled = exact.reshape(-1)[est.index]
                 scale = float(max(np.abs(sampled).max(initial=0.0), np.abs(est.central).max(initial=0.0)))
                 tol = FD_TOLERANCE * scale + fd_floor
-                dist = est.distance(exact, tol)
+                dist, kinks = est.distance(exact, tol)
                 max_abs = float(dist.max()) if dist.size else 0.0
                 if other == "yours":
                     tol += user_tolerance * scale
-                units = len(est.index)
+                units = len(est.index) - kinks
             else:
                 a, b = values[first][key], values[second][key]
                 max_abs, _ = _difference(a, b)
                 scale = float(max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0)))
                 rel_tol = user_tolerance if "yours" in (first, second) else ENGINE_TOLERANCE
                 tol = rel_tol * scale + 1e-12
-                units = int(np.prod(shape))
+                units, kinks = int(np.prod(shape)), 0
             rows.append(Row(key[0], key[1], (first, second), tuple(shape), max_abs,
-                            max_abs / scale if scale > 0 else 0.0, tol, units))
+                            max_abs / scale if scale > 0 else 0.0, tol, units, kinks))
     if fd:
         values["finite differences"] = {key: est.central for key, est in fd.items()}
     layers_info = [(name, type(module).__name__) for name, module in leaves if name in rec.layers]
