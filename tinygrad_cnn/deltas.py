@@ -138,7 +138,8 @@ def record(model: Any) -> Iterator[Recording]:
     """Keep every layer's output, δ = ∂C/∂output and parameter gradients during one forward/backward pass.
 
     Every named module except the model itself is recorded (containers too: a ``Sequential``'s output is its
-    last layer's). A layer whose output does not require grad (e.g. under ``no_grad()``) has no δ.
+    last layer's), under its first name; a layer called again is recorded again as ``"name#2"``, ... A layer
+    whose output does not require grad (e.g. under ``no_grad()``) has no δ.
 
     >>> import numpy as np
     >>> from tinygrad_cnn import Tensor, nn
@@ -155,7 +156,11 @@ def record(model: Any) -> Iterator[Recording]:
     recording = Recording()
     wrapped: list[tuple[Any, bool, Any]] = []  # (module, had its own 'forward', that attribute)
     handles: list[Any] = []
-    named = [(name, module) for name, module in model.named_modules() if module is not model]
+    named, seen = [], {id(model)}
+    for name, module in model.named_modules():  # a module held under several names is recorded under its first
+        if id(module) not in seen:
+            seen.add(id(module))
+            named.append((name, module))
     for name, module in named:
         for attr in ("weight", "bias"):
             param = getattr(module, attr, None)
@@ -322,6 +327,12 @@ class Comparison:
         """The names of the layers where some source disagrees, in layer order."""
         bad = {row.layer for row in self.rows if not row.ok}
         return [name for name, _ in self.layers if name in bad]
+
+    def first_failing_layer(self) -> str | None:
+        """The failing layer nearest the output: where a derivation running backward first goes wrong (the
+        layers below it inherit its error through the recurrence); None if all agree."""
+        failing = self.failing_layers()
+        return failing[-1] if failing else None
 
     def __str__(self) -> str:
         others = [s for s in self.sources if s != "engine"]
