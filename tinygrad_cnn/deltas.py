@@ -338,7 +338,7 @@ class Comparison:
         others = [s for s in self.sources if s != "engine"]
         head = f"{'layer':<12} {'kind':<10} {'quantity':<9} {'shape':<16}"
         for source in others:
-            head += f" {source + ' vs engine':>26}"
+            head += f" {source + ' vs engine':>30}"
         lines = [
             f"δ = ∂C/∂(layer output) and ∂C/∂θ, {self.n_images} image(s), {self.loss} loss (C = {self.cost:.6g}): "
             "largest |difference| (and relative) of each source against the engine",
@@ -354,7 +354,7 @@ class Comparison:
             for source in others:
                 row = pairs.get(("engine", source))
                 cell = "—" if row is None else f"{row.max_abs:.1e} ({row.max_rel:.1e}){'' if row.ok else ' ✗'}"
-                line += f" {cell:>26}"
+                line += f" {cell:>30}"
             line += "   " + ("yes" if all(r.ok for r in pairs.values()) else "NO")
             lines.append(line)
         if self.agrees():
@@ -551,7 +551,7 @@ def compare(
     if fd:
         sources.append("finite differences")
         notes.append(f"finite differences: central, step {eps:g}, at most {fd_units} random units per quantity "
-                     "(one-sided where the loss has a kink).")
+                     "(units where the loss has a kink are left out).")
     user = _check_user(user_deltas, shapes, owners)
     if user:
         sources.append("yours")
