@@ -17,7 +17,7 @@ from tinygrad_cnn.ops import pool as pool_ops
 from tinygrad_cnn.textbook import formulas, initial_parameters, load_data, tensor_net
 
 sys.path.insert(0, str(Path(__file__).parent))
-from deltas_architectures import cases  # noqa: E402
+from deltas_architectures import cases
 
 
 class Net(nn.Module):
@@ -83,17 +83,16 @@ def test_record_leaves_the_gradients_as_a_plain_backward_and_no_hook_behind():
     before = {name: grad.copy() for name, grad in rec.grads.items()}
     (recorded(Tensor(x)) ** 2).sum().backward()  # outside the context: nothing is recorded any more
     assert rec.grads.keys() == before.keys()
-    for name in before:
-        np.testing.assert_array_equal(rec.grads[name], before[name])
+    for name, grad in before.items():
+        np.testing.assert_array_equal(rec.grads[name], grad)
     assert list(rec.layers) == list(dict.fromkeys(rec.layers))  # no new calls recorded
 
 
 def test_record_cleans_up_when_the_block_raises():
     model = Net()
-    with pytest.raises(RuntimeError, match="boom"):
-        with deltas.record(model):
-            model(Tensor(np.ones((1, 1, 4, 4))))
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), deltas.record(model):
+        model(Tensor(np.ones((1, 1, 4, 4))))
+        raise RuntimeError("boom")
     assert all("forward" not in module.__dict__ for _, module in model.named_modules())
     out = (model(Tensor(np.ones((1, 1, 4, 4)))) ** 2).sum()
     out.backward()  # works as before, no stale hook
@@ -133,7 +132,7 @@ def _wrong_deltas(mistake: str) -> tuple[dict[str, np.ndarray], np.ndarray, np.n
     params = initial_parameters()
     units = formulas.forward(params, x.reshape(96, 6, 6))
     w_O = params["output_weights"]
-    sig_prime = lambda z: formulas.sigmoid(z) * (1 - formulas.sigmoid(z))  # noqa: E731
+    sig_prime = lambda z: formulas.sigmoid(z) * (1 - formulas.sigmoid(z))
     mine = {"5": units["a_O"] - t}  # ∂C/∂a^O
     mine["4"] = mine["5"] * sig_prime(units["z_O"])  # eq. (17)
     mine["3"] = mine["4"] @ w_O.reshape(3, 12)  # Σ_n δ^O_n w^O_n

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import deltas
+from ..deltas.recording import _float64_copy, _leaves
 from ..textbook import data as book
 
 __all__ = ["add_arguments", "run", "write_plot"]
@@ -173,9 +174,9 @@ def write_plot(directory: str | Path, model: Any, x: np.ndarray, target: np.ndar
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    net = deltas._float64_copy(model)
+    net = _float64_copy(model)
     _, rec = deltas.engine_backprop(net, np.asarray(x, dtype=np.float64), _one_target(net, x, target, loss), loss)
-    names = [name for name, _ in deltas._leaves(net) if name in rec.layers]
+    names = [name for name, _ in _leaves(net) if name in rec.layers]
     half = max([min(6, rec.outputs[name].shape[1]) for name in names if rec.outputs[name].ndim == 4] or [1])
     columns = 2 * half
     fig, axes = plt.subplots(len(names), columns, figsize=(max(columns, 4) * 1.4, len(names) * 1.5), squeeze=False)

@@ -32,35 +32,21 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "ACTIVATIONS",
-    "LOSSES",
-    "POOLINGS",
-    "Backprop",
-    "Layer",
-    "UnsupportedModel",
-    "activation_derivative",
-    "backprop",
-    "cost",
-    "forward",
-    "layers",
-    "loss_delta",
-    "targets_for",
+    "ACTIVATIONS", "LOSSES", "POOLINGS", "Backprop", "Layer", "UnsupportedModel",
+    "activation_derivative", "backprop", "layers", "loss_delta", "targets_for",
 ]
 
 LOSSES = ("squared_error", "cross_entropy")
 ACTIVATIONS = ("Sigmoid", "Tanh", "ReLU", "LeakyReLU")
 POOLINGS = ("MaxPool2d", "AvgPool2d", "LPPool2d")
-_PASS_THROUGH = ("Identity",)
-SUPPORTED = ("Conv2d", "Linear", "Flatten", *POOLINGS, *ACTIVATIONS, *_PASS_THROUGH)
+SUPPORTED = ("Conv2d", "Linear", "Flatten", *POOLINGS, *ACTIVATIONS, "Identity")
 
 
 class UnsupportedModel(TypeError):
     """The model is not a Sequential of the layers this module derives δ for."""
 
 
-# ----------------------------------------------------------------------------------------------------
-# Reading a model: its layers in the order a Sequential runs them, with their parameters as arrays
-# ----------------------------------------------------------------------------------------------------
+# ---- Reading a model: its layers in the order a Sequential runs them, with their parameters as arrays
 
 
 @dataclass
@@ -86,7 +72,9 @@ def _pair(value: Any, name: str, layer: str) -> tuple[int, int]:
 
 
 def _children(module: Any) -> list[tuple[str, Any]]:
-    children = getattr(module, "_modules", None)
+    if callable(getattr(module, "named_children", None)):
+        return list(module.named_children())
+    children = getattr(module, "_modules", None)  # the library's Module keeps its sub-modules here, in order
     return list(children.items()) if isinstance(children, dict) else []
 
 
@@ -100,9 +88,7 @@ def layers(model: Any) -> list[Layer]:
     [('0', 'Linear'), ('1.0', 'Tanh')]
     """
     if type(model).__name__ != "Sequential":
-        raise UnsupportedModel(
-            f"model must be a Sequential (its layers run in order); got {type(model).__name__}"
-        )
+        raise UnsupportedModel(f"model must be a Sequential (its layers run in order); got {type(model).__name__}")
     chain: list[Layer] = []
     seen: dict[int, str] = {}  # id(parameter) -> its first name (a shared layer's parameters)
 
@@ -115,13 +101,9 @@ def layers(model: Any) -> list[Layer]:
                 continue
             if _children(child):
                 raise UnsupportedModel(f"layer {name!r} is a {kind} holding other modules; only Sequential nests")
-            if kind == "Dropout" and (not getattr(child, "training", True) or getattr(child, "p", 1) == 0):
-                kind = "Identity"  # dropout in eval mode (or p = 0) passes its input through
             if kind not in SUPPORTED:
-                raise UnsupportedModel(
-                    f"layer {name!r} is a {type(child).__name__}, which the unit-error method here does not "
-                    f"cover; supported: {', '.join(SUPPORTED)}"
-                )
+                raise UnsupportedModel(f"layer {name!r} is a {kind}, which the unit-error method here does not "
+                                       f"cover; supported: {', '.join(SUPPORTED)}")
             layer = Layer(name, kind, child)
             for attr in ("weight", "bias"):
                 value = getattr(child, attr, None)
@@ -134,9 +116,7 @@ def layers(model: Any) -> list[Layer]:
     return chain
 
 
-# ----------------------------------------------------------------------------------------------------
-# Activations a = f(z) and their derivatives f'(z)   (G3)
-# ----------------------------------------------------------------------------------------------------
+# ---- Activations a = f(z) and their derivatives f'(z)   (G3)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -174,9 +154,7 @@ def activation_derivative(kind: str, z: np.ndarray, negative_slope: float = 0.01
     raise ValueError(f"kind must be one of {ACTIVATIONS}; got {kind!r}")
 
 
-# ----------------------------------------------------------------------------------------------------
-# Convolution: forward (G8), δ through it (G11), filter gradients (G9, G10)
-# ----------------------------------------------------------------------------------------------------
+# ---- Convolution: forward (G8), δ through it (G11), filter gradients (G9, G10)
 
 
 def _conv_geometry(layer: Layer, x: np.ndarray) -> dict[str, Any]:
@@ -195,7 +173,7 @@ def _conv_geometry(layer: Layer, x: np.ndarray) -> dict[str, Any]:
     else:
         ph, pw = _pair(padding, "padding", name)
         pads = (ph, ph, pw, pw)
-    n, c, h, w = x.shape
+    h, w = x.shape[2:]
     top, bottom, left, right = pads
     ho = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     wo = (w + left + right - dilation[1] * (kw - 1) - 1) // stride[1] + 1
@@ -209,6 +187,17 @@ def _window(g: dict[str, Any], p: int, q: int) -> tuple[slice, slice]:
     return slice(p * dh, p * dh + sh * (ho - 1) + 1, sh), slice(q * dw, q * dw + sw * (wo - 1) + 1, sw)
 
 
+def _offsets(g: dict[str, Any], w: np.ndarray):
+    """(filters, channels, p, q, rows, cols) for every group and kernel offset: filter f reads only the input
+    channels of its group."""
+    f_per, c_per = w.shape[0] // g["groups"], w.shape[1]
+    for group in range(g["groups"]):
+        fs, cs = slice(group * f_per, (group + 1) * f_per), slice(group * c_per, (group + 1) * c_per)
+        for p in range(g["k"][0]):
+            for q in range(g["k"][1]):
+                yield (fs, cs, p, q, *_window(g, p, q))
+
+
 def _pad(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
     top, bottom, left, right = pads
     return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))  # zeros around each map
@@ -218,17 +207,11 @@ def _conv_forward(layer: Layer, x: np.ndarray) -> np.ndarray:
     """(G8), eq. (1) generalised: z[n,f,i,j] = Σ_c Σ_{p,q} w[f,c,p,q] x[n, c, i·s+p·d, j·s+q·d] + b[f]."""
     g = _conv_geometry(layer, x)
     w = layer.params["weight"]  # (F, C/G, kh, kw)
-    n, groups, (ho, wo) = x.shape[0], g["groups"], g["out"]
     x_pad = _pad(x, g["pads"])  # (N, C, Hp, Wp)
-    f_per, c_per = w.shape[0] // groups, w.shape[1]
-    z = np.zeros((n, w.shape[0], ho, wo))  # (N, F, Ho, Wo)
-    for group in range(groups):  # filter f reads only the channels of its group
-        fs, cs = slice(group * f_per, (group + 1) * f_per), slice(group * c_per, (group + 1) * c_per)
-        for p in range(g["k"][0]):
-            for q in range(g["k"][1]):
-                rows, cols = _window(g, p, q)
-                # Σ_c w[f,c,p,q] x[n, c, i·s+p·d, j·s+q·d] for every (n, f, i, j) at once
-                z[:, fs] += np.einsum("fc,ncij->nfij", w[fs, :, p, q], x_pad[:, cs, rows, cols])
+    z = np.zeros((x.shape[0], w.shape[0], *g["out"]))  # (N, F, Ho, Wo)
+    for fs, cs, p, q, rows, cols in _offsets(g, w):
+        # Σ_c w[f,c,p,q] x[n, c, i·s+p·d, j·s+q·d] for every (n, f, i, j) at once
+        z[:, fs] += np.einsum("fc,ncij->nfij", w[fs, :, p, q], x_pad[:, cs, rows, cols])
     if "bias" in layer.params:
         z += layer.params["bias"][None, :, None, None]  # + b[f]
     return z
@@ -238,21 +221,14 @@ def _conv_backward(layer: Layer, x: np.ndarray, delta: np.ndarray) -> tuple[np.n
     """δ of the layer's input (G11) and the filter gradients (G9, G10), from δ = ∂C/∂z of this layer."""
     g = _conv_geometry(layer, x)
     w = layer.params["weight"]  # (F, C/G, kh, kw)
-    groups = g["groups"]
     x_pad = _pad(x, g["pads"])  # (N, C, Hp, Wp)
-    dx_pad = np.zeros_like(x_pad)  # ∂C/∂x_pad
-    dw = np.zeros_like(w)
-    f_per, c_per = w.shape[0] // groups, w.shape[1]
-    for group in range(groups):
-        fs, cs = slice(group * f_per, (group + 1) * f_per), slice(group * c_per, (group + 1) * c_per)
-        for p in range(g["k"][0]):
-            for q in range(g["k"][1]):
-                rows, cols = _window(g, p, q)
-                # (G9), eq. (12): ∂C/∂w[f,c,p,q] = Σ_n Σ_{i,j} δ[n,f,i,j] x[n, c, i·s+p·d, j·s+q·d]
-                dw[fs, :, p, q] = np.einsum("nfij,ncij->fc", delta[:, fs], x_pad[:, cs, rows, cols])
-                # (G11), the transposed correlation: each δ[n,f,i,j] goes back through w[f,c,p,q] to the pixel
-                # x[n, c, i·s+p·d, j·s+q·d] it was multiplied with; a pixel read by several windows sums them
-                dx_pad[:, cs, rows, cols] += np.einsum("nfij,fc->ncij", delta[:, fs], w[fs, :, p, q])
+    dx_pad, dw = np.zeros_like(x_pad), np.zeros_like(w)  # ∂C/∂x_pad, ∂C/∂w
+    for fs, cs, p, q, rows, cols in _offsets(g, w):
+        # (G9), eq. (12): ∂C/∂w[f,c,p,q] = Σ_n Σ_{i,j} δ[n,f,i,j] x[n, c, i·s+p·d, j·s+q·d]
+        dw[fs, :, p, q] = np.einsum("nfij,ncij->fc", delta[:, fs], x_pad[:, cs, rows, cols])
+        # (G11), the transposed correlation: each δ[n,f,i,j] goes back through w[f,c,p,q] to the pixel
+        # x[n, c, i·s+p·d, j·s+q·d] it was multiplied with; a pixel read by several windows sums them
+        dx_pad[:, cs, rows, cols] += np.einsum("nfij,fc->ncij", delta[:, fs], w[fs, :, p, q])
     grads = {"weight": dw}
     if "bias" in layer.params:
         grads["bias"] = delta.sum(axis=(0, 2, 3))  # (G10), eq. (14): ∂C/∂b[f] = Σ_n Σ_{i,j} δ[n,f,i,j]
@@ -261,9 +237,7 @@ def _conv_backward(layer: Layer, x: np.ndarray, delta: np.ndarray) -> tuple[np.n
     return dx, grads
 
 
-# ----------------------------------------------------------------------------------------------------
-# Pooling: forward (G6) and the routing / spreading of δ (G7), generalising eq. (23) and (25)'s middle factor
-# ----------------------------------------------------------------------------------------------------
+# ---- Pooling: forward (G6) and the routing / spreading of δ (G7), generalising eq. (23) and (25)'s middle factor
 
 
 def _pool_geometry(layer: Layer, x: np.ndarray) -> dict[str, Any]:
@@ -338,7 +312,7 @@ def _pool_backward(layer: Layer, a: np.ndarray, z: np.ndarray, delta: np.ndarray
     1 for the window's first maximum in row-major order and 0 for the others; 1/|B| for average; and
     a^(p−1)/z^(p−1) for Lp pooling (0 where z = 0)."""
     g = _pool_geometry(layer, a)
-    n, c, h, w = a.shape
+    h, w = a.shape[2:]
     da = np.zeros_like(a)  # (N, C, H, W)
     for i in range(g["out"][0]):
         for j in range(g["out"][1]):
@@ -365,9 +339,7 @@ def _pool_backward(layer: Layer, a: np.ndarray, z: np.ndarray, delta: np.ndarray
     return da
 
 
-# ----------------------------------------------------------------------------------------------------
-# Linear layers (G4, G5: eq. (3) and (8) generalised) and Flatten
-# ----------------------------------------------------------------------------------------------------
+# ---- Linear layers (G4, G5: eq. (3) and (8) generalised) and Flatten
 
 
 def _linear_forward(layer: Layer, a: np.ndarray) -> np.ndarray:
@@ -396,54 +368,26 @@ def _flatten_forward(layer: Layer, a: np.ndarray) -> np.ndarray:
     return a.reshape(*a.shape[:start], -1, *a.shape[end + 1 :])
 
 
-# ----------------------------------------------------------------------------------------------------
-# Forward through the chain, the cost and its δ at the output (G1, G2)
-# ----------------------------------------------------------------------------------------------------
-
-
-def _as_input(x: Any) -> np.ndarray:
-    try:
-        return _array(x)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"x must be an array of real numbers or a Tensor; got {type(x).__name__}: {error}") from None
+# ---- Forward through the chain, the cost and its δ at the output (G1, G2)
 
 
 def _layer_forward(layer: Layer, a: np.ndarray) -> np.ndarray:
+    if layer.kind in ("Conv2d", *POOLINGS) and a.ndim != 4:
+        raise ValueError(f"layer {layer.name!r} ({layer.kind}) needs a batch (N, C, H, W); got shape {a.shape}")
+    if layer.kind == "Linear" and a.shape[-1:] != layer.params["weight"].shape[1:]:
+        raise ValueError(f"layer {layer.name!r} (Linear) needs {layer.params['weight'].shape[1]} input features; "
+                         f"got shape {a.shape}")
     if layer.kind == "Conv2d":
-        if a.ndim != 4:
-            raise ValueError(f"layer {layer.name!r} (Conv2d) needs a batch (N, C, H, W); got shape {a.shape}")
         return _conv_forward(layer, a)
     if layer.kind in POOLINGS:
-        if a.ndim != 4:
-            raise ValueError(f"layer {layer.name!r} ({layer.kind}) needs a batch (N, C, H, W); got shape {a.shape}")
         return _pool_forward(layer, a)
     if layer.kind == "Linear":
-        if a.shape[-1:] != (layer.params["weight"].shape[1],):
-            raise ValueError(
-                f"layer {layer.name!r} (Linear) needs inputs of {layer.params['weight'].shape[1]} features; "
-                f"got shape {a.shape}"
-            )
         return _linear_forward(layer, a)
     if layer.kind == "Flatten":
         return _flatten_forward(layer, a)
     if layer.kind in ACTIVATIONS:
         return _activate(layer, a)
     return a  # Identity
-
-
-def forward(model: Any, x: Any) -> dict[str, np.ndarray]:
-    """Every layer's output, keyed by layer name, in order (the last is the model's output).
-
-    >>> from tinygrad_cnn import nn
-    >>> list(forward(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid()), np.zeros((1, 2))))
-    ['0', '1']
-    """
-    a = _as_input(x)
-    outputs = {}
-    for layer in layers(model):
-        a = _layer_forward(layer, a)
-        outputs[layer.name] = a
-    return outputs
 
 
 def targets_for(output: np.ndarray, target: Any, loss: str) -> np.ndarray:
@@ -464,10 +408,8 @@ def targets_for(output: np.ndarray, target: Any, loss: str) -> np.ndarray:
             raise ValueError(f"target classes must be in [0, {output.shape[1]}); got {t.min()}..{t.max()}")
         return np.eye(output.shape[1])[t]  # (N, C) one-hot
     if t.dtype.kind not in "iufb" or t.shape != output.shape:
-        raise ValueError(
-            f"target must be class indices of shape {output.shape[:1]} or an array of the output's shape "
-            f"{output.shape}; got {t.dtype} array of shape {t.shape}"
-        )
+        raise ValueError(f"target must be class indices of shape {output.shape[:1]} or an array of the output's "
+                         f"shape {output.shape}; got {t.dtype} array of shape {t.shape}")
     return t.astype(np.float64)
 
 
@@ -482,17 +424,6 @@ def _cost(output: np.ndarray, t: np.ndarray, loss: str) -> float:
     return float(-np.sum(t * _log_softmax(output)))  # C = −Σ_n t_n log softmax(u)_n, summed over the batch
 
 
-def cost(model: Any, x: Any, target: Any, loss: str = "squared_error") -> float:
-    """C_T = Σ_m C_m for ``loss``: the book's ½ Σ_n (a_n − t_n)², or cross-entropy of softmax(output).
-
-    >>> from tinygrad_cnn import nn
-    >>> cost(nn.Sequential(nn.Linear(2, 2, bias=False)), np.zeros((3, 2)), np.array([0, 1, 1]), "cross_entropy")
-    2.0794415416798357
-    """
-    output = list(forward(model, x).values())[-1]
-    return _cost(output, targets_for(output, target, loss), loss)
-
-
 def loss_delta(output: np.ndarray, t: np.ndarray, loss: str) -> np.ndarray:
     """∂C/∂(model output): (G1) a − t for squared error; (G2) softmax(u)·Σ_n t_n − t for cross-entropy on the
     logits u (softmax − t for a one-hot or probability target)."""
@@ -501,9 +432,7 @@ def loss_delta(output: np.ndarray, t: np.ndarray, loss: str) -> np.ndarray:
     return np.exp(_log_softmax(output)) * t.sum(axis=1, keepdims=True) - t  # (G2)
 
 
-# ----------------------------------------------------------------------------------------------------
-# The backward recurrence (G12): δ of every layer from the δ of the layer above
-# ----------------------------------------------------------------------------------------------------
+# ---- The backward recurrence (G12): δ of every layer from the δ of the layer above
 
 
 @dataclass
@@ -536,30 +465,28 @@ def backprop(model: Any, x: Any, target: Any, loss: str = "squared_error") -> Ba
     chain = layers(model)
     if not chain:
         raise UnsupportedModel("model must hold at least one layer; got an empty Sequential")
-    x = _as_input(x)
-    inputs, outputs = [], {}
-    a = x
+    inputs, outputs, a = [], {}, _array(x)  # a: the input of the next layer
     for layer in chain:
         inputs.append(a)
         a = _layer_forward(layer, a)
         outputs[layer.name] = a
     t = targets_for(a, target, loss)
-    deltas: dict[str, np.ndarray] = {}
-    gradients: dict[str, np.ndarray] = {}
-    delta = loss_delta(a, t, loss)  # ∂C/∂(output of the last layer): (G1) or (G2)
+    deltas, gradients = {}, {}
+    delta = loss_delta(a, t, loss)  # ∂C/∂(output of the last layer): MATH.md (G1) or (G2), generalising eq. (17)
+    # MATH.md (G12), generalising eq. (25): from the output down, each layer's δ from the δ of the layer above
     for layer, layer_in in zip(reversed(chain), reversed(inputs)):
         deltas[layer.name] = delta  # δ = ∂C/∂(this layer's output)
-        grads: dict[str, np.ndarray] = {}
+        grads = {}
         if layer.kind in ACTIVATIONS:
-            # (G3), eq. (25)'s last factor: ∂C/∂z = ∂C/∂a · f'(z), z being the activation's input
+            # MATH.md (G3), generalising eq. (25)'s last factor: ∂C/∂z = ∂C/∂a · f'(z), z the activation's input
             slope = float(getattr(layer.module, "negative_slope", 0.01))
             delta = delta * activation_derivative(layer.kind, layer_in, slope)
         elif layer.kind == "Linear":
-            delta, grads = _linear_backward(layer, layer_in, delta)  # (G4), (G5)
+            delta, grads = _linear_backward(layer, layer_in, delta)  # MATH.md (G4), (G5), generalising eq. (8)
         elif layer.kind == "Conv2d":
-            delta, grads = _conv_backward(layer, layer_in, delta)  # (G11), (G9), (G10)
+            delta, grads = _conv_backward(layer, layer_in, delta)  # MATH.md (G11), (G9), (G10): eq. (12), (14)
         elif layer.kind in POOLINGS:
-            delta = _pool_backward(layer, layer_in, outputs[layer.name], delta)  # (G7)
+            delta = _pool_backward(layer, layer_in, outputs[layer.name], delta)  # MATH.md (G7), generalising (23)
         elif layer.kind == "Flatten":
             delta = delta.reshape(layer_in.shape)  # the same units, in their maps again
         for attr, grad in grads.items():
