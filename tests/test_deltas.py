@@ -190,6 +190,18 @@ def test_a_broken_engine_rule_is_caught_at_the_layer_below_it(monkeypatch):
     assert result.first_failing_layer() == "1"
 
 
+def test_finite_differences_alone_catch_a_broken_rule_in_a_model_layerwise_does_not_cover(monkeypatch):
+    """Net is not a Sequential: only the engine and finite differences are compared, and a doubled average-pooling
+    backward is found at the pooling's input, "features.1"."""
+    backward = pool_ops.AvgPool2d.backward
+    monkeypatch.setattr(pool_ops.AvgPool2d, "backward", staticmethod(lambda ctx, grad: 2 * backward(ctx, grad)))
+    x = np.random.default_rng(2).normal(size=(2, 1, 4, 4))
+    result = deltas.compare(Net(), x, np.array([0, 2]))
+    assert result.sources == ["engine", "finite differences"]
+    assert result.first_failing_layer() == "features.1"
+    assert "features.2" not in result.failing_layers() and "classifier.1" not in result.failing_layers()
+
+
 def test_compare_works_on_any_model_without_the_layerwise_source():
     x = np.random.default_rng(1).normal(size=(2, 1, 4, 4))
     result = deltas.compare(Net(), x, np.array([0, 2]))
@@ -238,3 +250,15 @@ def test_bad_compare_arguments(kwargs, message):
     x, t = _book(1)
     with pytest.raises(ValueError, match=message):
         deltas.compare(deltas.textbook_model(), x, t, **kwargs)
+
+
+@pytest.mark.parametrize("error, agrees", [(1e-8, True), (1e-5, False)])
+def test_your_deltas_must_agree_to_one_part_in_a_million(error, agrees):
+    """USER_TOLERANCE = 1e-6, relative to the size of the quantity: a δ off by 1e-8 passes (float32-level
+    arithmetic would), one off by 1e-5 is reported."""
+    x, t = _book(3)
+    d = formulas.deltas(initial_parameters(), x.reshape(3, 6, 6), t)
+    result = deltas.compare(deltas.textbook_model(), x, t, "squared_error", user_deltas={"4": d["delta_O"] * (1 + error)},
+                            fd_units=0)
+    assert result.agrees() is agrees
+    assert result.failing_layers() == ([] if agrees else ["4"])

@@ -108,6 +108,12 @@ def test_cross_entropy_delta_is_softmax_minus_target():
     softmax = np.exp(u) / np.exp(u).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(by_index.deltas["0"], softmax - np.eye(4)[labels], atol=1e-15)
     np.testing.assert_array_equal(by_index.deltas["0"], by_one_hot.deltas["0"])
+    # a target that is not a distribution (rows summing to 2): ∂C/∂u = 2·softmax(u) − t, as the engine says
+    t = np.random.default_rng(1).random((5, 4))
+    t *= 2 / t.sum(axis=1, keepdims=True)
+    _, rec = engine_backprop(model, x, t, "cross_entropy")
+    np.testing.assert_allclose(layerwise.backprop(model, x, t, "cross_entropy").deltas["0"], rec.deltas["0"],
+                               rtol=0, atol=1e-14)
 
 
 def test_nested_sequentials_are_flattened_and_keyed_by_dotted_names():
