@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -54,3 +55,18 @@ def test_plot(tmp_path, capsys):
 def test_bad_arguments_exit_2(argv, message, capsys):
     assert main(["deltas", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_fresh_small_model_on_the_digits(capsys):
+    """Needs the train helper's models and datasets and scikit-learn; skipped without them."""
+    pytest.importorskip("tinygrad_cnn.models")
+    pytest.importorskip("tinygrad_cnn.datasets")
+    pytest.importorskip("sklearn")
+    assert main(["deltas", "--model", "small", "--dataset", "digits", "--image", "0:2", "--fd-units", "2"]) == 0
+    assert "cross_entropy loss" in capsys.readouterr().out
+
+
+def test_a_missing_models_module_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tinygrad_cnn.models", None)  # as if the module did not exist
+    assert main(["deltas", "--model", "small", "--dataset", "textbook"]) == 2
+    assert "--model small needs tinygrad_cnn.models, which is not available here" in capsys.readouterr().err
