@@ -120,8 +120,10 @@ def layers(model: Any) -> list[Layer]:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
+    """σ(z) = 1/(1 + e^−z), as e^z/(1 + e^z) for z < 0 (no overflow; the engine's rounding, so that a tie
+    in a max pooling above is a tie in both)."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _activate(layer: Layer, z: np.ndarray) -> np.ndarray:
