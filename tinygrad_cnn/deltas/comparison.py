@@ -13,7 +13,7 @@ import numpy as np
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from ..textbook import layerwise
-from .recording import _check_loss, _float64_copy, _leaves, _loss_value, engine_backprop
+from .recording import _check_loss, _float64_copy, _leaves, _loss_value, _own_parameters, engine_backprop
 
 __all__ = ["ENGINE_TOLERANCE", "FD_EPSILON", "FD_TOLERANCE", "SOURCES", "USER_TOLERANCE", "Comparison", "Row",
            "compare"]
@@ -260,7 +260,7 @@ def compare(
             continue
         shapes[(name, "δ")] = rec[name].output.shape
         values["engine"][(name, "δ")] = rec[name].delta if rec[name].delta is not None else np.zeros(shapes[(name, "δ")])
-        for attr, param in module._parameters.items():
+        for attr, param in _own_parameters(module):
             if param is None or not param.requires_grad:
                 continue
             key = (name, attr)

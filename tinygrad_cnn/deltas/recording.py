@@ -20,6 +20,11 @@ from ..textbook import formulas, layerwise
 __all__ = ["LayerRecord", "Recording", "engine_backprop", "loss_tensor", "record", "textbook_model"]
 
 
+def _own_parameters(module: Any) -> list[tuple[str, Any]]:
+    """The module's own parameters (not its children's), by attribute name."""
+    return [(name, p) for name, p in module.named_parameters() if "." not in name and p is not None]
+
+
 def _copy_array(grad: Any) -> np.ndarray:
     return np.array(grad if isinstance(grad, np.ndarray) else getattr(grad, "data", grad), copy=True)
 
@@ -116,10 +121,8 @@ def record(model: Any) -> Iterator[Recording]:
             seen.add(id(module))
             named.append((name, module))
     for name, module in named:
-        for attr in ("weight", "bias"):
-            param = getattr(module, attr, None)
-            if param is not None and isinstance(param, Tensor):
-                recording._param_owner.setdefault(f"{name}.{attr}", (name, attr))
+        for attr, _ in _own_parameters(module):
+            recording._param_owner.setdefault(f"{name}.{attr}", (name, attr))
     try:
         for pname, param in model.named_parameters():
             if param.requires_grad:
@@ -152,10 +155,9 @@ def _recording_forward(recording: Recording, name: str, module: Any, original: A
         first = args[0] if args else None
         layer_in = _copy_array(first) if isinstance(first, (Tensor, np.ndarray)) else None
         layer = LayerRecord(key, module, layer_in, out.data.copy())
-        for attr in ("weight", "bias"):
-            pname = f"{name}.{attr}"
-            if pname in recording.grads:
-                layer.grads[attr] = recording.grads[pname]
+        for attr, _ in _own_parameters(module):
+            if f"{name}.{attr}" in recording.grads:
+                layer.grads[attr] = recording.grads[f"{name}.{attr}"]
         recording.layers[key] = layer
         if out.requires_grad:
             handles.append(out.register_hook(lambda grad: recording._add_delta(key, grad)))
