@@ -105,8 +105,8 @@ class Comparison:
             )
         kinks = sum(row.kinks for row in self.rows if row.pair == ("engine", "finite differences"))
         if kinks:
-            lines.append(f"{kinks} sampled unit(s) where the loss has a kink (a max-pool tie, ReLU at 0) were left "
-                         "out of the finite-difference check.")
+            lines.append(f"{kinks} sampled unit(s) where the loss is not differentiable (a max-pool tie or a zero "
+                         "ReLU input at or above them) were left out of the finite-difference check.")
         lines.extend(self.notes)
         return "\n".join(lines)
 
@@ -324,7 +324,7 @@ def compare(
     if fd:
         sources.append("finite differences")
         notes.append(f"finite differences: central, step {eps:g}, at most {fd_units} random units per quantity "
-                     "(units where the loss has a kink are left out).")
+                     "(units where the loss is not differentiable are left out).")
     user = _check_user(user_deltas, shapes, owners)
     if user:
         sources.append("yours")
