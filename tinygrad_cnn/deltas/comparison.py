@@ -128,13 +128,14 @@ class _FD:
 
     def distance(self, exact: np.ndarray, tol: float, excusable: np.ndarray) -> tuple[np.ndarray, int]:
         """|exact − central| at the units where the loss is differentiable, and how many units were left out
-        because it is not: the one-sided differences differ by more than ``tol`` (a kink at the unit), or the
+        because it is not: the one-sided differences differ by more than ``tol`` or are not finite, or the
         exact value misses the central one and the unit is ``excusable`` (a tie or a zero ReLU input lies
         downstream of it in the same image). There the engine's value is a convention (MATH.md's tie rule,
         relu'(0) = 0) that no difference quotient can check, so only the exact sources are compared."""
         a = exact.reshape(-1)[self.index]
         miss = np.abs(a - self.central)
-        kink = (np.abs(self.right - self.left) > tol) | (excusable & (miss > tol))
+        finite = np.isfinite(self.left) & np.isfinite(self.right)  # a step may leave the domain (Lp of a < 0)
+        kink = ~finite | (np.abs(self.right - self.left) > tol) | (excusable & (miss > tol))
         return miss[~kink], int(np.count_nonzero(kink))
 
 
@@ -181,7 +182,7 @@ def _finite_differences(
     modules = dict(model.named_modules())
 
     def loss_at() -> float:
-        with no_grad():
+        with no_grad(), np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             return _loss_value(model(Tensor(x)).data, t, loss)
 
     base = loss_at()
