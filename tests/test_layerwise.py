@@ -172,3 +172,17 @@ def test_layerwise_imports_only_numpy_and_the_standard_library():
         else:
             continue
         assert top == "numpy" or top in sys.stdlib_module_names, f"{path.name} imports {top}"
+
+
+@pytest.mark.parametrize("pooling", [nn.LPPool2d(1, 2, stride=1), nn.LPPool2d(2, 2), nn.LPPool2d(3, 2, stride=1),
+                                     nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+                                     nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)])
+def test_each_pooling_kind_against_the_engine(pooling):
+    """(G7) for each kind, with overlapping windows, padding and ceil mode; the engine's δ to 1e-12."""
+    model = nn.Sequential(nn.Conv2d(2, 3, 2, dtype=np.float64, seed=0), nn.Sigmoid(), pooling, nn.Flatten())
+    x = np.random.default_rng(0).normal(size=(2, 2, 7, 7))
+    lw = layerwise.backprop(model, x, np.zeros((2, int(np.prod(model(Tensor(x)).shape[1:])))))
+    t = np.zeros_like(lw.outputs["3"])
+    _, rec = engine_backprop(model, x, t, "squared_error")
+    for name in ("0", "1", "2"):
+        np.testing.assert_allclose(lw.deltas[name], rec.deltas[name], rtol=0, atol=1e-12, err_msg=name)
