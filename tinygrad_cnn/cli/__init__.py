@@ -26,9 +26,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "deltas": (
         "deltas", "every layer's δ: engine vs the book's method vs finite differences vs yours",
-        "For one image (or a batch), compare every layer's unit error δ = ∂C/∂(output) and parameter gradients "
-        "from the tensor engine, the book's unit-error method generalised to any Sequential CNN "
-        "(textbook.layerwise), central finite differences and, optionally, your own derivation.",
+        ("For one image (or a batch), compare every layer's unit error δ = ∂C/∂(output) and parameter gradients "
+         "from the tensor engine, the book's unit-error method generalised to any Sequential CNN "
+         "(textbook.layerwise), central finite differences and, optionally, your own derivation."),
     ),
     "gradcheck": (
         "gradcheck", "property-check every built-in op against finite differences",
