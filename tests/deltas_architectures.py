@@ -122,25 +122,10 @@ def rounding_ties(case: Case) -> bool:
     only at a tie up to rounding (binary images make mathematically equal units that each implementation
     rounds its own way); each then follows the tie rule on its own values, so their δ differ there by design.
     The property tests leave such examples out."""
-    import tinygrad_cnn.functional as F
-    from tinygrad_cnn.deltas import engine_backprop
+    from tinygrad_cnn.deltas import comparison, engine_backprop
     from tinygrad_cnn.textbook import layerwise
 
     lw = layerwise.backprop(case.model, case.x, case.target, case.loss)
     t = layerwise.targets_for(list(lw.outputs.values())[-1], case.target, case.loss)
     _, rec = engine_backprop(case.model, case.x, t, case.loss)
-    names = list(lw.outputs)
-    for index, name in enumerate(names):
-        module = rec[name].module
-        engine_in = rec[name].input
-        lw_in = case.x if index == 0 else lw.outputs[names[index - 1]]
-        kind = type(module).__name__
-        if kind in ("ReLU", "LeakyReLU") and not np.array_equal(engine_in > 0, lw_in > 0):
-            return True
-        if kind == "MaxPool2d":
-            def winners(a, m=module):
-                return F.max_pool2d(Tensor(a), m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode,
-                                    return_indices=True)[1].data
-            if not np.array_equal(winners(engine_in), winners(lw_in)):
-                return True
-    return False
+    return bool(comparison.rounding_ties(rec, list(lw.outputs.items()), case.x))

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import assume, given
 
 from tinygrad_cnn import Tensor, deltas, nn
+from tinygrad_cnn.deltas import comparison
 from tinygrad_cnn.grad_mode import no_grad
 from tinygrad_cnn.ops import pool as pool_ops
 from tinygrad_cnn.textbook import formulas, initial_parameters, load_data, tensor_net
@@ -263,3 +264,17 @@ def test_your_deltas_must_agree_to_one_part_in_a_million(error, agrees):
                             fd_units=0)
     assert result.agrees() is agrees
     assert result.failing_layers() == ([] if agrees else ["4"])
+
+
+def test_rounding_ties_names_the_layer_where_two_forward_passes_branch_apart():
+    """A max-pooling window tied in the engine's values but not, by one ulp, in another forward pass's: the
+    winners differ there, and compare() would say so in a note rather than blame a derivation."""
+    model = nn.Sequential(nn.Tanh(), nn.MaxPool2d(2), nn.Flatten(), nn.ReLU())
+    x = np.array([[[[0.5, 0.5], [0.1, 0.2]]]])
+    _, rec = deltas.engine_backprop(model, x, np.zeros((1, 1)), "squared_error")
+    theirs = [(name, rec.outputs[name].copy()) for name in ("0", "1", "2", "3")]
+    assert comparison.rounding_ties(rec, theirs, x) == []
+    theirs[0][1][0, 0, 0, 1] = np.nextafter(theirs[0][1][0, 0, 0, 1], 1)  # the second unit now wins by an ulp
+    assert comparison.rounding_ties(rec, theirs, x) == ["1"]
+    theirs[2][1][0, 0] = -theirs[2][1][0, 0]  # and the ReLU's input changes sign
+    assert comparison.rounding_ties(rec, theirs, x) == ["1", "3"]

@@ -16,7 +16,7 @@ from ..textbook import layerwise
 from .recording import _check_loss, _float64_copy, _leaves, _loss_value, _own_parameters, engine_backprop
 
 __all__ = ["ENGINE_TOLERANCE", "FD_EPSILON", "FD_TOLERANCE", "SOURCES", "USER_TOLERANCE", "Comparison", "Row",
-           "compare"]
+           "compare", "rounding_ties"]
 
 SOURCES = ("engine", "layerwise", "finite differences", "yours")
 ENGINE_TOLERANCE = 1e-9  # engine vs layerwise: relative to the quantity's size (float64)
@@ -365,4 +365,32 @@ def compare(
     if fd:
         values["finite differences"] = {key: est.central for key, est in fd.items()}
     layers_info = [(name, type(module).__name__) for name, module in leaves if name in rec.layers]
+    if "layerwise" in sources and any(not r.ok for r in rows if r.pair == ("engine", "layerwise")):
+        for name in rounding_ties(rec, [(n, lw.outputs[n]) for n in lw.outputs], x):
+            notes.append(f"layer {name}: the engine's and layerwise's forward values differ in the last bits and "
+                         "decide a tie differently there, so each routes δ by the tie rule to another unit; the "
+                         "layers below differ by that, not by a wrong derivation.")
     return Comparison(loss, cost, len(x), layers_info, rows, sources, notes, values)
+
+
+def rounding_ties(rec: Any, outputs: list[tuple[str, np.ndarray]], x: np.ndarray) -> list[str]:
+    """The layers where the engine (``rec``) and another forward pass (``outputs``: (layer name, output) in order,
+    from input ``x``) take different branches on inputs that differ only by rounding: another winner in a
+    max-pooling window, or another side of 0 at a ReLU/LeakyReLU input."""
+    from .. import functional as F
+
+    found, previous = [], x
+    for name, output in outputs:
+        layer = rec.layers.get(name)
+        theirs, previous = previous, output
+        if layer is None or layer.input is None or layer.input.shape != theirs.shape:
+            continue
+        kind, module = type(layer.module).__name__, layer.module
+        if kind in ("ReLU", "LeakyReLU") and not np.array_equal(layer.input > 0, theirs > 0):
+            found.append(name)
+        elif kind == "MaxPool2d":
+            args = (module.kernel_size, module.stride, module.padding, module.dilation, module.ceil_mode)
+            ours = F.max_pool2d(Tensor(layer.input), *args, return_indices=True)[1].data
+            if not np.array_equal(ours, F.max_pool2d(Tensor(theirs), *args, return_indices=True)[1].data):
+                found.append(name)
+    return found
