@@ -42,9 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image", default="0", metavar="I|I:J|I,J,...",
                         help="which image(s) of the data set (default: 0)")
     parser.add_argument("--loss", default=None, choices=("squared_error", "cross_entropy"),
-                        help="default: squared_error for the textbook model (the book's cost), else cross_entropy")
+                        help="default: squared_error for --model textbook (the book's cost), else cross_entropy")
     parser.add_argument("--params", default="initial", choices=("initial", "optimized"),
-                        help="the textbook model's parameters (default: the book's initial ones)")
+                        help="--model textbook: which parameters (default: the book's initial ones)")
     parser.add_argument("--fd-units", type=int, default=12, metavar="N",
                         help="finite differences on at most N random units per quantity (default 12; 0: none)")
     parser.add_argument("--user-deltas", type=Path, default=None, metavar="FILE",
