@@ -43,7 +43,7 @@ array([[20., 24.],
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -56,6 +56,7 @@ __all__ = ["conv2d", "conv2d_output_size"]
 
 CACHE_BYTES = 64 * 2**20  # the whole batch's im2col matrix is kept for backward up to this size...
 CHUNK_BYTES = 8 * 2**20  # ...else it is built for chunks of the batch of at most this size, in forward and backward
+SCATTER_BYTES = 2 * 2**20  # the input gradient's columns are made and scattered this much at a time
 
 
 def conv2d_output_size(size: int, kernel: int, stride: int = 1, padding: int | Pair = 0, dilation: int = 1) -> int:
@@ -115,32 +116,38 @@ def _im2col(x_pad: np.ndarray, geometry: Geometry, wide: bool, out: np.ndarray) 
     return out
 
 
-def _col2im(dcols: np.ndarray, geometry: Geometry, wide: bool, dx_pad: np.ndarray) -> None:
-    """Add the columns of ``dcols`` (K, m·Ho·Wr) onto the pixels they were read from: dx_pad (m, C, Hp, Wp).
-
-    The scatter of the transposed correlation: one strided addition per kernel offset (p, q); where windows
-    overlap the contributions sum.
-    """
-    m, c, _, wp = dx_pad.shape
-    (kh, kw), (dh, dw), (ho, wo) = geometry.kernel, geometry.dilation, geometry.out_size
-    by_offset = dcols.reshape(c, kh * kw, m, -1)  # (C, kH·kW, m, Ho·Wr)
+def _col2im_targets(geometry: Geometry, wide: bool, dx_pad: np.ndarray) -> list[np.ndarray]:
+    """Per kernel offset (p, q): a writeable view (C, N, ·) of the pixels of dx_pad (N, C, Hp, Wp) that the
+    columns of that offset were read from, laid out like those columns (Ho·Wp per image if ``wide``, else (Ho, Wo))."""
+    n, c, _, wp = dx_pad.shape
+    kw, (dh, dw), ho = geometry.kernel[1], geometry.dilation, geometry.out_size[0]
     e, (sn, sc) = dx_pad.itemsize, dx_pad.strides[:2]
+    targets = []
     for k, index in geometry.offsets():
         if wide:  # the run of Ho·Wp elements starting at p·dH·Wp + q·dW of each plane (may spill into the tail)
             start = dx_pad[0, 0, (k // kw) * dh, (k % kw) * dw :]  # a view whose data begins at that element
-            target = np.lib.stride_tricks.as_strided(start, (c, m, ho * wp), (sc, sn, e))  # (C, m, Ho·Wp)
-            target += by_offset[:, k]
+            targets.append(np.lib.stride_tricks.as_strided(start, (c, n, ho * wp), (sc, sn, e)))  # (C, N, Ho·Wp)
         else:
-            dx_pad.transpose(1, 0, 2, 3)[index] += by_offset[:, k].reshape(c, m, ho, wo)  # (C, m, Ho, Wo)
+            targets.append(dx_pad.transpose(1, 0, 2, 3)[index])  # (C, N, Ho, Wo)
+    return targets
 
 
 # ------------------------------------------------------------------------------------- the Function
-def _chunks(n: int, per_image: int, keep_all: bool) -> list[tuple[int, int]]:
-    """Batch ranges [n0, n1) whose im2col matrices are built at once."""
+def _chunks(n: int, per_image: int, keep_all: bool, limit: int = CHUNK_BYTES) -> list[tuple[int, int]]:
+    """Batch ranges [n0, n1) whose im2col matrices (``per_image`` bytes each) are built at once."""
     if keep_all:
         return [(0, n)]
-    step = max(1, CHUNK_BYTES // max(per_image, 1))
+    step = max(1, limit // max(per_image, 1))
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
+
+
+def _delta_rows(delta: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """δ (N, F, Ho, Wo) laid out like the columns: (F, N, Ho, Wr), the ignored wide columns 0."""
+    (n, f), (ho, wo), wide = delta.shape[:2], geometry.out_size, geometry.stride == (1, 1)
+    wr = _row_width(geometry, wide)
+    rows = (np.zeros if wr > wo else np.empty)((f, n, ho, wr), dtype=delta.dtype)
+    rows[..., :wo] = delta.transpose(1, 0, 2, 3)
+    return rows
 
 
 def _zero_ignored_columns(matrix: np.ndarray, geometry: Geometry, wide: bool) -> None:
@@ -148,6 +155,74 @@ def _zero_ignored_columns(matrix: np.ndarray, geometry: Geometry, wide: bool) ->
     if wide and geometry.padded_size[1] > geometry.out_size[1]:
         rows = matrix.shape[0]
         matrix.reshape(rows, -1, geometry.out_size[0], geometry.padded_size[1])[..., geometry.out_size[1] :] = 0
+
+
+class _Correlation(NamedTuple):
+    """What :func:`_correlate` made: the output and what eq. (12) may need again."""
+
+    z: np.ndarray  # (N, F, Ho, Wo), possibly a view of a wider array
+    cols: np.ndarray | None  # the whole batch's im2col matrix (K, N·Ho·Wr), when kept
+    x_pad: np.ndarray | None  # the padded input, when the columns must be rebuilt in chunks
+    clean: bool  # whether ignored wide columns must be zeroed (x holds inf/NaN)
+
+
+def _correlate(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geometry: Geometry, groups: int, keep: bool
+) -> _Correlation:
+    """eq. (1) for a batch: x (N, C, H, W), weight (F, C/G, kH, kW) -> z (N, F, Ho, Wo), one GEMM per group.
+
+    With ``keep``, what eq. (12) needs is returned too: the im2col matrix if it is small (``CACHE_BYTES``),
+    else the padded input to rebuild it chunk by chunk.
+    """
+    n, f = x.shape[0], weight.shape[0]
+    (ho, wo), wide = geometry.out_size, geometry.stride == (1, 1)
+    wr = _row_width(geometry, wide)
+    k_rows = weight[0].size * groups  # K = C·kH·kW
+    per_image = k_rows * ho * wr * x.itemsize  # bytes of one image's columns
+    keep_all = n * per_image <= CACHE_BYTES
+    x_pad = _padded_input(x, geometry, wide)  # (N, C, Hp, Wp)
+    # a NaN/inf of x read into an ignored wide column would meet a zero δ in eq. (12): 0·inf = NaN
+    clean = wide and not np.isfinite(np.add.reduce(x_pad, axis=None))
+    w_mat = weight.reshape(1, groups, f // groups, -1)  # (1, G, Fg, Kg)
+    z_rows = np.empty((n, f, ho, wr), dtype=x.dtype)  # (N, F, Ho, Wr), every element written below
+    buffer = cols = None
+    for n0, n1 in _chunks(n, per_image, keep_all):
+        m = n1 - n0
+        if buffer is None or buffer.shape[1] != m * ho * wr:
+            buffer = np.empty((k_rows, m * ho * wr), dtype=x.dtype)
+        cols = _im2col(x_pad[n0:n1], geometry, wide, out=buffer)  # (K, m·Ho·Wr)
+        if clean:
+            _zero_ignored_columns(cols, geometry, wide)
+        # eq. (1): z = w · windows, per image and group: (1, G, Fg, Kg) @ (m, G, Kg, Ho·Wr) -> (m, G, Fg, Ho·Wr)
+        by_image = cols.reshape(groups, -1, m, ho * wr).transpose(2, 0, 1, 3)
+        np.matmul(w_mat, by_image, out=z_rows[n0:n1].reshape(m, groups, f // groups, ho * wr))
+    if bias is not None:
+        z_rows += bias.reshape(1, f, 1, 1)  # + b^F_k (also on the ignored columns: one contiguous pass)
+    z = z_rows[..., :wo] if wr > wo else z_rows  # (N, F, Ho, Wo)
+    kept_cols = cols if keep and keep_all else None
+    kept_x = x_pad if keep and not keep_all else None
+    if kept_x is x:  # no padding, strided: a private copy, so that a later change to x cannot reach backward
+        kept_x = x.copy()
+    return _Correlation(z, kept_cols, kept_x, clean)
+
+
+def _transposed_correlation(delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int) -> np.ndarray:
+    """∂C/∂x for stride 1 as a correlation: δ (N, F, Ho, Wo) padded by d·(k−1) less x's padding, with the
+    kernel flipped and its two channel axes swapped, gives (N, C, H, W) (None if x's padding exceeds d·(k−1)).
+
+    ``∂C/∂x[n, c, h, v] = Σ_{f, p, q} δ[n, f, h + top − p·dH, v + left − q·dW] · w[f, c, p, q]``; with
+    p' = kH − 1 − p this is a correlation of the padded δ with ``w[f, c, kH − 1 − p', kW − 1 − q']``.
+    """
+    (kh, kw), (dh, dw) = geometry.kernel, geometry.dilation
+    (top, left), (bottom, right) = geometry.before, geometry.after
+    pads = ((kh - 1) * dh - top, (kh - 1) * dh - bottom, (kw - 1) * dw - left, (kw - 1) * dw - right)
+    if min(pads) < 0:
+        return None
+    f, cg = weight.shape[:2]
+    flipped = weight.reshape(groups, f // groups, cg, kh, kw)[..., ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    flipped = np.ascontiguousarray(flipped).reshape(groups * cg, f // groups, kh, kw)  # (C, F/G, kH, kW)
+    back = Geometry.for_conv(delta.shape[2:], (kh, kw), (1, 1), pads, (dh, dw))  # out_size == (H, W)
+    return _correlate(delta, flipped, None, back, groups, keep=False).z
 
 
 class Conv2d(Function):
@@ -163,93 +238,100 @@ class Conv2d(Function):
         unbatched = x.ndim == 3
         if unbatched:
             x = x[np.newaxis]  # (C, H, W) -> (1, C, H, W)
-        n, f = x.shape[0], weight.shape[0]
-        (ho, wo), wide = geometry.out_size, geometry.stride == (1, 1)
-        wr = _row_width(geometry, wide)
-        k_rows = weight[0].size * groups  # K = C·kH·kW
-        per_image = k_rows * ho * wr * x.itemsize  # bytes of one image's columns
-        keep_all = n * per_image <= CACHE_BYTES
-        x_pad = _padded_input(x, geometry, wide)  # (N, C, Hp, Wp)
-        # a NaN/inf of x read into an ignored wide column would meet a zero δ in eq. (12): 0·inf = NaN
-        clean = wide and not np.isfinite(np.add.reduce(x_pad, axis=None))
-        w_mat = weight.reshape(groups, f // groups, -1)  # (G, Fg, Kg)
-        z = np.empty((n, f, ho, wo), dtype=x.dtype)  # (N, F, Ho, Wo), every element written below
-        buffer = None
-        for n0, n1 in _chunks(n, per_image, keep_all):
-            if buffer is None or buffer.shape[1] != (n1 - n0) * ho * wr:
-                buffer = np.empty((k_rows, (n1 - n0) * ho * wr), dtype=x.dtype)
-            cols = _im2col(x_pad[n0:n1], geometry, wide, out=buffer)  # (K, m·Ho·Wr)
-            if clean:
-                _zero_ignored_columns(cols, geometry, wide)
-            # eq. (1): z = w · windows, one product per group: (G, Fg, Kg) @ (G, Kg, M) -> (G, Fg, M)
-            z_cols = np.matmul(w_mat, cols.reshape(groups, -1, cols.shape[1])).reshape(f, n1 - n0, ho, wr)
-            z_nchw = z_cols[..., :wo].transpose(1, 0, 2, 3)  # (m, F, Ho, Wo), a view
-            if bias is None:
-                np.copyto(z[n0:n1], z_nchw)
-            else:
-                np.add(z_nchw, bias.reshape(1, f, 1, 1), out=z[n0:n1])  # + b^F_k
+        result = _correlate(x, weight, bias, geometry, groups, keep=ctx.needs_input_grad[1])
         ctx.save_for_backward(weight)
-        # what backward reads is this node's own (fresh arrays, not views of the user's): no fingerprint needed
-        ctx.cols = cols if keep_all and ctx.needs_input_grad[1] else None
-        ctx.x_pad = x_pad if not keep_all and ctx.needs_input_grad[1] else None
-        if ctx.x_pad is x:  # no padding, strided: x itself would be read again in backward
-            ctx.x_pad = x.copy()
-        ctx.geometry, ctx.groups, ctx.unbatched, ctx.keep_all, ctx.clean = geometry, groups, unbatched, keep_all, clean
-        ctx.batch = n
-        return z[0] if unbatched else z
+        # the kept columns / padded input are fresh arrays of this node's own: no fingerprint needed
+        ctx.cols, ctx.x_pad, ctx.clean = result.cols, result.x_pad, result.clean
+        ctx.geometry, ctx.groups, ctx.unbatched = geometry, groups, unbatched
+        return result.z[0] if unbatched else result.z
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
         (weight,) = ctx.saved_tensors
         geometry, groups = ctx.geometry, ctx.groups
         delta = grad[np.newaxis] if ctx.unbatched else grad  # δ = ∂C/∂z: (N, F, Ho, Wo)
-        n, f = delta.shape[:2]
-        (ho, wo), wide = geometry.out_size, geometry.stride == (1, 1)
-        wr = _row_width(geometry, wide)
-        k_rows = weight[0].size * groups
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        w_mat = weight.reshape(groups, f // groups, -1)  # (G, Fg, Kg)
-        dx_pad = dw = db = None
-        if need_x:  # the transposed correlation's target, zero where no window reads (N, C, Hp, Wp)
-            c, (hp, wp) = k_rows // (geometry.kernel[0] * geometry.kernel[1]), geometry.padded_size
-            dx_buffer = np.zeros(n * c * hp * wp + _tail(geometry, wide), dtype=delta.dtype)
-            dx_pad = dx_buffer[: n * c * hp * wp].reshape(n, c, hp, wp)
-        w_finite = not need_x or np.isfinite(np.add.reduce(weight, axis=None))
-        buffer = None  # scratch (K, M): a chunk's rebuilt columns, then the columns of the input gradient
-        for n0, n1 in _chunks(n, k_rows * ho * wr * delta.itemsize, ctx.keep_all):
-            m = n1 - n0
-            # δ with the batch after the filters, (F, m, Ho, Wr); the ignored wide columns get δ = 0
-            delta_cols = (np.zeros if wr > wo else np.empty)((f, m, ho, wr), dtype=delta.dtype)
-            delta_cols[..., :wo] = delta[n0:n1].transpose(1, 0, 2, 3)
-            delta_mat = delta_cols.reshape(groups, f // groups, m * ho * wr)  # (G, Fg, M)
-            if buffer is None or buffer.shape[1] != m * ho * wr:
-                buffer = np.empty((k_rows, m * ho * wr), dtype=delta.dtype)
-            if need_w:
-                cols = ctx.cols  # kept from forward (never overwritten: a retained graph reads it again)
-                if cols is None:  # the chunk's columns, rebuilt
-                    cols = _im2col(ctx.x_pad[n0:n1], geometry, wide, out=buffer)
-                    if ctx.clean:
-                        _zero_ignored_columns(cols, geometry, wide)
-                cols = cols.reshape(groups, -1, m * ho * wr)  # (G, Kg, M)
-                # eq. (12): ∂C/∂w^F_k[p,q] = Σ_n Σ_{i,j} δ[n,k,i,j] · x[n, ·, i·s+p·d, j·s+q·d] (the columns)
-                part = np.matmul(delta_mat, cols.transpose(0, 2, 1))  # (G, Fg, M) @ (G, M, Kg) -> (G, Fg, Kg)
-                dw = part if dw is None else dw + part
-            if need_x:
-                # the transposed correlation: each δ goes back through the weight that met its pixel,
-                # (G, Kg, Fg) @ (G, Fg, M) -> (G, Kg, M), into the scratch (its columns are used up)
-                dcols = np.matmul(w_mat.transpose(0, 2, 1), delta_mat, out=buffer.reshape(groups, -1, m * ho * wr))
-                if not w_finite:  # inf·0 in an ignored column must not reach a pixel
-                    _zero_ignored_columns(buffer, geometry, wide)
-                _col2im(dcols.reshape(k_rows, -1), geometry, wide, dx_pad[n0:n1])
-        dx = None
+        dx = dw = db = None
+        rows = _delta_rows(delta, geometry) if need_w else None  # (F, N, Ho, Wr), shared by both products
         if need_x:
-            dx = geometry.crop(dx_pad)  # (N, C, H, W)
+            dx = _input_gradient(delta, weight, geometry, groups, rows)  # (N, C, H, W)
             dx = dx[0] if ctx.unbatched else dx
         if need_w:
-            dw = dw.reshape(weight.shape)  # (F, Cg, kH, kW)
+            dw = _filter_gradient(rows, ctx.cols, ctx.x_pad, ctx.clean, weight.shape, geometry, groups)
         if need_b:
             db = delta.sum(axis=(0, 2, 3))  # eq. (14): ∂C/∂b^F_k = Σ_n Σ_{i,j} δ[n,k,i,j] -> (F,)
         return dx, dw, db
+
+
+def _filter_gradient(
+    rows: np.ndarray, cols: np.ndarray | None, x_pad: np.ndarray | None, clean: bool,
+    shape: tuple[int, ...], geometry: Geometry, groups: int,
+) -> np.ndarray:
+    """eq. (12): ∂C/∂w^F_k[p,q] = Σ_n Σ_{i,j} δ[n,k,i,j] · x[n, ·, i·s+p·d, j·s+q·d], i.e. δ times the columns.
+
+    ``rows`` is δ laid out like the columns, (F, N, Ho, Wr) (:func:`_delta_rows`) -> (F, C/G, kH, kW);
+    ``cols`` is the kept im2col matrix, or None to rebuild it from ``x_pad`` in chunks.
+    """
+    f, n = rows.shape[:2]
+    per_image = rows[0, 0].size  # Ho·Wr
+    k_rows = shape[1] * shape[2] * shape[3] * groups
+    dw = buffer = None
+    for n0, n1 in _chunks(n, k_rows * per_image * rows.itemsize, cols is not None):
+        m = n1 - n0
+        chunk = cols
+        if chunk is None:  # the chunk's columns, rebuilt (kept columns are never overwritten: a retained
+            if buffer is None or buffer.shape[1] != m * per_image:  # graph reads them again)
+                buffer = np.empty((k_rows, m * per_image), dtype=rows.dtype)
+            chunk = _im2col(x_pad[n0:n1], geometry, geometry.stride == (1, 1), out=buffer)
+            if clean:
+                _zero_ignored_columns(chunk, geometry, True)
+        delta_mat = rows[:, n0:n1].reshape(groups, f // groups, m * per_image)  # (G, Fg, M)
+        # (G, Fg, M) @ (G, M, Kg) -> (G, Fg, Kg): one product per group, summing over the batch and positions
+        part = np.matmul(delta_mat, chunk.reshape(groups, -1, m * per_image).transpose(0, 2, 1))
+        dw = part if dw is None else dw + part
+    return dw.reshape(shape)
+
+
+def _input_gradient(
+    delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """∂C/∂x, the transposed correlation: each δ sent back through the weight that met its pixel.
+
+    δ (N, F, Ho, Wo) -> (N, C, H, W). With stride 1 and no more filters than input channels, a correlation
+    of δ with the flipped kernel (:func:`_transposed_correlation`, measured faster there); otherwise the columns ``w^T · δ`` (one GEMM per group) are added
+    onto the pixels they were read from (:func:`_col2im`, summing where windows overlap), then cropped.
+    Not part of the book's network (its conv layer reads the image): the step that would carry δ further down.
+    """
+    if geometry.stride == (1, 1) and weight.shape[0] <= weight.shape[1] * groups:  # F ≤ C: δ's columns no larger
+        dx = _transposed_correlation(delta, weight, geometry, groups)
+        if dx is not None:
+            return dx
+    n, f = delta.shape[:2]
+    wide = geometry.stride == (1, 1)
+    k_rows = weight[0].size * groups
+    c, (hp, wp) = k_rows // (geometry.kernel[0] * geometry.kernel[1]), geometry.padded_size
+    dx_buffer = np.zeros(n * c * hp * wp + _tail(geometry, wide), dtype=delta.dtype)  # 0 where no window reads
+    dx_pad = dx_buffer[: n * c * hp * wp].reshape(n, c, hp, wp)  # (N, C, Hp, Wp)
+    targets = _col2im_targets(geometry, wide, dx_pad)
+    w_mat = weight.reshape(groups, f // groups, -1).transpose(0, 2, 1)  # (G, Kg, Fg)
+    w_finite = np.isfinite(np.add.reduce(weight, axis=None))
+    delta_rows = _delta_rows(delta, geometry) if rows is None else rows  # (F, N, Ho, Wr)
+    per_image = delta_rows[0, 0].size  # Ho·Wr
+    buffer = None
+    # a few images at a time: the columns stay in cache between their product and their scatter
+    for n0, n1 in _chunks(n, k_rows * per_image * delta.itemsize, False, SCATTER_BYTES):
+        m = n1 - n0
+        if buffer is None or buffer.shape[1] != m * per_image:
+            buffer = np.empty((k_rows, m * per_image), dtype=delta.dtype)
+        # (G, Kg, Fg) @ (G, Fg, M) -> (G, Kg, M): column (n, i, j) holds Σ_f w[f, ·, p, q] · δ[n, f, i, j]
+        chunk = delta_rows[:, n0:n1].reshape(groups, f // groups, m * per_image)
+        np.matmul(w_mat, chunk, out=buffer.reshape(groups, -1, m * per_image))
+        if not w_finite:  # inf·0 in an ignored column must not reach a pixel
+            _zero_ignored_columns(buffer, geometry, wide)
+        by_offset = buffer.reshape(c, len(targets), m, *targets[0].shape[2:])  # (C, kH·kW, m, ·)
+        for k, target in enumerate(targets):  # overlapping windows sum
+            target[:, n0:n1] += by_offset[:, k]
+    return geometry.crop(dx_pad)  # (N, C, H, W)
 
 
 # ------------------------------------------------------------------------------------ public function
