@@ -85,15 +85,11 @@ def _padded_input(x: np.ndarray, geometry: Geometry, wide: bool) -> np.ndarray:
     """x (N, C, H, W) -> (N, C, Hp, Wp) zero-padded; for ``wide``, a view of a buffer with a zero tail after it."""
     if not wide:
         return geometry.pad(x, 0.0)
-    n, c = x.shape[:2]
-    hp, wp = geometry.padded_size
-    buffer = np.empty(n * c * hp * wp + _tail(geometry, wide), dtype=x.dtype)  # (N·C·Hp·Wp + tail,)
-    buffer[n * c * hp * wp :] = 0
+    n, c, h, w = x.shape
+    (hp, wp), (top, left) = geometry.padded_size, geometry.before
+    buffer = np.zeros(n * c * hp * wp + _tail(geometry, wide), dtype=x.dtype)  # (N·C·Hp·Wp + tail,)
     x_pad = buffer[: n * c * hp * wp].reshape(n, c, hp, wp)
-    if x_pad.shape[2:] == x.shape[2:]:
-        x_pad[...] = x
-    else:
-        x_pad[...] = geometry.pad(x, 0.0)
+    x_pad[:, :, top : top + h, left : left + w] = x
     return x_pad
 
 
@@ -133,11 +129,12 @@ def _col2im_targets(geometry: Geometry, wide: bool, dx_pad: np.ndarray) -> list[
 
 
 # ------------------------------------------------------------------------------------- the Function
-def _chunks(n: int, per_image: int, keep_all: bool, limit: int = CHUNK_BYTES) -> list[tuple[int, int]]:
-    """Batch ranges [n0, n1) whose im2col matrices (``per_image`` bytes each) are built at once."""
+def _chunks(n: int, per_image: int, keep_all: bool, limit: int | None = None) -> list[tuple[int, int]]:
+    """Batch ranges [n0, n1) whose im2col matrices (``per_image`` bytes each, at most ``limit`` in all,
+    ``CHUNK_BYTES`` by default) are built at once."""
     if keep_all:
         return [(0, n)]
-    step = max(1, limit // max(per_image, 1))
+    step = max(1, (CHUNK_BYTES if limit is None else limit) // max(per_image, 1))
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
@@ -161,8 +158,7 @@ class _Correlation(NamedTuple):
     """What :func:`_correlate` made: the output and what eq. (12) may need again."""
 
     z: np.ndarray  # (N, F, Ho, Wo), possibly a view of a wider array
-    cols: np.ndarray | None  # the whole batch's im2col matrix (K, N·Ho·Wr), when kept
-    x_pad: np.ndarray | None  # the padded input, when the columns must be rebuilt in chunks
+    cols: np.ndarray | None  # the whole batch's im2col matrix (K, N·Ho·Wr), when small enough to keep
     clean: bool  # whether ignored wide columns must be zeroed (x holds inf/NaN)
 
 
@@ -171,8 +167,8 @@ def _correlate(
 ) -> _Correlation:
     """eq. (1) for a batch: x (N, C, H, W), weight (F, C/G, kH, kW) -> z (N, F, Ho, Wo), one GEMM per group.
 
-    With ``keep``, what eq. (12) needs is returned too: the im2col matrix if it is small (``CACHE_BYTES``),
-    else the padded input to rebuild it chunk by chunk.
+    With ``keep``, the im2col matrix is returned too if it is small (``CACHE_BYTES``); else the batch is done
+    in chunks (padded chunk by chunk), and eq. (12) rebuilds the columns from x.
     """
     n, f = x.shape[0], weight.shape[0]
     (ho, wo), wide = geometry.out_size, geometry.stride == (1, 1)
@@ -180,9 +176,7 @@ def _correlate(
     k_rows = weight[0].size * groups  # K = C·kH·kW
     per_image = k_rows * ho * wr * x.itemsize  # bytes of one image's columns
     keep_all = n * per_image <= CACHE_BYTES
-    x_pad = _padded_input(x, geometry, wide)  # (N, C, Hp, Wp)
-    # a NaN/inf of x read into an ignored wide column would meet a zero δ in eq. (12): 0·inf = NaN
-    clean = wide and not np.isfinite(np.add.reduce(x_pad, axis=None))
+    clean = wide and not _finite(x)  # an inf/NaN of x in an ignored wide column would meet δ = 0 in eq. (12)
     w_mat = weight.reshape(1, groups, f // groups, -1)  # (1, G, Fg, Kg)
     z_rows = np.empty((n, f, ho, wr), dtype=x.dtype)  # (N, F, Ho, Wr), every element written below
     buffer = cols = None
@@ -190,7 +184,7 @@ def _correlate(
         m = n1 - n0
         if buffer is None or buffer.shape[1] != m * ho * wr:
             buffer = np.empty((k_rows, m * ho * wr), dtype=x.dtype)
-        cols = _im2col(x_pad[n0:n1], geometry, wide, out=buffer)  # (K, m·Ho·Wr)
+        cols = _im2col(_padded_input(x[n0:n1], geometry, wide), geometry, wide, out=buffer)  # (K, m·Ho·Wr)
         if clean:
             _zero_ignored_columns(cols, geometry, wide)
         # eq. (1): z = w · windows, per image and group: (1, G, Fg, Kg) @ (m, G, Kg, Ho·Wr) -> (m, G, Fg, Ho·Wr)
@@ -199,11 +193,7 @@ def _correlate(
     if bias is not None:
         z_rows += bias.reshape(1, f, 1, 1)  # + b^F_k (also on the ignored columns: one contiguous pass)
     z = z_rows[..., :wo] if wr > wo else z_rows  # (N, F, Ho, Wo)
-    kept_cols = cols if keep and keep_all else None
-    kept_x = x_pad if keep and not keep_all else None
-    if kept_x is x:  # no padding, strided: a private copy, so that a later change to x cannot reach backward
-        kept_x = x.copy()
-    return _Correlation(z, kept_cols, kept_x, clean)
+    return _Correlation(z, cols if keep and keep_all else None, clean)
 
 
 def _transposed_correlation(delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int) -> np.ndarray:
@@ -238,58 +228,71 @@ class Conv2d(Function):
         unbatched = x.ndim == 3
         if unbatched:
             x = x[np.newaxis]  # (C, H, W) -> (1, C, H, W)
-        result = _correlate(x, weight, bias, geometry, groups, keep=ctx.needs_input_grad[1])
-        ctx.save_for_backward(weight)
-        # the kept columns / padded input are fresh arrays of this node's own: no fingerprint needed
-        ctx.cols, ctx.x_pad, ctx.clean = result.cols, result.x_pad, result.clean
+        with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN inputs give inf/NaN, silently as in PyTorch
+            result = _correlate(x, weight, bias, geometry, groups, keep=ctx.needs_input_grad[1])
+        if ctx.needs_input_grad[1] and result.cols is None:  # eq. (12) will rebuild the columns from x
+            ctx.save_for_backward(weight, x)
+        else:  # the kept columns are a fresh array of this node's own: no fingerprint needed
+            ctx.save_for_backward(weight)
+        ctx.cols, ctx.clean = result.cols, result.clean
         ctx.geometry, ctx.groups, ctx.unbatched = geometry, groups, unbatched
         return result.z[0] if unbatched else result.z
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        (weight,) = ctx.saved_tensors
+        weight, *x = ctx.saved_tensors  # x only if the columns were not kept
         geometry, groups = ctx.geometry, ctx.groups
         delta = grad[np.newaxis] if ctx.unbatched else grad  # δ = ∂C/∂z: (N, F, Ho, Wo)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         dx = dw = db = None
-        rows = _delta_rows(delta, geometry) if need_w else None  # (F, N, Ho, Wr), shared by both products
-        if need_x:
-            dx = _input_gradient(delta, weight, geometry, groups, rows)  # (N, C, H, W)
-            dx = dx[0] if ctx.unbatched else dx
-        if need_w:
-            dw = _filter_gradient(rows, ctx.cols, ctx.x_pad, ctx.clean, weight.shape, geometry, groups)
-        if need_b:
-            db = delta.sum(axis=(0, 2, 3))  # eq. (14): ∂C/∂b^F_k = Σ_n Σ_{i,j} δ[n,k,i,j] -> (F,)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN in, inf/NaN out, silently as in PyTorch
+            # δ laid out like the columns (F, N, Ho, Wr), shared by both products (per chunk for a large batch)
+            rows = _delta_rows(delta, geometry) if need_w and ctx.cols is not None else None
+            if need_x:  # only then: the book's network never needs it (its conv layer reads the image)
+                dx = _input_gradient(delta, weight, geometry, groups, rows)  # (N, C, H, W)
+                dx = dx[0] if ctx.unbatched else dx
+            if need_w:
+                dw = _filter_gradient(delta, rows, ctx.cols, x[0] if x else None, ctx.clean, weight.shape, geometry, groups)
+            if need_b:
+                db = delta.sum(axis=(0, 2, 3))  # eq. (14): ∂C/∂b^F_k = Σ_n Σ_{i,j} δ[n,k,i,j] -> (F,)
         return dx, dw, db
 
 
 def _filter_gradient(
-    rows: np.ndarray, cols: np.ndarray | None, x_pad: np.ndarray | None, clean: bool,
+    delta: np.ndarray, rows: np.ndarray | None, cols: np.ndarray | None, x: np.ndarray | None, clean: bool,
     shape: tuple[int, ...], geometry: Geometry, groups: int,
 ) -> np.ndarray:
     """eq. (12): ∂C/∂w^F_k[p,q] = Σ_n Σ_{i,j} δ[n,k,i,j] · x[n, ·, i·s+p·d, j·s+q·d], i.e. δ times the columns.
 
-    ``rows`` is δ laid out like the columns, (F, N, Ho, Wr) (:func:`_delta_rows`) -> (F, C/G, kH, kW);
-    ``cols`` is the kept im2col matrix, or None to rebuild it from ``x_pad`` in chunks.
+    δ (N, F, Ho, Wo) -> (F, C/G, kH, kW). ``rows`` is δ laid out like the columns (:func:`_delta_rows`) or
+    None (made per chunk); ``cols`` is the kept im2col matrix, or None to rebuild it from ``x`` in chunks.
     """
-    f, n = rows.shape[:2]
-    per_image = rows[0, 0].size  # Ho·Wr
+    n, f = delta.shape[:2]
+    wide = geometry.stride == (1, 1)
+    per_image = geometry.out_size[0] * _row_width(geometry, wide)  # columns per image
     k_rows = shape[1] * shape[2] * shape[3] * groups
     dw = buffer = None
-    for n0, n1 in _chunks(n, k_rows * per_image * rows.itemsize, cols is not None):
+    for n0, n1 in _chunks(n, k_rows * per_image * delta.itemsize, cols is not None):
         m = n1 - n0
         chunk = cols
         if chunk is None:  # the chunk's columns, rebuilt (kept columns are never overwritten: a retained
             if buffer is None or buffer.shape[1] != m * per_image:  # graph reads them again)
-                buffer = np.empty((k_rows, m * per_image), dtype=rows.dtype)
-            chunk = _im2col(x_pad[n0:n1], geometry, geometry.stride == (1, 1), out=buffer)
+                buffer = np.empty((k_rows, m * per_image), dtype=delta.dtype)
+            chunk = _im2col(_padded_input(x[n0:n1], geometry, wide), geometry, wide, out=buffer)
             if clean:
                 _zero_ignored_columns(chunk, geometry, True)
-        delta_mat = rows[:, n0:n1].reshape(groups, f // groups, m * per_image)  # (G, Fg, M)
+        delta_rows = rows[:, n0:n1] if rows is not None else _delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
+        delta_mat = delta_rows.reshape(groups, f // groups, m * per_image)  # (G, Fg, M)
         # (G, Fg, M) @ (G, M, Kg) -> (G, Fg, Kg): one product per group, summing over the batch and positions
         part = np.matmul(delta_mat, chunk.reshape(groups, -1, m * per_image).transpose(0, 2, 1))
         dw = part if dw is None else dw + part
     return dw.reshape(shape)
+
+
+def _finite(array: np.ndarray) -> bool:
+    """Whether every element is finite (one fast reduction; a sum that overflows only errs on the safe side)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.add.reduce(array, axis=None)))
 
 
 def _input_gradient(
@@ -314,9 +317,8 @@ def _input_gradient(
     dx_pad = dx_buffer[: n * c * hp * wp].reshape(n, c, hp, wp)  # (N, C, Hp, Wp)
     targets = _col2im_targets(geometry, wide, dx_pad)
     w_mat = weight.reshape(groups, f // groups, -1).transpose(0, 2, 1)  # (G, Kg, Fg)
-    w_finite = np.isfinite(np.add.reduce(weight, axis=None))
-    delta_rows = _delta_rows(delta, geometry) if rows is None else rows  # (F, N, Ho, Wr)
-    per_image = delta_rows[0, 0].size  # Ho·Wr
+    w_finite = _finite(weight)
+    per_image = geometry.out_size[0] * _row_width(geometry, wide)  # Ho·Wr
     buffer = None
     # a few images at a time: the columns stay in cache between their product and their scatter
     for n0, n1 in _chunks(n, k_rows * per_image * delta.itemsize, False, SCATTER_BYTES):
@@ -324,7 +326,8 @@ def _input_gradient(
         if buffer is None or buffer.shape[1] != m * per_image:
             buffer = np.empty((k_rows, m * per_image), dtype=delta.dtype)
         # (G, Kg, Fg) @ (G, Fg, M) -> (G, Kg, M): column (n, i, j) holds Σ_f w[f, ·, p, q] · δ[n, f, i, j]
-        chunk = delta_rows[:, n0:n1].reshape(groups, f // groups, m * per_image)
+        delta_rows = rows[:, n0:n1] if rows is not None else _delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
+        chunk = delta_rows.reshape(groups, f // groups, m * per_image)
         np.matmul(w_mat, chunk, out=buffer.reshape(groups, -1, m * per_image))
         if not w_finite:  # inf·0 in an ignored column must not reach a pixel
             _zero_ignored_columns(buffer, geometry, wide)
