@@ -1,17 +1,23 @@
-"""2-D max, average and Lp pooling (NCHW, PyTorch's semantics) with the document's backward rules.
+"""2-D max, average and Lp pooling (NCHW, PyTorch's semantics) with the book's backward rules.
 
 Pooling acts on each channel's map separately. A window B of output unit (i, j) covers
 ``a[i·s + p·d − pad, j·s + q·d − pad]`` for kernel offsets (p, q); the backward pass gives every unit of
-the input the output δ times the pooling factor g of eq. (25)'s middle term, ``∂z^P / ∂a``, summed over
-the windows that hold the unit (windows overlap when stride < kernel):
+the input the output δ times the pooling factor g = ∂z^P/∂a^F, the middle factor of eq. (25), summed over
+the windows that hold the unit (windows overlap when stride < kernel). The book gives g for max (eq. (23)),
+average and L2 pooling (its pooling-factor table beside eq. (25)); Lp generalises the L2 row:
 
 ===========  =============================  =================================================
 pooling      forward over a window B        g (∂z^P / ∂a for a unit a of B)
 ===========  =============================  =================================================
 max          ``max_B a``                    eq. (23): 1 for the first maximum of B (row-major), else 0
-average      ``(1/|B|) Σ_B a``              ``1/|B|``
-Lp           ``(Σ_B a^p)^(1/p)``            ``a^(p−1) / z^(p−1)`` (``a / z`` for L2), 0 where z = 0
+average      ``(1/|B|) Σ_B a``              ``1/|B|`` (the book's average row; ¼ for its 2×2 blocks)
+Lp           ``(Σ_B a^p)^(1/p)``            ``a^(p−1) / z^(p−1)`` (the book's L2 row ``a / z``), 0 where z = 0
 ===========  =============================  =================================================
+
+Edge values follow PyTorch: a NaN in a max-pooling window takes over (the maximum is NaN, its index and
+δ go to the window's last NaN); a window starts at its first unit inside the input, so padding never wins,
+not even against −∞ (``return_indices`` is never negative); the δ of a window reaches its winner only
+through a mask that selects (an infinite δ leaves the other units an exact 0).
 
 Output sizes follow PyTorch, including ``ceil_mode`` (the last window may run past the input, but must
 start inside the input or the left padding). Padding is −∞ for max pooling (it never wins against an
@@ -337,13 +343,14 @@ def lp_pool2d(
     stride: int | Pair | None = None,
     ceil_mode: bool = False,
 ) -> Tensor:
-    """Lp pooling ``z = (Σ_B a^p)^(1/p)`` with ``p = norm_type`` (> 0); ``norm_type=2`` is the document's L2 pooling.
+    """Lp pooling ``z = (Σ_B a^p)^(1/p)`` with ``p = norm_type`` (> 0); ``norm_type=2`` is the book's L2 pooling.
 
     A plain sum over each window, no absolute value (as PyTorch): a window whose sum of ``a^p`` is
     negative (odd p, negative inputs) gives NaN, as in PyTorch. Unlike PyTorch, a ceil-mode window
     that runs past the input is a plain sum over the units it covers (PyTorch scales it by
     kH·kW / (units covered)). Backward: ``δ · a^(p−1) / z^(p−1)`` (``δ · a / z`` for L2), 0 where
-    the window's z is 0 (for p = 1, z is a plain sum and g = 1).
+    the window's z is 0, as PyTorch gives (for p = 1, z is a plain sum and g = 1 everywhere; PyTorch gives 0
+    where the sum is exactly 0: a deliberate, tested difference).
 
     >>> from tinygrad_cnn import Tensor
     >>> lp_pool2d(Tensor([[[[3.0, 0.0], [0.0, 4.0]]]]), 2, 2).data
