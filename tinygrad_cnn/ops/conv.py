@@ -157,7 +157,7 @@ def _zero_ignored_columns(matrix: np.ndarray, geometry: Geometry, wide: bool) ->
 class _Correlation(NamedTuple):
     """What :func:`_correlate` made: the output and what eq. (12) may need again."""
 
-    z: np.ndarray  # (N, F, Ho, Wo), possibly a view of a wider array
+    z: np.ndarray  # (N, F, Ho, Wo)
     cols: np.ndarray | None  # the whole batch's im2col matrix (K, N·Ho·Wr), when small enough to keep
     clean: bool  # whether ignored wide columns must be zeroed (x holds inf/NaN)
 
@@ -177,22 +177,24 @@ def _correlate(
     per_image = k_rows * ho * wr * x.itemsize  # bytes of one image's columns
     keep_all = n * per_image <= CACHE_BYTES
     clean = wide and not _finite(x)  # an inf/NaN of x in an ignored wide column would meet δ = 0 in eq. (12)
-    w_mat = weight.reshape(1, groups, f // groups, -1)  # (1, G, Fg, Kg)
-    z_rows = np.empty((n, f, ho, wr), dtype=x.dtype)  # (N, F, Ho, Wr), every element written below
-    buffer = cols = None
+    w_mat = weight.reshape(groups, f // groups, -1)  # (G, Fg, Kg)
+    z = np.empty((n, f, ho, wo), dtype=x.dtype)  # (N, F, Ho, Wo), every element written below
+    buffer = cols = z_cols = None
     for n0, n1 in _chunks(n, per_image, keep_all):
         m = n1 - n0
         if buffer is None or buffer.shape[1] != m * ho * wr:
             buffer = np.empty((k_rows, m * ho * wr), dtype=x.dtype)
+            z_cols = np.empty((groups, f // groups, m * ho * wr), dtype=x.dtype)
         cols = _im2col(_padded_input(x[n0:n1], geometry, wide), geometry, wide, out=buffer)  # (K, m·Ho·Wr)
         if clean:
             _zero_ignored_columns(cols, geometry, wide)
-        # eq. (1): z = w · windows, per image and group: (1, G, Fg, Kg) @ (m, G, Kg, Ho·Wr) -> (m, G, Fg, Ho·Wr)
-        by_image = cols.reshape(groups, -1, m, ho * wr).transpose(2, 0, 1, 3)
-        np.matmul(w_mat, by_image, out=z_rows[n0:n1].reshape(m, groups, f // groups, ho * wr))
-    if bias is not None:
-        z_rows += bias.reshape(1, f, 1, 1)  # + b^F_k (also on the ignored columns: one contiguous pass)
-    z = z_rows[..., :wo] if wr > wo else z_rows  # (N, F, Ho, Wo)
+        # eq. (1): z = w · windows, one large product per group: (G, Fg, Kg) @ (G, Kg, M) -> (G, Fg, M)
+        np.matmul(w_mat, cols.reshape(groups, -1, m * ho * wr), out=z_cols)
+        z_nchw = z_cols.reshape(f, m, ho, wr)[..., :wo].transpose(1, 0, 2, 3)  # (m, F, Ho, Wo), a view
+        if bias is None:
+            np.copyto(z[n0:n1], z_nchw)
+        else:
+            np.add(z_nchw, bias.reshape(1, f, 1, 1), out=z[n0:n1])  # + b^F_k, written in NCHW order
     return _Correlation(z, cols if keep and keep_all else None, clean)
 
 
