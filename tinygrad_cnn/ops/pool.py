@@ -74,14 +74,15 @@ def _batched(x: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 # ----------------------------------------------------------------------------------------- max pooling
-def _max_winners(x_pad: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.ndarray]:
+def _max_winners(x_pad: np.ndarray, geometry: Geometry, nan_aware: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The maximum of every window and the kernel offset k = p·kW + q of the unit that wins it.
 
     Returns ``(z, winner)``, both (N, C, Ho, Wo). PyTorch's rule, unit by unit in row-major order: a unit
     takes over if it is strictly greater than the maximum so far (so among tied maxima the **first**
     keeps the win: the project's tie rule of eq. (23)) or if it is NaN (so the window's maximum is NaN
     and its last NaN wins). Each window starts at its first unit inside the input: a padding cell
-    (−∞) never wins, not even a window of −∞ units.
+    (−∞) never wins, not even a window of −∞ units. The NaN test costs a pass per offset, so it is made
+    only when the maximum of some window came out NaN (``nan_aware``).
     """
     z = winner = takes_over = a = None
     first = geometry.first_inside()  # (Ho, Wo)
@@ -89,17 +90,23 @@ def _max_winners(x_pad: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, np.
     for k, index in geometry.offsets():
         if z is None:
             z = x_pad[index].copy()  # (N, C, Ho, Wo): the unit at offset 0 of every window (−∞ if padding)
-            winner = np.empty(z.shape, dtype=kind)
-            winner[...] = first  # where offset 0 is padding, the first unit inside holds the win until beaten
+            if first.any():  # where offset 0 is padding, the first unit inside holds the win until beaten
+                winner = np.empty(z.shape, dtype=kind)
+                winner[...] = first
+            else:
+                winner = np.zeros(z.shape, dtype=kind)
             takes_over, a = np.empty(z.shape, dtype=bool), np.empty_like(z)
             continue
         np.copyto(a, x_pad[index])  # the units at offset k, gathered once: the strided read is the slow part
         np.greater(a, z, out=takes_over)  # strict '>': ties stay with the earlier unit
-        takes_over |= np.isnan(a)  # a NaN takes over (PyTorch): the maximum is NaN, its index the last NaN
+        if nan_aware:
+            takes_over |= np.isnan(a)  # a NaN takes over (PyTorch): the maximum is NaN, its index the last NaN
         np.maximum(z, a, out=z)  # (propagates NaN)
         # winner = k where a took over: k exceeds every earlier offset, so a maximum does it
         # (arithmetic, much faster than a masked assignment with a random mask)
         np.maximum(winner, takes_over * winner.dtype.type(k), out=winner)
+    if not nan_aware and np.isnan(np.add.reduce(z, axis=None)):  # a NaN somewhere: again, NaN-aware
+        return _max_winners(x_pad, geometry, nan_aware=True)
     return z, winner
 
 
@@ -128,18 +135,27 @@ class MaxPool2d(Function):
         delta = grad[np.newaxis] if ctx.unbatched else grad  # ∂C/∂z^P: (N, C, Ho, Wo)
         dx_pad = np.zeros((*ctx.batch_shape, *geometry.padded_size), dtype=delta.dtype)  # (N, C, Hp, Wp)
         won = np.empty(winner.shape, dtype=bool)
+        finite = _finite(delta)  # then δ·0 = 0 exactly, and a product is faster than a masked copy
         for k, index in geometry.offsets():
             # eq. (23): ∂z^P/∂a^F = 1 for the unit that won its window's max, 0 for the others, so in
             # eq. (25) each window's δ goes to its winner only. The mask selects (never multiplies: an
             # infinite δ must leave the other units an exact 0, not inf·0 = NaN)
             np.equal(winner, k, out=won)
             target = dx_pad[index]  # (N, C, Ho, Wo) view
-            if geometry.disjoint:  # every unit is in one window at most: write in place
+            if geometry.disjoint and finite:  # every unit is in one window at most: write in place
+                np.multiply(delta, won, out=target)
+            elif geometry.disjoint:
                 np.copyto(target, delta, where=won)
             else:  # a unit that wins several overlapping windows gets the sum of their δ
                 np.add(target, delta, out=target, where=won)
         dx = geometry.crop(dx_pad)  # (N, C, H, W)
         return dx[0] if ctx.unbatched else dx
+
+
+def _finite(array: np.ndarray) -> bool:
+    """Whether every element is finite (one fast reduction; a sum that overflows only errs on the safe side)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.add.reduce(array, axis=None)))
 
 
 def _plane_indices(winner: np.ndarray, geometry: Geometry) -> np.ndarray:
