@@ -308,7 +308,8 @@ class Tensor:
 
         return matmul(_lift(other, self), self)
 
-    # comparisons give bool data tensors (no gradient), handy for masks and accuracy
+    # comparisons give bool data tensors (no gradient), handy for masks and accuracy: ``(pred == y).mean()``.
+    # ``==`` and ``!=`` are element-wise like the others (as in PyTorch); tensors stay hashable by identity.
     def __lt__(self, other: Any) -> Tensor:
         return Tensor._make(self._data < _raw(other), None)
 
@@ -320,6 +321,42 @@ class Tensor:
 
     def __ge__(self, other: Any) -> Tensor:
         return Tensor._make(self._data >= _raw(other), None)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented  # None, strings, …: Python compares identity (False), as PyTorch
+        return Tensor._make(np.asarray(self._data == _raw(other)), None)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
+        return Tensor._make(np.asarray(self._data != _raw(other)), None)
+
+    __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
+
+    # conversions of a one-element tensor, as in PyTorch
+    def __float__(self) -> float:
+        return float(self._one_element("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_element("int()"))
+
+    def _one_element(self, what: str) -> Any:
+        if self._data.size != 1:
+            raise ValueError(
+                f"{what}: only a one-element tensor can be converted to a Python number, this one has shape "
+                f"{self.shape}"
+            )
+        return self._data.item()
+
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self._data)))
+
+    def tolist(self) -> Any:
+        """The data as a (nested) list of Python numbers; a 0-d tensor gives one number (as PyTorch)."""
+        return self._data.tolist()
 
     # --------------------------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
@@ -432,14 +469,21 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-def _lift(value: Any, like: Tensor) -> Tensor:
-    """The other operand of a binary op as a Tensor; Python numbers take ``like``'s dtype."""
+def _lift(value: Any, like: Tensor) -> Any:
+    """The other operand of a binary op: a Tensor, or a number kept as a Python number.
+
+    Numbers (Python's and numpy's scalars) stay numbers, PyTorch's "weak" scalars: they take part in type
+    promotion only by their kind (``float32_tensor * 2.5`` is float32, ``int_tensor * 2.5`` is a float), and
+    they are not rounded to the tensor's dtype before a float16 op (see ``ops/promotion.py``). Arrays and
+    lists become tensors (strong operands).
+    """
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (bool, int, float)):
-        dtype = like.dtype if like.dtype.kind == "f" else np.float64
-        return Tensor._make(np.asarray(value, dtype=dtype), None)
-    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    if isinstance(value, (np.ndarray, list, tuple)):
         return Tensor(value)
     raise TypeError(
         f"unsupported operand: expected a Tensor, a number or an array, got {type(value).__name__} {_short(value)}"
@@ -447,7 +491,17 @@ def _lift(value: Any, like: Tensor) -> Tensor:
 
 
 def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+    """The data of a comparison's other operand: a Tensor's array, a number or array as given."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _comparable(value: Any) -> bool:
+    """Whether ``==``/``!=`` compare element-wise with ``value`` (else Python falls back to identity)."""
+    return isinstance(value, (Tensor, bool, int, float, np.generic, np.ndarray, list, tuple))
 
 
 # ------------------------------------------------------------------------------------- the graph walk

@@ -1,17 +1,44 @@
 """Elementwise ops: arithmetic with broadcasting and the unary functions, each with its derivative.
 
 Binary ops broadcast like numpy; their backward sums the gradient back to each input's shape
-(``unbroadcast``). Kinks follow PyTorch: relu'(0) = 0, |x|'(0) = 0, ties of maximum/minimum split
-the gradient evenly, clip passes the gradient on its closed interval [min, max].
+(``unbroadcast``). Dtypes follow PyTorch's promotion (``ops/promotion.py``): a Python number does not raise
+a tensor's precision, float16 is computed in float32, and an op whose result is not an integer in general
+(``/``, ``exp``, ``sigmoid``, …) gives a float for integer input (float64, this project's default float).
+
+Edge conventions are PyTorch's (checked against PyTorch 2.13 in ``tests/test_dtype_edges.py``):
+
+* kinks: relu'(0) = 0, |x|'(0) = 0, ties of maximum/minimum split the gradient evenly, clip passes the
+  gradient on its closed interval [min, max];
+* a mask selects, it does not multiply: relu, clip and maximum/minimum route the incoming gradient with
+  ``np.where``, so an infinite gradient behind a closed gate gives 0, not inf·0 = NaN
+  (``relu(x).sqrt()`` at x < 0 has gradient 0);
+* NaN: relu(NaN) = NaN with gradient 1 (PyTorch's threshold rule), |x|'(NaN) = 0, maximum/minimum with a NaN
+  give NaN and the full gradient to both inputs, clip(NaN) = NaN with gradient 0;
+* −0.0 is kept: relu(−0.0) = −0.0, √(−0.0) = −0.0 with gradient −inf.
+
+Ops never leak numpy's RuntimeWarnings: inf and NaN results follow IEEE arithmetic, as in PyTorch.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import numpy as np
 
 from ..function import Context, Function, unbroadcast
+from .promotion import as_operand, compute_dtype, float_dtype, result_type
+
+
+def quiet(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` with numpy's floating-point warnings off: IEEE results (inf, NaN) are the answer."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def _broadcasting(name: str, op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: Any, b: Any) -> np.ndarray:
@@ -25,11 +52,35 @@ def _broadcasting(name: str, op: Callable[[np.ndarray, np.ndarray], np.ndarray],
         ) from None
 
 
+def _operands(ctx: Context, a: Any, b: Any, floating: bool = False) -> tuple[np.ndarray, np.ndarray, np.dtype]:
+    """Both operands in the dtype the op computes in, and the dtype of its result (PyTorch's promotion).
+
+    ``floating``: the result is not an integer in general (division), so integer operands give a float.
+    """
+    out_dtype = result_type(a, b)
+    if floating:
+        out_dtype = float_dtype(out_dtype)
+    work = compute_dtype(out_dtype)
+    ctx.shapes = (np.shape(a), np.shape(b))
+    return as_operand(a, work), as_operand(b, work), out_dtype
+
+
+def _unary_operand(a: np.ndarray) -> np.ndarray:
+    """The input of an op whose result is not an integer in general: ints and bools become float64."""
+    return a if a.dtype.kind == "f" else a.astype(float_dtype(a.dtype))
+
+
+def _work(grad: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """The incoming gradient in the dtype the forward computed in (float32 for a float16 result)."""
+    return grad if grad.dtype == like.dtype else grad.astype(like.dtype)
+
+
 class Add(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.shapes = (a.shape, b.shape)
-        return _broadcasting("add", np.add, a, b)
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
+        return _broadcasting("add", np.add, a, b).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -39,9 +90,12 @@ class Add(Function):
 
 class Sub(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.shapes = (a.shape, b.shape)
-        return _broadcasting("subtract", np.subtract, a, b)
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
+        if dtype.kind == "b":
+            raise TypeError("subtract: two bool operands cannot be subtracted (as in PyTorch); use ^ or cast one")
+        return _broadcasting("subtract", np.subtract, a, b).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,59 +105,89 @@ class Sub(Function):
 
 class Mul(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
         ctx.save_for_backward(a, b)
-        return _broadcasting("multiply", np.multiply, a, b)
+        return _broadcasting("multiply", np.multiply, a, b).astype(dtype, copy=False)
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         a, b = ctx.saved_tensors  # ∂(ab)/∂a = b, ∂(ab)/∂b = a
-        da = unbroadcast(grad * b, a.shape) if ctx.needs_input_grad[0] else None
-        db = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        g = _work(grad, a)
+        a_shape, b_shape = ctx.shapes
+        da = unbroadcast(g * b, a_shape) if ctx.needs_input_grad[0] else None
+        db = unbroadcast(g * a, b_shape) if ctx.needs_input_grad[1] else None
         return da, db
 
 
 class Div(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
-        return _broadcasting("divide", np.divide, a, b)
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b, floating=True)
+        out = _broadcasting("divide", np.divide, a, b)  # (broadcast shape), in the computation dtype
+        ctx.save_for_backward(b, out)
+        return out.astype(dtype, copy=False)
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        a, b = ctx.saved_tensors  # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²
-        da = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
-        db = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        b, out = ctx.saved_tensors
+        g = _work(grad, out)
+        a_shape, b_shape = ctx.shapes
+        g_over_b = g / b  # ∂(a/b)/∂a = 1/b
+        da = unbroadcast(g_over_b, a_shape) if ctx.needs_input_grad[0] else None
+        db = None
+        if ctx.needs_input_grad[1]:
+            # ∂(a/b)/∂b = −a/b², formed as −(g/b)·(a/b) so that b² never over/underflows on its own
+            # (1e-23/1e-23 in float32: b² = 0 but the gradient is −1e23); where that product is not finite,
+            # −g·((a/b)/b) is tried; a zero quotient (a = 0, or b = ±inf) has gradient 0 exactly
+            local = -g_over_b * out
+            local = np.where(np.isfinite(local), local, -(g * (out / b)))
+            local = np.where((out == 0) & np.isfinite(g) & (b != 0), 0.0, local).astype(out.dtype, copy=False)
+            db = unbroadcast(local, b_shape)
         return da, db
 
 
 class Pow(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = _broadcasting("power", np.power, a, b)
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
+        if dtype.kind in "iub" and np.any(b < 0):
+            raise ValueError(
+                f"pow: integers to negative integer powers are not allowed (integer base, exponent "
+                f"{b.min() if b.ndim else b.item()}); make the base or the exponent a float"
+            )
+        out = _broadcasting("power", np.power, a, b)
         ctx.save_for_backward(a, b, out)
-        return out
+        return out.astype(dtype, copy=False)
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         a, b, out = ctx.saved_tensors
+        g = _work(grad, out)
+        a_shape, b_shape = ctx.shapes
         da = db = None
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if ctx.needs_input_grad[0]:
-                # ∂(a^b)/∂a = b·a^(b−1), taken as 0 where b = 0 (a^0 is constant), as PyTorch does
-                local = np.where(b == 0, 0.0, b * np.power(a, b - 1))
-                da = unbroadcast(grad * local, a.shape)
-            if ctx.needs_input_grad[1]:
-                # ∂(a^b)/∂b = a^b·ln a, taken as 0 where a = 0 and b ≥ 0 (the one-sided limit), as PyTorch does
-                local = np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))
-                db = unbroadcast(grad * local, b.shape)
+        if ctx.needs_input_grad[0]:
+            # ∂(a^b)/∂a = b·a^(b−1), taken as 0 where b = 0 (a^0 is constant), as PyTorch does
+            local = np.where(b == 0, 0.0, b * np.power(a, b - 1)).astype(out.dtype, copy=False)
+            da = unbroadcast(g * local, a_shape)
+        if ctx.needs_input_grad[1]:
+            # ∂(a^b)/∂b = a^b·ln a, taken as 0 where a = 0 and b ≥ 0 (the one-sided limit), as PyTorch does
+            local = np.where((a == 0) & (b >= 0), 0.0, out * np.log(a)).astype(out.dtype, copy=False)
+            db = unbroadcast(g * local, b_shape)
         return da, db
 
 
 class Neg(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        if a.dtype.kind == "b":
+            raise TypeError("neg: a bool tensor cannot be negated (as in PyTorch); use ~t or t.logical_not")
         return np.negative(a)
 
     @staticmethod
@@ -113,25 +197,29 @@ class Neg(Function):
 
 class Exp(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        out = np.exp(a)
+        out = np.exp(_unary_operand(a))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (out,) = ctx.saved_tensors  # (e^a)' = e^a
+        (out,) = ctx.saved_tensors  # (e^a)' = e^a, read from the saved output
         return grad * out
 
 
 class Log(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        a = _unary_operand(a)
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
+        return np.log(a)  # log 0 = −inf, log of a negative number = NaN, as PyTorch
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (a,) = ctx.saved_tensors  # (ln a)' = 1/a
         return grad / a
@@ -139,17 +227,17 @@ class Log(Function):
 
 class Sqrt(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            out = np.sqrt(a)
+        out = np.sqrt(_unary_operand(a))  # √(−0.0) = −0.0, √(negative) = NaN
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (out,) = ctx.saved_tensors  # (√a)' = 1/(2√a)
-        with np.errstate(divide="ignore"):
-            return grad / (2 * out)
+        (out,) = ctx.saved_tensors  # (√a)' = 1/(2√a): +inf at 0, −inf at −0.0, as PyTorch
+        return grad / (2 * out)
 
 
 class Abs(Function):
@@ -159,101 +247,145 @@ class Abs(Function):
         return np.abs(a)
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (a,) = ctx.saved_tensors  # |a|' = sign(a), and 0 at a = 0 (PyTorch's choice)
-        return grad * np.sign(a)
+        (a,) = ctx.saved_tensors
+        # |a|' = sign(a): 0 at a = 0 and at NaN (PyTorch's sgn); a derivative, not a mask, so inf·0 = NaN at 0
+        # stays what PyTorch gives
+        return grad * np.where(np.isnan(a), 0, np.sign(a)).astype(grad.dtype, copy=False)
 
 
 class Sigmoid(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        a = _unary_operand(a)
         # σ(a) = 1/(1 + e^−a), written so neither branch overflows: e^a/(1 + e^a) for a < 0
-        e = np.exp(-np.abs(a))
+        e = np.exp(-np.abs(a))  # in (0, 1]
         out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (out,) = ctx.saved_tensors  # σ'(a) = σ(a)(1 − σ(a)), the textbook's a'(z)
-        return grad * out * (1 - out)
+        (out,) = ctx.saved_tensors  # σ'(a) = σ(a)(1 − σ(a)), the book's a'(z)
+        return grad * (out * (1 - out))
 
 
 class Relu(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a)
-        return np.maximum(a, 0)
-
-    @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (a,) = ctx.saved_tensors  # relu'(a) = 1 for a > 0, else 0 (relu'(0) = 0, as PyTorch)
-        return grad * (a > 0)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        out = np.tanh(a)
+        out = np.where(a < 0, np.zeros((), a.dtype), a)  # NaN and −0.0 pass through, as PyTorch's clamp_min
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        (out,) = ctx.saved_tensors
+        # relu'(a) = 1 where relu(a) > 0 (and at NaN, PyTorch's threshold rule), 0 elsewhere, 0 at a = 0;
+        # the gate selects the gradient, it does not multiply it (an inf gradient behind it gives 0)
+        return np.where(out <= 0, np.zeros((), grad.dtype), grad)
+
+
+class Tanh(Function):
+    @staticmethod
+    @quiet
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        out = np.tanh(_unary_operand(a))  # exactly ±1 beyond |a| ≈ 19 (float64), never an overflow
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors  # tanh' = 1 − tanh²
         return grad * (1 - out * out)
 
 
+def _extremum_backward(ctx: Context, grad: np.ndarray, a_loses: np.ndarray, b_loses: np.ndarray) -> tuple:
+    """Maximum/minimum: each input takes the gradient where it wins, half on a tie, all of it on a NaN."""
+    a, b = ctx.saved_tensors
+    g = _work(grad, a)
+    half = g / 2
+    zero = np.zeros((), g.dtype)
+    a_shape, b_shape = ctx.shapes
+    da = db = None
+    if ctx.needs_input_grad[0]:
+        da = unbroadcast(np.where(a == b, half, np.where(a_loses, zero, g)), a_shape)
+    if ctx.needs_input_grad[1]:
+        db = unbroadcast(np.where(a == b, half, np.where(b_loses, zero, g)), b_shape)
+    return da, db
+
+
 class Maximum(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
         ctx.save_for_backward(a, b)
-        return _broadcasting("maximum", np.maximum, a, b)
+        return _broadcasting("maximum", np.maximum, a, b).astype(dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, b = ctx.saved_tensors  # the larger input takes the gradient; a tie splits it evenly
-        share_a = (a > b) + 0.5 * (a == b)
-        return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = ctx.saved_tensors  # the larger input takes the gradient (a NaN is in both comparisons false)
+        return _extremum_backward(ctx, grad, a < b, a > b)
 
 
 class Minimum(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
         ctx.save_for_backward(a, b)
-        return _broadcasting("minimum", np.minimum, a, b)
+        return _broadcasting("minimum", np.minimum, a, b).astype(dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, b = ctx.saved_tensors  # the smaller input takes the gradient; a tie splits it evenly
-        share_a = (a < b) + 0.5 * (a == b)
-        return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = ctx.saved_tensors  # the smaller input takes the gradient
+        return _extremum_backward(ctx, grad, a > b, a < b)
+
+
+def check_bounds(min: Any, max: Any, op: str) -> None:
+    """clip/clamp bounds: numbers (Python or numpy) or None, not both None, min ≤ max."""
+    if min is None and max is None:
+        raise ValueError(f"{op}(): at least one of min and max must be given, got min=None, max=None")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and (not isinstance(bound, (int, float, np.number)) or isinstance(bound, bool)):
+            raise TypeError(f"{op}(): {name} must be a number or None, got {type(bound).__name__} {bound!r}")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"{op}(): min must be <= max, got min={min}, max={max}")
 
 
 class Clip(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, min: float | None = None, max: float | None = None) -> np.ndarray:
-        if min is None and max is None:
-            raise ValueError("clip(): at least one of min and max must be given, got min=None, max=None")
-        for name, bound in (("min", min), ("max", max)):
-            if bound is not None and not isinstance(bound, (int, float, np.number)):
-                raise TypeError(f"clip(): {name} must be a number or None, got {type(bound).__name__} {bound!r}")
-        if min is not None and max is not None and min > max:
-            raise ValueError(f"clip(): min must be <= max, got min={min}, max={max}")
-        ctx.save_for_backward(a)
+        check_bounds(min, max, "clip")
+        dtype = result_type(a, min, max)  # an int tensor with float bounds gives a float (never a cast back)
+        x = as_operand(a, dtype)
+        ctx.save_for_backward(x)
         ctx.bounds = (min, max)
-        return np.clip(a, min, max).astype(a.dtype, copy=False)
+        out = x
+        if min is not None:
+            out = np.where(out < min, np.asarray(min, dtype), out)  # NaN stays NaN, as PyTorch
+        if max is not None:
+            out = np.where(out > max, np.asarray(max, dtype), out)
+        return out
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (a,) = ctx.saved_tensors  # slope 1 on [min, max], 0 outside (boundaries included, as PyTorch)
+        (x,) = ctx.saved_tensors  # slope 1 on [min, max], 0 outside and at NaN (boundaries included, as PyTorch)
         low, high = ctx.bounds
-        inside = np.ones(a.shape, dtype=bool)
+        inside = np.ones(x.shape, dtype=bool)
         if low is not None:
-            inside &= a >= low
+            inside &= x >= low
         if high is not None:
-            inside &= a <= high
-        return grad * inside
+            inside &= x <= high
+        return np.where(inside, grad, np.zeros((), grad.dtype))  # a mask selects; it does not multiply
 
 
 class Cast(Function):
