@@ -20,6 +20,11 @@ from .value import Value
 from . import functional, nn, optim  # noqa: E402  (they build on the names above)
 from .ops.movement import concatenate, stack  # noqa: E402
 
+# ---- tensor creation and the PyTorch-named ops (the ops helper's block, issue 8)
+from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like  # noqa: E402
+from .ops.activation import where  # noqa: E402
+from .ops.movement import cat  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -40,3 +45,4 @@ __all__ = [
     "unbroadcast",
     "__version__",
 ]
+__all__ += ["arange", "cat", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "where", "zeros", "zeros_like"]

@@ -614,3 +614,56 @@ def _as_tuple(grads: Any, ctx: Context) -> Iterable[Any]:
 
 # The ops build on Function and are imported last: their modules need only ``function`` at import time.
 from .ops import elementwise as _ew  # noqa: E402
+
+
+# ---- Tensor methods for the ops added in issue 8/10 (the ops helper's block; the class above is untouched) ----
+# The reductions and softmaxes are the module functions themselves, which accept PyTorch's ``dim=``/``keepdim=``
+# beside numpy's ``axis=``/``keepdims=`` (giving both names is a TypeError).
+from .ops import activation as _activation  # noqa: E402
+from .ops import movement as _movement  # noqa: E402
+from .ops import reduce as _reduce  # noqa: E402
+from .ops import shape as _shape  # noqa: E402
+
+
+def _arg_extreme(name: str) -> Callable[..., Tensor]:
+    def method(self: Tensor, axis: Any = _reduce._UNSET, keepdims: Any = _reduce._UNSET, *, dim: Any = _reduce._UNSET,
+               keepdim: Any = _reduce._UNSET) -> Tensor:
+        chosen = _reduce.pick_axis(axis, dim, name)
+        keep = _reduce.pick_keepdims(keepdims, keepdim, name)
+        if chosen is not None:
+            chosen = _reduce.normalize_axis(chosen, self.ndim, name)
+        function = np.argmax if name == "argmax" else np.argmin
+        return Tensor._make(np.asarray(function(self._data, axis=chosen, keepdims=keep)), None)
+
+    method.__name__ = name
+    method.__doc__ = f"Indices of the {name[3:]}ima (int64 data, no gradient); ``axis`` or ``dim``."
+    return method
+
+
+def _clamp(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """``clip`` under PyTorch's name: ``min ≤ x ≤ max`` elementwise, gradient 1 on the closed interval."""
+    return _ew.Clip.apply(self, min=min, max=max)
+
+
+def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """``self`` where ``condition``, else ``other`` (PyTorch's ``Tensor.where``)."""
+    return _activation.where(condition, self, other)
+
+
+Tensor.sum = _reduce.sum  # type: ignore[method-assign]
+Tensor.mean = _reduce.mean  # type: ignore[method-assign]
+Tensor.max = _reduce.max  # type: ignore[method-assign]
+Tensor.min = _reduce.min  # type: ignore[method-assign]
+Tensor.argmax = _arg_extreme("argmax")  # type: ignore[method-assign]
+Tensor.argmin = _arg_extreme("argmin")  # type: ignore[attr-defined]
+Tensor.softmax = _reduce.softmax  # type: ignore[method-assign]
+Tensor.log_softmax = _reduce.log_softmax  # type: ignore[method-assign]
+Tensor.flatten = _movement.flatten  # type: ignore[method-assign]
+Tensor.unsqueeze = _shape.unsqueeze  # type: ignore[attr-defined]
+Tensor.squeeze = _shape.squeeze  # type: ignore[attr-defined]
+Tensor.view = _shape.view  # type: ignore[attr-defined]
+Tensor.expand = _shape.expand  # type: ignore[attr-defined]
+Tensor.clamp = _clamp  # type: ignore[attr-defined]
+Tensor.where = _where_method  # type: ignore[attr-defined]
+Tensor.leaky_relu = _activation.leaky_relu  # type: ignore[attr-defined]
+Tensor.gelu = _activation.gelu  # type: ignore[attr-defined]
