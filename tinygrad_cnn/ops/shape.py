@@ -82,7 +82,7 @@ class Expand(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
         # an element read k times (once per copy) gets the sum of its k gradients
-        return np.ascontiguousarray(unbroadcast(grad, ctx.in_shape)), None
+        return unbroadcast(grad, ctx.in_shape), None
 
 
 def expand(t: Tensor, *sizes: Any) -> Tensor:
