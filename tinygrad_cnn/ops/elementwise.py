@@ -70,6 +70,20 @@ def _unary_operand(a: np.ndarray) -> np.ndarray:
     return a if a.dtype.kind == "f" else a.astype(float_dtype(a.dtype))
 
 
+def _up(array: np.ndarray) -> np.ndarray:
+    """float16 as float32 (the dtype PyTorch computes float16 in), anything else as it is."""
+    return array.astype(np.float32) if array.dtype == np.float16 else array
+
+
+def to_input(ctx: Context, index: int, grad: np.ndarray | None) -> np.ndarray | None:
+    """``grad`` in the dtype of input ``index`` (cast here, quietly: an overflow to inf is the right answer)."""
+    parent = ctx.parents[index]
+    if grad is None or parent is None or grad.dtype == parent.dtype:
+        return grad
+    with np.errstate(all="ignore"):
+        return grad.astype(parent.dtype)
+
+
 def _work(grad: np.ndarray, like: np.ndarray) -> np.ndarray:
     """The incoming gradient in the dtype the forward computed in (float32 for a float16 result)."""
     return grad if grad.dtype == like.dtype else grad.astype(like.dtype)
@@ -85,22 +99,23 @@ class Add(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a_shape, b_shape = ctx.shapes  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1
-        return unbroadcast(grad, a_shape), unbroadcast(grad, b_shape)
+        return to_input(ctx, 0, unbroadcast(grad, a_shape)), to_input(ctx, 1, unbroadcast(grad, b_shape))
 
 
 class Sub(Function):
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        if any(isinstance(v, (np.ndarray, bool, np.bool_)) and np.asarray(v).dtype == np.bool_ for v in (a, b)):
+            raise TypeError("subtract: a bool operand cannot be subtracted or subtracted from (as in PyTorch); "
+                            "use ~mask to invert a mask, or cast it with .astype")
         a, b, dtype = _operands(ctx, a, b)
-        if dtype.kind == "b":
-            raise TypeError("subtract: two bool operands cannot be subtracted (as in PyTorch); use ^ or cast one")
         return _broadcasting("subtract", np.subtract, a, b).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a_shape, b_shape = ctx.shapes  # ∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1
-        return unbroadcast(grad, a_shape), unbroadcast(-grad, b_shape)
+        return to_input(ctx, 0, unbroadcast(grad, a_shape)), to_input(ctx, 1, unbroadcast(-grad, b_shape))
 
 
 class Mul(Function):
@@ -119,7 +134,7 @@ class Mul(Function):
         a_shape, b_shape = ctx.shapes
         da = unbroadcast(g * b, a_shape) if ctx.needs_input_grad[0] else None
         db = unbroadcast(g * a, b_shape) if ctx.needs_input_grad[1] else None
-        return da, db
+        return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Div(Function):
@@ -143,20 +158,23 @@ class Div(Function):
         if ctx.needs_input_grad[1]:
             # ∂(a/b)/∂b = −a/b², formed as −(g/b)·(a/b) so that b² never over/underflows on its own
             # (1e-23/1e-23 in float32: b² = 0 but the gradient is −1e23); where that product is not finite,
-            # −g·((a/b)/b) is tried; a zero quotient (a = 0, or b = ±inf) has gradient 0 exactly
+            # −g·((a/b)/b) is tried; a zero quotient (a = 0, or b = ±inf) has gradient ±0 exactly
             local = -g_over_b * out
             local = np.where(np.isfinite(local), local, -(g * (out / b)))
-            local = np.where((out == 0) & np.isfinite(g) & (b != 0), 0.0, local).astype(out.dtype, copy=False)
+            local = np.where((out == 0) & np.isfinite(g) & (b != 0), -(g * out) / b, local).astype(out.dtype, copy=False)
             db = unbroadcast(local, b_shape)
-        return da, db
+        return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Pow(Function):
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ctx.exponent = b if isinstance(b, (int, float)) else None  # a Python number keeps its double precision
         a, b, dtype = _operands(ctx, a, b)
-        if dtype.kind in "iub" and np.any(b < 0):
+        if dtype.kind == "b":
+            raise TypeError("pow: both operands are bool; cast one to an integer or float dtype (as in PyTorch)")
+        if dtype.kind in "iu" and np.any(b < 0):
             raise ValueError(
                 f"pow: integers to negative integer powers are not allowed (integer base, exponent "
                 f"{b.min() if b.ndim else b.item()}); make the base or the exponent a float"
@@ -174,13 +192,18 @@ class Pow(Function):
         da = db = None
         if ctx.needs_input_grad[0]:
             # ∂(a^b)/∂a = b·a^(b−1), taken as 0 where b = 0 (a^0 is constant), as PyTorch does
-            local = np.where(b == 0, 0.0, b * np.power(a, b - 1)).astype(out.dtype, copy=False)
+            # (a number exponent's b − 1 is formed in double precision, as PyTorch: −1e-8 − 1 is −1 in float32)
+            exponent = ctx.exponent
+            if exponent is not None and float(np.asarray(exponent - 1, a.dtype)) != exponent - 1:
+                local = (exponent * np.power(a.astype(np.float64), exponent - 1)).astype(out.dtype)
+            else:
+                local = np.where(b == 0, 0.0, b * np.power(a, b - 1)).astype(out.dtype, copy=False)
             da = unbroadcast(g * local, a_shape)
         if ctx.needs_input_grad[1]:
             # ∂(a^b)/∂b = a^b·ln a, taken as 0 where a = 0 and b ≥ 0 (the one-sided limit), as PyTorch does
             local = np.where((a == 0) & (b >= 0), 0.0, out * np.log(a)).astype(out.dtype, copy=False)
             db = unbroadcast(g * local, b_shape)
-        return da, db
+        return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Neg(Function):
@@ -207,7 +230,7 @@ class Exp(Function):
     @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors  # (e^a)' = e^a, read from the saved output
-        return grad * out
+        return (_up(grad) * _up(out)).astype(out.dtype)
 
 
 class Log(Function):
@@ -222,7 +245,7 @@ class Log(Function):
     @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (a,) = ctx.saved_tensors  # (ln a)' = 1/a
-        return grad / a
+        return (_up(grad) / _up(a)).astype(a.dtype)
 
 
 class Sqrt(Function):
@@ -237,12 +260,18 @@ class Sqrt(Function):
     @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors  # (√a)' = 1/(2√a): +inf at 0, −inf at −0.0, as PyTorch
-        return grad / (2 * out)
+        return (_up(grad) / (2 * _up(out))).astype(out.dtype)
+
+
+def _no_bool(a: np.ndarray, op: str) -> None:
+    if a.dtype == np.bool_:
+        raise TypeError(f"{op}: not defined for a bool tensor (as in PyTorch); cast it with .astype first")
 
 
 class Abs(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        _no_bool(a, "abs")
         ctx.save_for_backward(a)
         return np.abs(a)
 
@@ -259,10 +288,11 @@ class Sigmoid(Function):
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        a = _unary_operand(a)
+        dtype = float_dtype(a.dtype)
+        a = _up(_unary_operand(a))
         # σ(a) = 1/(1 + e^−a), written so neither branch overflows: e^a/(1 + e^a) for a < 0
         e = np.exp(-np.abs(a))  # in (0, 1]
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
@@ -270,12 +300,14 @@ class Sigmoid(Function):
     @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors  # σ'(a) = σ(a)(1 − σ(a)), the book's a'(z)
-        return grad * (out * (1 - out))
+        s = _up(out)
+        return (_up(grad) * (s * (1 - s))).astype(out.dtype)
 
 
 class Relu(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        _no_bool(a, "relu")
         out = np.where(a < 0, np.zeros((), a.dtype), a)  # NaN and −0.0 pass through, as PyTorch's clamp_min
         ctx.save_for_backward(out)
         return out
@@ -300,7 +332,8 @@ class Tanh(Function):
     @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors  # tanh' = 1 − tanh²
-        return grad * (1 - out * out)
+        t = _up(out)
+        return (_up(grad) * (1 - t * t)).astype(out.dtype)
 
 
 def _extremum_backward(ctx: Context, grad: np.ndarray, a_loses: np.ndarray, b_loses: np.ndarray) -> tuple:
@@ -315,7 +348,7 @@ def _extremum_backward(ctx: Context, grad: np.ndarray, a_loses: np.ndarray, b_lo
         da = unbroadcast(np.where(a == b, half, np.where(a_loses, zero, g)), a_shape)
     if ctx.needs_input_grad[1]:
         db = unbroadcast(np.where(a == b, half, np.where(b_loses, zero, g)), b_shape)
-    return da, db
+    return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Maximum(Function):

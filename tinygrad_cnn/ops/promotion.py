@@ -86,6 +86,7 @@ def as_operand(value: Any, dtype: np.dtype) -> np.ndarray:
     if isinstance(value, np.ndarray) and value.dtype == dtype:
         return value
     try:
-        return np.asarray(value, dtype=dtype)
+        with np.errstate(over="ignore"):  # 1e40 as float32 is inf, as in PyTorch
+            return np.asarray(value, dtype=dtype)
     except OverflowError:
         raise ValueError(f"the number {value!r} does not fit the dtype {dtype} of this operation") from None

@@ -123,6 +123,7 @@ def _spread(grad: np.ndarray, in_shape: tuple[int, ...], axes: tuple[int, ...]) 
 # ------------------------------------------------------------------------------------------- reductions
 class Sum(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         ctx.in_shape, ctx.axes = a.shape, axes
         if a.dtype.kind in "iub":  # ints and bools sum to int64, as in PyTorch
@@ -179,6 +180,7 @@ def _extreme_backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None,
 
 class Max(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         return _extreme_forward(ctx, a, axes, keepdims, "max")
 
@@ -189,6 +191,7 @@ class Max(Function):
 
 class Min(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         return _extreme_forward(ctx, a, axes, keepdims, "min")
 
