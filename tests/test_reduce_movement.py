@@ -431,12 +431,6 @@ def test_float32_stays_float32(name):
     assert x.grad.dtype == np.float32
 
 
-def test_module_functions_are_the_tensor_methods():
-    x = np.random.default_rng(15).standard_normal((2, 3))
-    np.testing.assert_array_equal(reduce.softmax(Tensor(x), 0).data, Tensor(x).softmax(0).data)
-    np.testing.assert_array_equal(movement.getitem(Tensor(x), (1, 2)).data, x[1, 2])
-
-
 def test_transpose_with_two_axes_swaps_them_like_pytorch():
     x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
     y = x.transpose(0, 2)
