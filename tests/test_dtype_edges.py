@@ -275,7 +275,7 @@ def test_eq_and_ne_are_elementwise_and_tensors_stay_hashable():
     assert (pred != Tensor(labels)).tolist() == [False, True, False, True]
     assert (pred == labels).mean().item() == 0.5  # accuracy
     assert (pred == 3).tolist() == [False, False, True, False] and (pred == np.int64(3)).sum().item() == 1
-    assert (pred == None) is False and (pred != "a") is True  # noqa: E711  (no element-wise meaning: identity)
+    assert (pred == None) is False and (pred != "a") is True
     a, b = Tensor([1.0]), Tensor([1.0])
     assert len({a, b, a}) == 2 and {a: 1}[a] == 1  # hashable by identity
 

@@ -353,11 +353,11 @@ def _scalar_case(name, ours_fn, torch_fn, left, right) -> None:
             expected = torch_fn(t64, number) if right == "number" else torch_fn(number, t64)
         t64 = _torch_input(x, True, False)
         _value_matches(out.data, expected.detach().numpy(), expected_dtype.type, what + " value",
-                       exact=lambda: _exact_value(name, torch_fn, *((x, number) if right == "number" else (number, x))))
+                       exact=lambda n=number: _exact_value(name, torch_fn, *((x, n) if right == "number" else (n, x))))
         if out.requires_grad:
             expected.sum().backward()
             _gradient_matches(t.grad, tx.grad.numpy(), dtype, what + " gradient",
-                              exact=lambda: _exact_scalar_grad(torch_fn, x, number, right == "number"))
+                              exact=lambda n=number: _exact_scalar_grad(torch_fn, x, n, right == "number"))
 
 
 def _exact_scalar_grad(torch_fn, x: np.ndarray, number, tensor_first: bool) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_cnn import Tensor
-from tinygrad_cnn.ops import movement, reduce
+from tinygrad_cnn.ops import movement
 
 
 # ------------------------------------------------------------------------------------------ helpers

@@ -25,7 +25,7 @@ from .ops.promotion import DEFAULT_FLOAT
 from .random import generator as _generator
 from .tensor import Tensor
 
-__all__ = ["zeros", "ones", "full", "zeros_like", "ones_like", "arange", "randn", "rand", "from_numpy"]
+__all__ = ["arange", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
 
 
 def _size(size: tuple[Any, ...], where: str) -> tuple[int, ...]:

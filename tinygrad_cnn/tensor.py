@@ -332,7 +332,7 @@ class Tensor:
             return NotImplemented
         return Tensor._make(np.asarray(self._data != _raw(other)), None)
 
-    __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
+    # (``__hash__ = object.__hash__`` above keeps tensors hashable by identity although they define __eq__)
 
     # conversions of a one-element tensor, as in PyTorch
     def __float__(self) -> float:

@@ -23,7 +23,7 @@ from ..tensor import Tensor, _lift
 from .elementwise import quiet
 from .promotion import as_operand, compute_dtype, float_dtype, result_type
 
-__all__ = ["leaky_relu", "gelu", "where", "erfc"]
+__all__ = ["erfc", "gelu", "leaky_relu", "where"]
 
 try:  # scipy's erfc is vectorised C; the fallback is exact too (math.erfc per element), only slower
     from scipy.special import erfc as _scipy_erfc

@@ -22,7 +22,8 @@ Ops never leak numpy's RuntimeWarnings: inf and NaN results follow IEEE arithmet
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -18,7 +18,8 @@ array([2., 0., 1.])
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_FLOAT", "result_type", "compute_dtype", "float_dtype", "category", "as_operand"]
+__all__ = ["DEFAULT_FLOAT", "as_operand", "category", "compute_dtype", "float_dtype", "result_type"]
 
 DEFAULT_FLOAT = np.dtype(np.float64)
 DEFAULT_INT = np.dtype(np.int64)

@@ -17,7 +17,8 @@ array([[0. , 0.5, 0.5],
 from __future__ import annotations
 
 import builtins
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

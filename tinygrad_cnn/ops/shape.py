@@ -23,7 +23,7 @@ from ..tensor import Tensor
 from .movement import Reshape, _resolve_shape, _varargs
 from .reduce import _UNSET, normalize_axis, pick_axis
 
-__all__ = ["unsqueeze", "squeeze", "view", "expand"]
+__all__ = ["expand", "squeeze", "unsqueeze", "view"]
 
 
 def unsqueeze(t: Tensor, axis: int = _UNSET, *, dim: int = _UNSET) -> Tensor:

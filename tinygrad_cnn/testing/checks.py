@@ -14,11 +14,11 @@ True
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.extra import numpy as hnp
@@ -519,7 +519,7 @@ def run_check(check: Check, examples: int = 50, seed: int | None = None) -> Chec
     start = time.perf_counter()
     try:
         property_()
-    except Exception as error:  # a failing property: report it, do not crash the run
+    except Exception as error:  # noqa: BLE001  (a failing property: report it, do not crash the run)
         return CheckResult(check.name, stats["examples"], stats["abs"], stats["rel"], False,
                            time.perf_counter() - start, f"{type(error).__name__}: {error}")
     return CheckResult(check.name, stats["examples"], stats["abs"], stats["rel"], True, time.perf_counter() - start)
