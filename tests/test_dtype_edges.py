@@ -315,3 +315,26 @@ LEAK_OPS = {
 def test_no_runtime_warning_leaks_out_of_an_op(op, dtype):
     # each op once per graph (the engine's accumulation of two branches is the engine's to keep quiet)
     _grad(LEAK_OPS[op], [0.0, -1.0, np.inf, -np.inf, np.nan, 1e308, -1e-320, 5.0], dtype)
+
+
+# ------------------------------------------------------------------------------------- numpy on a Tensor
+def test_numpy_operators_and_ufuncs_on_a_tensor():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    out = np.array([3.0, 4.0]) * t + np.float64(1.0) - np.add(t, 1.0)  # recorded as Tensor ops: 3t − t + 0
+    assert isinstance(out, Tensor) and out.requires_grad
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad, [2.0, 3.0])  # ∂/∂t of (3t + 1 − t − 1), (4t + 1 − t − 1)
+    assert (np.array([1.0, 5.0]) < t).tolist() == [False, False] and (np.array([1.0, 2.0]) == t).tolist() == [True] * 2
+    with pytest.raises(TypeError, match=r"numpy's exp does not record gradients on a Tensor: use t\.exp\(\)"):
+        np.exp(t)
+    with pytest.raises(TypeError, match="use the Tensor method"):
+        np.sin(t)
+
+
+def test_np_asarray_gives_the_data_only_without_grad():
+    plain = Tensor(np.array([1, 2]))
+    assert np.asarray(plain) is plain.data and np.asarray(plain, dtype=np.float32).dtype == np.float32
+    assert np.array(plain, copy=True) is not plain.data
+    with pytest.raises(TypeError, match=r"requires grad would lose its gradient silently: use t\.detach\(\)\.numpy\(\)"):
+        np.asarray(Tensor([1.0], requires_grad=True))
+    assert np.asarray(Tensor([1.0], requires_grad=True).detach()).tolist() == [1.0]

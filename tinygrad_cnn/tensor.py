@@ -667,3 +667,46 @@ Tensor.clamp = _clamp  # type: ignore[attr-defined]
 Tensor.where = _where_method  # type: ignore[attr-defined]
 Tensor.leaky_relu = _activation.leaky_relu  # type: ignore[attr-defined]
 Tensor.gelu = _activation.gelu  # type: ignore[attr-defined]
+
+
+# numpy on a Tensor, one documented behaviour (as PyTorch): ``np.asarray(t)`` gives the data of a tensor that does
+# not require grad and raises for one that does (its gradient would be lost silently); numpy's arithmetic and
+# comparison ufuncs with a Tensor operand (``array * t``, ``np.add(t, 1)``) run the Tensor op and record it; every
+# other ufunc (``np.exp(t)``) raises a TypeError naming the Tensor method to use.
+_UFUNC_METHODS = {
+    np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"), np.multiply: ("__mul__", "__rmul__"),
+    np.true_divide: ("__truediv__", "__rtruediv__"), np.power: ("__pow__", "__rpow__"),
+    np.matmul: ("__matmul__", "__rmatmul__"), np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"),
+    np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"), np.equal: ("__eq__", "__eq__"),
+    np.not_equal: ("__ne__", "__ne__"), np.maximum: ("maximum", "maximum"), np.minimum: ("minimum", "minimum"),
+}
+_UNARY_UFUNCS = {np.negative: "-t", np.exp: "t.exp()", np.log: "t.log()", np.sqrt: "t.sqrt()", np.abs: "t.abs()",
+                 np.tanh: "t.tanh()", np.absolute: "t.abs()"}
+
+
+def _array_ufunc(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    if method == "__call__" and not kwargs and len(inputs) == 2 and ufunc in _UFUNC_METHODS:
+        forward, reflected = _UFUNC_METHODS[ufunc]
+        first, second = inputs
+        if isinstance(first, Tensor):
+            return getattr(first, forward)(second)
+        return getattr(second, reflected)(first)
+    if method == "__call__" and len(inputs) == 1 and ufunc in _UNARY_UFUNCS:
+        hint = f"use {_UNARY_UFUNCS[ufunc]}"
+    else:
+        hint = "use the Tensor method of the same name, or apply numpy to t.detach().numpy() (no gradient)"
+    raise TypeError(f"numpy's {ufunc.__name__} does not record gradients on a Tensor: {hint}")
+
+
+def _array(self: Tensor, dtype: Any = None, copy: Any = None) -> np.ndarray:
+    if self._requires_grad:
+        raise TypeError(
+            "np.asarray()/np.array() of a tensor that requires grad would lose its gradient silently: "
+            "use t.detach().numpy() (or t.data)"
+        )
+    data = self._data if dtype is None else self._data.astype(dtype, copy=False)
+    return data.copy() if copy else data
+
+
+Tensor.__array_ufunc__ = _array_ufunc  # type: ignore[attr-defined]
+Tensor.__array__ = _array  # type: ignore[attr-defined]
