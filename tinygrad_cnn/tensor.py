@@ -322,12 +322,12 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return Tensor._make(self._data >= _raw(other), None)
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         if not _comparable(other):
             return NotImplemented  # None, strings, …: Python compares identity (False), as PyTorch
         return Tensor._make(np.asarray(self._data == _raw(other)), None)
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         if not _comparable(other):
             return NotImplemented
         return Tensor._make(np.asarray(self._data != _raw(other)), None)
