@@ -339,3 +339,28 @@ def test_np_asarray_gives_the_data_only_without_grad():
     with pytest.raises(TypeError, match=r"requires grad would lose its gradient silently: use t\.detach\(\)\.numpy\(\)"):
         np.asarray(Tensor([1.0], requires_grad=True))
     assert np.asarray(Tensor([1.0], requires_grad=True).detach()).tolist() == [1.0]
+
+
+BACKWARD_FORMULAS = {  # op, ∂/∂x times the upstream gradient g, computed here in float64
+    "mul": (lambda x: x * 3.3, lambda x, g: g * 3.3),
+    "rmul": (lambda x: 0.7 * x, lambda x, g: 0.7 * g),
+    "div": (lambda x: x / 1.7, lambda x, g: g / 1.7),
+    "rdiv": (lambda x: 1.7 / x, lambda x, g: -g * 1.7 / x**2),
+    "pow": (lambda x: x**2.5, lambda x, g: g * 2.5 * x**1.5),
+    "maximum": (lambda x: x.maximum(0.2), lambda x, g: np.where(x > 0.2, g, 0.0)),
+    "sigmoid": (lambda x: x.sigmoid(), lambda x, g: g * np.exp(-x) / (1 + np.exp(-x)) ** 2),
+    "relu": (lambda x: x.relu(), lambda x, g: np.where(x > 0, g, 0.0)),
+    "clip": (lambda x: x.clip(0.3, 0.9), lambda x, g: np.where((x >= 0.3) & (x <= 0.9), g, 0.0)),
+}
+
+
+@pytest.mark.parametrize("op", BACKWARD_FORMULAS)
+def test_backward_keeps_the_precision_of_the_upstream_gradient(op):
+    # an upstream gradient with all 53 bits in use: a backward that rounds it (e.g. through float16/float32)
+    # is off by far more than float64's 1e-16
+    forward, formula = BACKWARD_FORMULAS[op]
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0.1, 1.0, 20)
+    g = rng.uniform(-1, 1, 20) / 3
+    _, grad = _grad(forward, x, upstream=g)
+    np.testing.assert_allclose(grad, formula(x, g), rtol=1e-14, atol=0)
