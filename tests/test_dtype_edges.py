@@ -364,3 +364,12 @@ def test_backward_keeps_the_precision_of_the_upstream_gradient(op):
     g = rng.uniform(-1, 1, 20) / 3
     _, grad = _grad(forward, x, upstream=g)
     np.testing.assert_allclose(grad, formula(x, g), rtol=1e-14, atol=0)
+
+
+def test_matmul_promotes_like_pytorch_not_numpy():
+    ints = Tensor(np.array([[1, 2]]))
+    weights = Tensor(np.array([[0.5], [0.25]], dtype=np.float32), requires_grad=True)
+    out = ints @ weights  # numpy's rule would give float64; PyTorch's (the float category's dtype) float32
+    assert out.dtype == np.float32 and out.item() == 1.0
+    out.backward()
+    assert weights.grad.dtype == np.float32 and weights.grad.ravel().tolist() == [1.0, 2.0]
