@@ -373,3 +373,9 @@ def test_matmul_promotes_like_pytorch_not_numpy():
     assert out.dtype == np.float32 and out.item() == 1.0
     out.backward()
     assert weights.grad.dtype == np.float32 and weights.grad.ravel().tolist() == [1.0, 2.0]
+
+
+def test_pad_with_a_float_value_does_not_truncate_an_int_tensor():
+    assert Tensor(np.array([1, 2])).pad(1, value=0.5).tolist() == [0.5, 1.0, 2.0, 0.5]
+    assert Tensor(np.array([1, 2])).pad(1, value=7).dtype == np.int64  # an int value keeps ints
+    assert Tensor(np.ones(1, np.float32)).pad(1, value=np.float64(2)).dtype == np.float32  # a number is weak

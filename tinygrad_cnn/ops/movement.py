@@ -270,6 +270,7 @@ class Pad(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, widths: tuple[tuple[int, int], ...], value: float) -> np.ndarray:
         ctx.interior = tuple(slice(before, before + n) for (before, _), n in zip(widths, a.shape))
+        a = a.astype(result_type(a, value), copy=False)  # a float value pads an int tensor as floats, not 0
         if not widths:  # a 0-d tensor: nothing to pad (np.pad rejects an empty pad_width)
             return a.copy()
         return np.pad(a, widths, mode="constant", constant_values=value)  # (n + before + after per axis)
@@ -288,7 +289,7 @@ def pad(t: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
     """
     if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
         raise TypeError(f"pad: value must be a number, got {type(value).__name__} {value!r}")
-    return Pad.apply(t, _pad_widths(pad_width, t.ndim), value)
+    return Pad.apply(t, _pad_widths(pad_width, t.ndim), value.item() if isinstance(value, np.generic) else value)
 
 
 # ------------------------------------------------------------------------------- concatenate and stack
