@@ -53,7 +53,7 @@ def _ignore_all_context() -> Callable[[], Any]:
         def __enter__(self) -> None:
             self.token = variable.set(ignore_all)
 
-        def __exit__(self, *exc: Any) -> None:
+        def __exit__(self, *exc: object) -> None:
             variable.reset(self.token)
 
     return _IgnoreAll
