@@ -20,7 +20,12 @@ from .value import Value
 from . import functional, nn, optim  # noqa: E402  (they build on the names above)
 from .ops.movement import concatenate, stack  # noqa: E402
 
-# data, checkpoints and ready-made models (issue 9)
+# tensor creation and the PyTorch-named ops
+from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like  # noqa: E402
+from .ops.activation import where  # noqa: E402
+from .ops.movement import cat  # noqa: E402
+
+# data, checkpoints and ready-made models
 from . import data, datasets, models  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
@@ -51,3 +56,4 @@ __all__ = [
     "models",
     "save",
 ]
+__all__ += ["arange", "cat", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "where", "zeros", "zeros_like"]
