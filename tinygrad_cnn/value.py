@@ -1,24 +1,19 @@
 """A scalar reverse-mode autodiff engine: :class:`Value`.
 
-Each :class:`Value` holds one float (``data``), the derivative of the last
-output it was backpropagated from (``grad``), and links to the one or two
-Values it was computed from.  Every operation ``out = f(a, b)`` computes its
-result *and*, right beside it, the local derivatives ``∂out/∂a`` and
-``∂out/∂b``, stored on ``out`` next to the operands.  :meth:`Value.backward`
-then applies the chain rule, ``a.grad += ∂out/∂a · out.grad``, over the graph
-in reverse topological order, found without recursion.
+Each :class:`Value` holds one float (``data``), the derivative of the last output it was
+backpropagated from (``grad``), and links to the one or two Values it was computed from.  Every
+operation ``out = f(a, b)`` computes its result and, beside it, the local derivatives ``∂out/∂a`` and
+``∂out/∂b``; :meth:`Value.backward` applies the chain rule ``a.grad += ∂out/∂a · out.grad`` over the
+graph in reverse topological order, found without recursion.
 
-The API is micrograd's (``data``, ``grad``, operators, ``relu``, ``backward``)
-plus ``exp``, ``log``, ``tanh``, ``sigmoid``, ``sqrt``, ``abs``, ``maximum``,
-``minimum``, ``Value ** Value`` and Graphviz export.  At the edges (±0, ±inf, NaN, ties) values and
-gradients follow PyTorch's, except that a result that is not a real number
-(``log`` of 0 or less, ``sqrt`` or a non-integer power of a negative, division
-by 0) raises ``ValueError`` where PyTorch returns inf or NaN.  A selection
-(``relu`` below 0, the losing side of ``maximum``, ``x ** 0``) passes no
-gradient at all, so an infinite upstream gradient gives 0 there, not NaN.
-
-It imports nothing of the tensor engine: the two are written independently,
-so that checking one against the other means something.
+The API is micrograd's (``data``, ``grad``, operators, ``relu``, ``backward``) plus ``exp``, ``log``,
+``tanh``, ``sigmoid``, ``sqrt``, ``abs``, ``maximum``, ``minimum``, ``Value ** Value`` and Graphviz
+export.  At the edges (±0, ±inf, NaN, ties) values and gradients are PyTorch's, except that a result
+that is not a real number (``log`` of 0 or less, ``sqrt`` or a non-integer power of a negative, division
+by 0) raises ``ValueError`` where PyTorch returns inf or NaN.  A selection (``relu`` at 0 and below,
+the losing side of ``maximum``, ``x ** 0``) passes no gradient at all: 0, not NaN, from an infinite
+upstream gradient.  Nothing of the tensor engine is imported: the two are written independently, so
+that checking one against the other means something.
 
 >>> a, b = Value(2.0), Value(-3.0)
 >>> c = a * b + a ** 2            # c = ab + a²
@@ -26,9 +21,8 @@ so that checking one against the other means something.
 >>> a.grad, b.grad                # ∂c/∂a = b + 2a,  ∂c/∂b = a
 (1.0, 2.0)
 
-Numbers are not nodes (``a + 1.0`` folds ``1.0`` into the local derivative).
-Local derivatives are taken when a result is computed: after changing a leaf's
-``data``, rebuild the expression before calling :meth:`Value.backward` again.
+Numbers are not nodes (``a + 1.0`` folds ``1.0`` into the local derivative).  Local derivatives are
+taken when a result is computed: after changing a leaf's ``data``, rebuild the expression.
 """
 
 from __future__ import annotations
@@ -40,12 +34,11 @@ from typing import Union
 
 __all__ = ["Value"]
 
-Number = Union[int, float]
-"""A plain Python or numpy real number that can stand on either side of an operator."""
+Number = Union[int, float]  # noqa: UP007  (a plain Python or numpy real number, either side of an operator)
 
 _new = object.__new__
 _RANKDIRS = ("TB", "LR", "BT", "RL")
-_LEAF_LOCK = threading.Lock()  # held while a backward call adds its sums to the leaves' grads
+_BACKWARD_LOCK = threading.Lock()  # one backward call at a time: a leaf's _da is that call's scratch sum
 _SELECTED_OUT = None  # the local derivative of an operand a selection drops: no gradient flows at all
 
 
@@ -62,15 +55,9 @@ def _number(other: object) -> float | None:
 class Value:
     """A scalar that remembers how it was computed, so its gradient can be found.
 
-    ``data`` is a real number (``int``, ``float``, ``bool`` or a numpy scalar),
-    stored as a Python ``float``; ``grad`` is ``∂output/∂self`` after
-    ``output.backward()`` and starts at ``0.0``.
+    ``data`` is a real number (``int``, ``float``, ``bool`` or a numpy scalar), stored as a Python
+    ``float``; ``grad`` is ``∂output/∂self`` after ``output.backward()`` and starts at ``0.0``.
 
-    >>> x = Value(3)
-    >>> y = (x * x).tanh()
-    >>> y.backward()
-    >>> x.grad == 2 * 3 * (1 - math.tanh(9.0) ** 2)
-    True
     >>> Value("3")
     Traceback (most recent call last):
         ...
@@ -83,15 +70,17 @@ class Value:
 
     def __init__(self, data: Number) -> None:
         if type(data) is not float:
-            data = _as_float(data, "Value(data)")
+            if (number := _number(data)) is None:
+                raise TypeError(f"Value(data): expected a real number (int, float or numpy scalar), "
+                                f"got {data!r} of type {type(data).__name__}")
+            data = number
         self.data = data
         self.grad = 0.0
         self._a = None
         self._op = ""
         self._visit = None
 
-    # ------------------------------------------------------------------ binary: out = a ∘ b, a = self
-
+    # binary: out = a ∘ b with a = self
     def __add__(self, other: Value | Number) -> Value:
         out = _new(Value)
         out.grad = 0.0
@@ -104,8 +93,7 @@ class Value:
             out._b = other
             out._db = 1.0  # ∂(a+b)/∂b = 1
             return out
-        c = _number(other)
-        if c is None:
+        if (c := _number(other)) is None:
             return NotImplemented
         out.data = self.data + c
         out._b = None
@@ -116,17 +104,15 @@ class Value:
     def __sub__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
             # ∂(a-b)/∂a = 1,  ∂(a-b)/∂b = -1
-            return _binary(self.data - other.data, self, 1.0, other, -1.0, "-")
-        c = _number(other)
-        if c is None:
+            return _node(self.data - other.data, self, 1.0, "-", other, -1.0)
+        if (c := _number(other)) is None:
             return NotImplemented
-        return _unary(self.data - c, self, 1.0, "-")  # ∂(a-c)/∂a = 1
+        return _node(self.data - c, self, 1.0, "-")  # ∂(a-c)/∂a = 1
 
     def __rsub__(self, other: Number) -> Value:
-        c = _number(other)
-        if c is None:
+        if (c := _number(other)) is None:
             return NotImplemented
-        return _unary(c - self.data, self, -1.0, "-")  # ∂(c-a)/∂a = -1
+        return _node(c - self.data, self, -1.0, "-")  # ∂(c-a)/∂a = -1
 
     def __mul__(self, other: Value | Number) -> Value:
         out = _new(Value)
@@ -134,6 +120,11 @@ class Value:
         out._a = self
         out._op = "*"
         out._visit = None
+        if type(other) is float:  # the commonest case first: a weight times an input
+            out.data = self.data * other
+            out._da = other  # ∂(ac)/∂a = c
+            out._b = None
+            return out
         if isinstance(other, Value):
             a, b = self.data, other.data
             out.data = a * b
@@ -141,8 +132,7 @@ class Value:
             out._b = other
             out._db = a  # ∂(ab)/∂b = a
             return out
-        c = _number(other)
-        if c is None:
+        if (c := _number(other)) is None:
             return NotImplemented
         out.data = self.data * c
         out._da = c  # ∂(ac)/∂a = c
@@ -158,31 +148,26 @@ class Value:
                 raise ValueError(f"Value / Value: the divisor is 0 (dividend {a!r})")
             out = a / b
             # ∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = -a/b² = -(a/b)/b
-            return _binary(out, self, 1.0 / b, other, -out / b, "/")
-        c = _number(other)
-        if c is None:
+            return _node(out, self, 1.0 / b, "/", other, -out / b)
+        if (c := _number(other)) is None:
             return NotImplemented
         if c == 0.0:
             raise ValueError(f"Value / number: the divisor is 0 (dividend {self.data!r})")
-        return _unary(self.data / c, self, 1.0 / c, "/")  # ∂(a/c)/∂a = 1/c
+        return _node(self.data / c, self, 1.0 / c, "/")  # ∂(a/c)/∂a = 1/c
 
     def __rtruediv__(self, other: Number) -> Value:
-        c = _number(other)
-        if c is None:
+        if (c := _number(other)) is None:
             return NotImplemented
         b = self.data
         if b == 0.0:
             raise ValueError(f"number / Value: the divisor is 0 (dividend {c!r})")
         out = c / b
-        return _unary(out, self, -out / b, "/")  # ∂(c/b)/∂b = -c/b² = -(c/b)/b
+        return _node(out, self, -out / b, "/")  # ∂(c/b)/∂b = -c/b² = -(c/b)/b
 
     def __pow__(self, other: Value | Number) -> Value:
-        """``self ** other``, with a number or a Value as the exponent.
+        """``self ** other``; ``ValueError`` for a negative base to a non-integer power or 0 to a negative one.
 
-        Raises ``ValueError`` for a negative base to a non-integer power and
-        for ``0`` to a negative power.  With a Value exponent ``b`` the
-        derivative ``∂(a**b)/∂b = a**b · log a`` needs ``a > 0``: it is ``0.0``
-        at ``a = 0`` and ``nan`` for ``a < 0``, as in PyTorch.
+        ``∂(a**b)/∂b = a**b · log a`` is ``0.0`` at ``a = 0`` and ``nan`` for ``a < 0``, as in PyTorch.
 
         >>> a, b = Value(2.0), Value(3.0)
         >>> c = a ** b; c.backward()
@@ -193,25 +178,21 @@ class Value:
             a, b = self.data, other.data
             out = _pow(a, b, "Value ** Value")
             # ∂(a^b)/∂a = b·a^(b-1),  ∂(a^b)/∂b = a^b·log a
-            return _binary(out, self, _dpow_dbase(a, b), other, _dpow_dexp(a, out), "**")
-        c = _number(other)
-        if c is None:
+            return _node(out, self, _dpow_dbase(a, b), "**", other, _dpow_dexp(a, out))
+        if (c := _number(other)) is None:
             return NotImplemented
         a = self.data
-        return _unary(_pow(a, c, "Value ** number"), self, _dpow_dbase(a, c), "**")  # ∂(a^c)/∂a = c·a^(c-1)
+        return _node(_pow(a, c, "Value ** number"), self, _dpow_dbase(a, c), "**")  # ∂(a^c)/∂a = c·a^(c-1)
 
     def __rpow__(self, other: Number) -> Value:
-        c = _number(other)
-        if c is None:
+        if (c := _number(other)) is None:
             return NotImplemented
         out = _pow(c, self.data, "number ** Value")
-        return _unary(out, self, _dpow_dexp(c, out), "**")  # ∂(c^b)/∂b = c^b·log c
+        return _node(out, self, _dpow_dexp(c, out), "**")  # ∂(c^b)/∂b = c^b·log c
 
     def maximum(self, other: Value | Number) -> Value:
-        """The larger of ``self`` and ``other``, as ``torch.maximum``.
-
-        The gradient goes to the larger operand; at a tie it is split in half
-        between the two; if either is NaN the result is NaN and both get it.
+        """The larger of ``self`` and ``other``, as ``torch.maximum``: the gradient goes to the larger one,
+        is split in half at a tie, and goes to both if either is NaN (the result is then NaN).
 
         >>> a, b = Value(2.0), Value(2.0)
         >>> m = a.maximum(b); m.backward(); (m.data, a.grad, b.grad)
@@ -222,16 +203,13 @@ class Value:
     def minimum(self, other: Value | Number) -> Value:  # as torch.minimum: ties split, NaN spreads
         return _extremum(self, other, False)
 
-    # ------------------------------------------------------------------ unary: out = f(a), local derivative f'(a)
-
+    # unary: out = f(a), local derivative f'(a)
     def __neg__(self) -> Value:
-        return _unary(-self.data, self, -1.0, "neg")  # ∂(-a)/∂a = -1
+        return _node(-self.data, self, -1.0, "neg")  # ∂(-a)/∂a = -1
 
-    def __abs__(self) -> Value:
-        """``|self|``; its derivative is sign(x), 0 at ±0 and at NaN (as PyTorch's ``abs``)."""
+    def __abs__(self) -> Value:  # d|x|/dx = sign(x): 0 at ±0 and at NaN, as PyTorch's abs
         x = self.data
-        # d|x|/dx = sign(x)
-        return _unary(abs(x), self, 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0, "abs")
+        return _node(abs(x), self, 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0, "abs")
 
     abs = __abs__
 
@@ -240,7 +218,7 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             out = math.inf
-        return _unary(out, self, out, "exp")  # d(e^x)/dx = e^x
+        return _node(out, self, out, "exp")  # d(e^x)/dx = e^x
 
     def log(self) -> Value:
         """Natural logarithm; ``ValueError`` unless ``self.data > 0``.
@@ -253,7 +231,7 @@ class Value:
         x = self.data
         if not x > 0.0:  # also catches nan
             raise ValueError(f"Value.log: expected data > 0, got {x!r}")
-        return _unary(math.log(x), self, 1.0 / x, "log")  # d(log x)/dx = 1/x
+        return _node(math.log(x), self, 1.0 / x, "log")  # d(log x)/dx = 1/x
 
     def sqrt(self) -> Value:
         """Square root; ``ValueError`` for a negative number.
@@ -268,13 +246,13 @@ class Value:
         if x < 0.0:
             raise ValueError(f"Value.sqrt: expected data >= 0, got {x!r}")
         if x == 0.0:  # ±0: the curve rises vertically; the sign of zero picks the side
-            return _unary(x, self, math.copysign(math.inf, x), "sqrt")
+            return _node(x, self, math.copysign(math.inf, x), "sqrt")
         out = math.sqrt(x)
-        return _unary(out, self, 0.5 / out, "sqrt")  # d√x/dx = 1/(2√x)
+        return _node(out, self, 0.5 / out, "sqrt")  # d√x/dx = 1/(2√x)
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
-        return _unary(t, self, 1.0 - t * t, "tanh")  # d(tanh x)/dx = 1 - tanh² x
+        return _node(t, self, 1.0 - t * t, "tanh")  # d(tanh x)/dx = 1 - tanh² x
 
     def sigmoid(self) -> Value:  # 1 / (1 + e^-x), without overflow
         x = self.data
@@ -283,7 +261,7 @@ class Value:
         else:  # e^x / (1 + e^x): the same number, and e^x cannot overflow here
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _unary(s, self, s * (1.0 - s), "sigmoid")  # dσ/dx = σ(1 - σ)
+        return _node(s, self, s * (1.0 - s), "sigmoid")  # dσ/dx = σ(1 - σ)
 
     def relu(self) -> Value:
         """``max(0, self)``, as PyTorch's ``relu``: derivative 1 above 0 and for NaN; at 0 and below the
@@ -294,23 +272,18 @@ class Value:
         """
         x = self.data
         if x <= 0.0:
-            return _unary(0.0 if x < 0.0 else x, self, _SELECTED_OUT, "relu")  # relu(-0.0) = -0.0, as PyTorch
-        return _unary(x, self, 1.0, "relu")  # nan passes through, as in PyTorch
-
-    # ------------------------------------------------------------------ backpropagation
+            return _node(0.0 if x < 0.0 else x, self, _SELECTED_OUT, "relu")  # relu(-0.0) = -0.0, as PyTorch
+        return _node(x, self, 1.0, "relu")  # nan passes through, as in PyTorch
 
     def backward(self) -> None:
         """Set ``grad`` of every Value this one depends on to ``∂self/∂node``.
 
-        Interior nodes (results of operations) have their ``grad`` reset and
-        recomputed on every call, and ``self.grad`` becomes ``1.0``; leaves
-        (Values you constructed) accumulate, as in PyTorch: each call sums its
-        gradient of a leaf privately, then adds the sum to the leaf's ``grad``
-        (under a lock), so calling ``backward`` twice gives them exactly twice
-        the gradient, and backward calls running in several threads on graphs
-        that share leaves add up exactly.  (Threads must not share interior
-        nodes: their ``grad`` is this call's scratch space.)  The graph is
-        walked without recursion, so chains of millions of nodes work.
+        Results of operations have their ``grad`` recomputed on every call (``self.grad`` becomes 1.0).
+        Leaves (Values you made) accumulate, as in PyTorch: a call sums its gradient of each leaf apart
+        (in the leaf's otherwise unused ``_da`` slot), then adds the sum to ``leaf.grad``, so two calls
+        give exactly twice the gradient; ``leaf.grad`` is never reset, and calls run one at a time (a
+        lock), so calls in several threads on graphs that share Values add up exactly.  No recursion:
+        chains of millions of nodes work.
 
         >>> x = Value(3.0); y = x * x
         >>> y.backward(); x.grad
@@ -318,52 +291,43 @@ class Value:
         >>> y.backward(); x.grad
         12.0
         """
-        if self._a is None:  # a leaf: ∂self/∂self = 1, accumulated
-            with _LEAF_LOCK:
+        with _BACKWARD_LOCK:
+            if self._a is None:  # a leaf: ∂self/∂self = 1, accumulated
                 self.grad += 1.0
-            return
-        results = _results(self)  # operands first
-        for node in results:
-            node.grad = 0.0
-        self.grad = 1.0  # ∂self/∂self
-        sums: dict[Value, float] = {}  # this call's ∂self/∂leaf, summed before it is added to leaf.grad
-        get = sums.get
-        for node in reversed(results):  # every result before its operands
-            g = node.grad
-            a = node._a
-            d = node._da
-            # chain rule: ∂self/∂a += ∂node/∂a · ∂self/∂node (a selection that dropped a adds nothing)
-            if d is not None:
-                if a._a is None:
-                    sums[a] = get(a, 0.0) + d * g
-                else:
-                    a.grad += d * g
-            b = node._b
-            if b is not None:
-                d = node._db
+                return
+            results, leaves = _walk(self)  # results with operands first; leaves with _da = 0.0
+            for node in results:
+                node.grad = 0.0
+            self.grad = 1.0  # ∂self/∂self
+            for node in reversed(results):  # every result before its operands
+                g = node.grad
+                a = node._a
+                d = node._da
+                # chain rule: ∂self/∂a += ∂node/∂a · ∂self/∂node (a selection that dropped a adds nothing)
                 if d is not None:
-                    if b._a is None:
-                        sums[b] = get(b, 0.0) + d * g
+                    if a._a is None:
+                        a._da += d * g  # a leaf: this call's sum, kept apart from a.grad
                     else:
-                        b.grad += d * g
-        with _LEAF_LOCK:
-            for leaf, g in sums.items():
-                leaf.grad += g
-
-    # ------------------------------------------------------------------ inspection
+                        a.grad += d * g
+                b = node._b
+                if b is not None:
+                    d = node._db
+                    if d is not None:
+                        if b._a is None:
+                            b._da += d * g
+                        else:
+                            b.grad += d * g
+            for leaf in leaves:
+                leaf.grad += leaf._da
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 
     def to_dot(self, rankdir: str = "TB") -> str:
-        """The graph that computed this Value, as Graphviz DOT text.
+        """The graph as Graphviz DOT text (``dot -Tsvg graph.dot -o graph.svg`` draws it).
 
-        One box per Value (its operation, ``leaf`` for Values you made, its
-        ``data`` and ``grad``); an edge from each operand to the result it
-        feeds, labelled with the local derivative ``∂result/∂operand``
-        (``-`` where a selection passes no gradient).  ``rankdir`` is
-        ``"TB"`` (default), ``"LR"``, ``"BT"`` or ``"RL"``.  Render it with
-        ``dot -Tsvg graph.dot -o graph.svg``.
+        A box per Value (operation or ``leaf``, ``data``, ``grad``); an edge per operand, labelled with
+        ``∂result/∂operand`` (``-`` where a selection passes none); ``rankdir``: TB, LR, BT or RL.
 
         >>> a = Value(2.0); b = a * 3
         >>> print(b.to_dot(rankdir="LR"))
@@ -383,12 +347,8 @@ class Value:
         results, leaves = _walk(self)
         order = leaves + results
         name = {id(node): f"n{i}" for i, node in enumerate(order)}
-        lines = [
-            "digraph Value {",
-            f"  rankdir={rankdir};",
-            '  node [shape=box, fontname="monospace"];',
-            '  edge [fontname="monospace"];',
-        ]
+        lines = ["digraph Value {", f"  rankdir={rankdir};", '  node [shape=box, fontname="monospace"];',
+                 '  edge [fontname="monospace"];']
         for node in order:
             label = f"{node._op or 'leaf'}\\ndata={node.data:.6g}\\ngrad={node.grad:.6g}"
             lines.append(f'  {name[id(node)]} [label="{label}"];')
@@ -401,26 +361,8 @@ class Value:
         return "\n".join(lines)
 
 
-# ----------------------------------------------------------------------
-# helpers
-# ----------------------------------------------------------------------
-
-
-def _unary(data: float, a: Value, da: float | None, op: str) -> Value:
-    """A new result ``out = f(a)`` with ``∂out/∂a = da`` (``data`` must already be a float)."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out._a = a
-    out._da = da
-    out._b = None
-    out._op = op
-    out._visit = None
-    return out
-
-
-def _binary(data: float, a: Value, da: float | None, b: Value, db: float | None, op: str) -> Value:
-    """A new result ``out = f(a, b)`` with ``∂out/∂a = da`` and ``∂out/∂b = db``."""
+def _node(data: float, a: Value, da: float | None, op: str, b: Value | None = None, db: float | None = None) -> Value:
+    """A new result ``out = f(a)`` or ``f(a, b)`` with ``∂out/∂a = da``, ``∂out/∂b = db`` (``data`` a float)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -436,14 +378,10 @@ def _binary(data: float, a: Value, da: float | None, b: Value, db: float | None,
 def _extremum(a: Value, other: Value | Number, larger: bool) -> Value:
     """``maximum`` (``larger``) or ``minimum`` of a Value and a Value or number, with PyTorch's gradients."""
     op = "maximum" if larger else "minimum"
-    if isinstance(other, Value):
-        b = other.data
-    else:
-        b = _number(other)
-        if b is None:
-            raise TypeError(f"Value.{op}(other): expected a Value or a real number, got {type(other).__name__}")
+    if (b := other.data if isinstance(other, Value) else _number(other)) is None:
+        raise TypeError(f"Value.{op}(other): expected a Value or a real number, got {type(other).__name__}")
     x = a.data
-    if x != x or b != b:  # NaN spreads, and both operands get the full gradient (as torch.maximum)
+    if math.isnan(x) or math.isnan(b):  # NaN spreads, and both operands get the full gradient (as torch.maximum)
         out, da, db = math.nan, 1.0, 1.0
     elif x == b:  # a tie: half each
         out, da, db = x, 0.5, 0.5
@@ -452,26 +390,14 @@ def _extremum(a: Value, other: Value | Number, larger: bool) -> Value:
     else:
         out, da, db = b, _SELECTED_OUT, 1.0
     if isinstance(other, Value):
-        return _binary(out, a, da, other, db, op)
-    return _unary(out, a, da, op)
-
-
-def _as_float(x: object, name: str) -> float:
-    """``float(x)`` for a real number, else ``TypeError`` naming ``name``."""
-    if isinstance(x, Real):
-        return float(x)
-    raise TypeError(
-        f"{name}: expected a real number (int, float or numpy scalar), "
-        f"got {x!r} of type {type(x).__name__}"
-    )
+        return _node(out, a, da, op, other, db)
+    return _node(out, a, da, op)
 
 
 def _pow(a: float, b: float, what: str) -> float:
     """``a ** b`` on the reals, or ``ValueError`` (naming ``what``) where it is not defined there."""
     if a < 0.0 and not b.is_integer():
-        raise ValueError(
-            f"{what}: a negative base {a!r} to the non-integer power {b!r} is not a real number"
-        )
+        raise ValueError(f"{what}: a negative base {a!r} to the non-integer power {b!r} is not a real number")
     if a == 0.0 and b < 0.0:
         raise ValueError(f"{what}: 0 to the negative power {b!r} is undefined (division by zero)")
     try:
@@ -502,18 +428,19 @@ def _dpow_dexp(a: float, out: float) -> float:
     return math.nan  # log of a negative base is not real
 
 
-def _results(root: Value) -> list[Value]:
-    """The results of operations ``root`` (itself one) depends on, each after the results it has as operands.
-
-    An iterative depth-first search, so there is no recursion limit.  Only results are visited (a leaf
-    is never pushed nor stamped, so walks in other threads over graphs sharing leaves do not interfere);
-    each is stamped (``_visit``) with a token new to this walk, a cheaper "seen" test than a set.
-    """
+def _walk(root: Value) -> tuple[list[Value], list[Value]]:
+    """``(results, leaves)`` that ``root`` depends on: each result after its operands, each leaf once
+    (with its scratch ``_da`` set to 0.0).  An iterative depth-first search; every Value reached is
+    stamped (``_visit``) with a token new to this walk, a cheaper "seen" test than a set."""
     results: list[Value] = []
+    leaves: list[Value] = []
     token = object()
+    if root._a is None:
+        root._da = 0.0
+        return results, [root]
     stack: list[Value | None] = [root]  # results to visit, and None markers
     pending: list[Value] = []  # results waiting for their operands, one per None marker
-    push, pop, done, wait = stack.append, stack.pop, results.append, pending.append
+    push, pop, done, wait, leaf = stack.append, stack.pop, results.append, pending.append, leaves.append
     while stack:
         node = pop()
         if node is None:  # everything pushed above this marker is in order
@@ -525,22 +452,19 @@ def _results(root: Value) -> list[Value]:
         push(None)
         wait(node)
         a = node._a
-        if a._a is not None and a._visit is not token:
-            push(a)
+        if a._visit is not token:
+            if a._a is None:  # a leaf: listed once, its scratch sum zeroed
+                a._visit = token
+                a._da = 0.0
+                leaf(a)
+            else:
+                push(a)
         b = node._b
-        if b is not None and b._a is not None and b._visit is not token:
-            push(b)
-    return results
-
-
-def _walk(root: Value) -> tuple[list[Value], list[Value]]:
-    """``(results, leaves)``: the results as :func:`_results` orders them, and the leaves once each."""
-    results = [] if root._a is None else _results(root)
-    leaves: dict[int, Value] = {}
-    for node in results:
-        for operand in (node._a, node._b):
-            if operand is not None and operand._a is None:
-                leaves.setdefault(id(operand), operand)
-    if root._a is None:
-        leaves[id(root)] = root
-    return results, list(leaves.values())
+        if b is not None and b._visit is not token:
+            if b._a is None:
+                b._visit = token
+                b._da = 0.0
+                leaf(b)
+            else:
+                push(b)
+    return results, leaves
