@@ -752,3 +752,19 @@ def test_backward_does_not_reset_a_leaf_while_it_runs() -> None:
     y = x * x + x  # ∂y/∂x = 2x + 1 = 5, reaching x along three edges
     y.backward()
     assert x.writes == [0.0, 10.0, 15.0]  # __init__, the assignment, then one write of the finished sum
+
+
+@given(w=floats(-5, 5), c=floats(-5, 5), z=floats(-5, 5))
+def test_mul_add_is_one_node_with_the_derivatives_of_w_times_c_plus_z(w: float, c: float, z: float) -> None:
+    vw, vz = Value(w), Value(z)
+    out = vw.mul_add(c, vz)
+    out.backward()
+    assert out.data == w * c + z
+    assert (vw.grad, vz.grad) == (c, 1.0)
+    assert out._a is vw and out._b is vz  # one node, two operands
+    vw2 = Value(w)
+    out2 = vw2.mul_add(c, z)  # a number addend
+    out2.backward()
+    assert (out2.data, vw2.grad) == (w * c + z, c)
+    with pytest.raises(TypeError, match=r"Value\.mul_add\(c\): expected a real number, got Value"):
+        vw.mul_add(vz, 1.0)

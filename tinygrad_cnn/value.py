@@ -141,6 +141,32 @@ class Value:
 
     __rmul__ = __mul__  # c * a = a * c
 
+    def mul_add(self, c: Number, addend: Value | Number) -> Value:
+        """``self * c + addend`` for a number ``c``, as one node (a weighted sum's term in half the nodes).
+
+        >>> w, z = Value(2.0), Value(1.0)
+        >>> y = w.mul_add(3.0, z); y.backward(); (y.data, w.grad, z.grad)
+        (7.0, 3.0, 1.0)
+        """
+        if type(c) is not float:
+            if (k := _number(c)) is None:
+                raise TypeError(f"Value.mul_add(c): expected a real number, got {type(c).__name__}")
+            c = k
+        if isinstance(addend, Value):  # ∂/∂self = c, ∂/∂addend = 1 (the node built inline: this is a hot path)
+            out = _new(Value)
+            out.data = self.data * c + addend.data
+            out.grad = 0.0
+            out._a = self
+            out._da = c
+            out._b = addend
+            out._db = 1.0
+            out._op = "*+"
+            out._visit = None
+            return out
+        if (d := _number(addend)) is None:
+            raise TypeError(f"Value.mul_add(addend): expected a Value or a real number, got {type(addend).__name__}")
+        return _node(self.data * c + d, self, c, "*+")
+
     def __truediv__(self, other: Value | Number) -> Value:  # dividing by 0 raises ValueError
         if isinstance(other, Value):
             a, b = self.data, other.data
@@ -192,12 +218,7 @@ class Value:
 
     def maximum(self, other: Value | Number) -> Value:
         """The larger of ``self`` and ``other``, as ``torch.maximum``: the gradient goes to the larger one,
-        is split in half at a tie, and goes to both if either is NaN (the result is then NaN).
-
-        >>> a, b = Value(2.0), Value(2.0)
-        >>> m = a.maximum(b); m.backward(); (m.data, a.grad, b.grad)
-        (2.0, 0.5, 0.5)
-        """
+        is split in half at a tie, and goes to both if either is NaN (the result is then NaN)."""
         return _extremum(self, other, True)
 
     def minimum(self, other: Value | Number) -> Value:  # as torch.minimum: ties split, NaN spreads
@@ -221,13 +242,7 @@ class Value:
         return _node(out, self, out, "exp")  # d(e^x)/dx = e^x
 
     def log(self) -> Value:
-        """Natural logarithm; ``ValueError`` unless ``self.data > 0``.
-
-        >>> Value(0.0).log()
-        Traceback (most recent call last):
-            ...
-        ValueError: Value.log: expected data > 0, got 0.0
-        """
+        """Natural logarithm; ``ValueError`` unless ``self.data > 0``."""
         x = self.data
         if not x > 0.0:  # also catches nan
             raise ValueError(f"Value.log: expected data > 0, got {x!r}")

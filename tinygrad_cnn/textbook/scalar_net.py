@@ -131,7 +131,7 @@ def _forward_image(p: ScalarParameters, x: list[list[float]], pool: str) -> dict
                 window = x[i][j : j + 3] + x[i + 1][j : j + 3] + x[i + 2][j : j + 3]  # the 9 inputs, row-major
                 z = b_k
                 for w, x_pq in zip(w_k, window):
-                    z = z + w * x_pq
+                    z = w.mul_add(x_pq, z)  # z + w·x as one node: the input x is a number, not a Value
                 z_F[k, i, j] = z
                 a_F[k, i, j] = z.sigmoid()  # a^F = σ(z^F)
     z_P = np.empty((3, 2, 2), dtype=object)
