@@ -501,3 +501,23 @@ def test_cli_thread_list_reads_all_as_every_usable_core():
     assert run._thread_list("1") == [1]
     assert run._thread_list("1,all") == list(dict.fromkeys([1, cores]))
     assert run._thread_list("2,2,1") == [2, 1]
+
+
+def test_scaling_table_and_figure_from_a_sweep(tmp_path):
+    """The sweep's table and figure are drawn from its JSON (made-up points: nothing is timed here)."""
+    pytest.importorskip("matplotlib")
+    from benchmarks import scaling
+
+    points = [{"workload": w, "axis": "batch", "value": b, "batch": b, "size": 28,
+               "ours_ms_per_sample": 2.0 / b, "pytorch_ms_per_sample": 1.0 / b}
+              for w in scaling.WORKLOADS for b in scaling.BATCHES]
+    points += [{"workload": w, "axis": "size", "value": s, "batch": 16, "size": s,
+                "ours_ms_per_sample": s / 8, "pytorch_ms_per_sample": None, "pytorch_note": "not installed"}
+               for w in scaling.WORKLOADS for s in scaling.SIZES]
+    doc = {"points": points}
+    table = scaling.markdown(doc).splitlines()
+    assert len(table) == 2 + len(points)
+    assert table[2] == "| conv2d | 1 | 28 | 2 | 1 | 2.00 |"  # ours/PyTorch = 2.0 / 1.0
+    assert table[-1].endswith("| 8 |  |  |")  # no PyTorch figure: empty cells, no ratio
+    path = scaling.plot(doc, tmp_path / "scaling.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

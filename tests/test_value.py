@@ -768,3 +768,28 @@ def test_mul_add_is_one_node_with_the_derivatives_of_w_times_c_plus_z(w: float, 
     assert (out2.data, vw2.grad) == (w * c + z, c)
     with pytest.raises(TypeError, match=r"Value\.mul_add\(c\): expected a real number, got Value"):
         vw.mul_add(vz, 1.0)
+
+
+# The tensor engine on this branch predates the "ops" helper's alignment with PyTorch (issue 10): these rows
+# disagree there (relu(-0.0) gives 0.0; relu' and maximum'/minimum' at NaN give 0; abs' at NaN gives NaN).
+# Not strict, so the suite passes before and after that merge; delete the set once both engines agree.
+TENSOR_ENGINE_GAPS = {"relu(-0.0,)", "relu(nan,)", "abs(nan,)", "maximum(0.0, -0.0)", "maximum(nan, 1.0)",
+                      "maximum(1.0, nan)", "minimum(nan, 1.0)"}
+
+
+@pytest.mark.parametrize("name, op, torch_op, inputs, out, grads_", EDGES, ids=EDGE_IDS)
+def test_edge_table_the_two_engines_agree(request, name, op, torch_op, inputs, out, grads_) -> None:
+    from tinygrad_cnn import Tensor
+
+    if request.node.callspec.id in TENSOR_ENGINE_GAPS:
+        request.applymarker(pytest.mark.xfail(reason="tensor engine not yet aligned with PyTorch here", strict=False))
+    leaves = [Value(x) for x in inputs]
+    result = op(*leaves)
+    result.backward()
+    tensors = [Tensor(np.array(x, dtype=np.float64), requires_grad=True) for x in inputs]
+    t_result = torch_op(*tensors)  # the same method names on Tensor as on torch.Tensor
+    t_result.backward(np.ones(()))
+    assert same_float(result.data, t_result.item())
+    for leaf, t in zip(leaves, tensors):
+        want = t.grad.item()
+        assert same_float(leaf.grad, want), f"{name}{tuple(inputs)}: Value {leaf.grad!r}, Tensor {want!r}"
