@@ -37,8 +37,7 @@ def _grad(fn, values, dtype=np.float64, upstream=None):
 # (op, inputs, values, gradients) as PyTorch 2.13 printed them for float64 inputs
 X = [0.0, -0.0, INF, -INF, NAN, -1.0, 1e-310]
 CONVENTIONS = [
-    # relu(−0.0): PyTorch gives −0.0, we give +0.0 (deliberate: np.maximum, ~10× faster than a sign-keeping where)
-    ("relu", lambda t: t.relu(), [0.0, 0.0, INF, 0.0, NAN, 0.0, 1e-310], [0, 0, 1, 0, 1, 0, 1]),
+    ("relu", lambda t: t.relu(), [0.0, -0.0, INF, 0.0, NAN, 0.0, 1e-310], [0, 0, 1, 0, 1, 0, 1]),
     ("abs", lambda t: t.abs(), [0.0, 0.0, INF, INF, NAN, 1.0, 1e-310], [0, 0, 1, -1, 0, -1, 1]),
     ("sqrt", lambda t: t.sqrt(), [0.0, -0.0, INF, NAN, NAN, NAN, 1e-155], [INF, -INF, 0, NAN, NAN, NAN, 5e154]),
     ("sigmoid", lambda t: t.sigmoid(), [0.5, 0.5, 1.0, 0.0, NAN, 1 / (1 + math.e), 0.5],

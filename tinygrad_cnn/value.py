@@ -398,8 +398,8 @@ def _extremum(a: Value, other: Value | Number, larger: bool) -> Value:
     x = a.data
     if math.isnan(x) or math.isnan(b):  # NaN spreads, and both operands get the full gradient (as torch.maximum)
         out, da, db = math.nan, 1.0, 1.0
-    elif x == b:  # a tie: half each
-        out, da, db = x, 0.5, 0.5
+    elif x == b:  # a tie: half each; the value is b's, as the tensor engine's (0.0 vs −0.0 keeps b's sign)
+        out, da, db = b, 0.5, 0.5
     elif (x > b) == larger:  # a wins; b is not selected
         out, da, db = x, 1.0, _SELECTED_OUT
     else:

@@ -370,9 +370,9 @@ class Relu(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         _no_bool(a, "relu")
-        # NaN passes through, as PyTorch; relu(−0.0) is np.maximum's zero (+0.0; −0.0 in float16), PyTorch's is
-        # −0.0: a deliberate difference, np.maximum being ~10× faster than a sign-keeping np.where (only 1/x sees it)
-        out = np.maximum(a, 0)
+        # NaN passes through, as PyTorch. On a tie np.maximum returns its second operand (float32/64), so
+        # maximum(0, a) keeps relu(−0.0) = −0.0 as PyTorch does (float16's loop returns +0.0 there)
+        out = np.maximum(0, a)
         ctx.save_for_backward(out)
         return out
 
