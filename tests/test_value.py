@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -17,7 +17,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_cnn.value import Value, _walk
-
 
 # ----------------------------------------------------------------------
 # helpers

@@ -482,8 +482,8 @@ def _comparable(value: Any) -> bool:
 # are built on the engine. The ops modules need only ``function`` at import time, so importing them here,
 # once ``Tensor`` exists, is safe. Each entry of ``_OP_METHODS`` is a method name and a function taking
 # the tensor first (it is attached as ``Tensor.<name>``); new ops add one line.
-from .ops import elementwise as _ew  # noqa: E402
 from .ops import activation as _activation  # noqa: E402
+from .ops import elementwise as _ew  # noqa: E402
 from .ops import matmul as _matmul  # noqa: E402
 from .ops import movement as _movement  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
