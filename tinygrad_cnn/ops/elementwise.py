@@ -372,8 +372,8 @@ class Sigmoid(Function):
         # σ(a) = 1/(1 + e^−a), written so neither branch overflows: e^a/(1 + e^a) for a < 0
         if a.dtype in _FAST:  # float32/float64 compute in their own dtype: no casts (the common case)
             e = np.exp(-np.abs(a))  # in (0, 1]
-            d = 1 + e
-            out = np.where(a >= 0, 1 / d, e / d)
+            out = np.where(a >= 0, 1, e)  # the numerator: 1/(1 + e) for a >= 0, e/(1 + e) below (and for NaN)
+            out /= 1 + e
         else:
             dtype = float_dtype(a.dtype)
             a = _up(_unary_operand(a))
