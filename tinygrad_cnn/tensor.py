@@ -254,7 +254,9 @@ class Tensor:
     def astype(self, dtype: Any) -> Tensor:
         """This tensor cast to ``dtype``; differentiable between float dtypes."""
         target = np.dtype(dtype)
-        return _ew.Cast.apply(self, dtype=target) if target.kind == "f" else Tensor._make(self._data.astype(target), None)
+        if target.kind == "f":
+            return _ew.Cast.apply(self, dtype=target)
+        return Tensor._make(self._data.astype(target), None)
 
     float32 = lambda self: self.astype(np.float32)  # noqa: E731
     float64 = lambda self: self.astype(np.float64)  # noqa: E731
@@ -477,97 +479,11 @@ def _comparable(value: Any) -> bool:
 
 
 # ------------------------------------------------------------------------------------- the ops as methods
-# THE ONE EXCEPTION to "imports only go down" (tests/test_imports.py allows exactly this import): the
-# engine's Tensor offers the ops as methods (x.exp(), x.sum(), x @ w), as PyTorch's does, while the ops
-# are built on the engine. The ops modules need only ``function`` at import time, so importing them here,
-# once ``Tensor`` exists, is safe. Each entry of ``_OP_METHODS`` is a method name and a function taking
-# the tensor first (it is attached as ``Tensor.<name>``); new ops add one line.
-from .ops import activation as _activation  # noqa: E402
+# THE ONE EXCEPTION to "imports only go down" (tests/test_imports.py allows exactly this edge): the engine's
+# Tensor offers the ops as methods (x.exp(), x.sum(), x @ w), as PyTorch's does, while the ops are built on
+# the engine. The ops modules need only ``function`` and ``Tensor`` at import time, so importing them here,
+# once ``Tensor`` exists, is safe. ``ops/methods.py`` attaches them, one line per method; the operators
+# above call ``_ew`` and ``_matmul`` directly.
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import matmul as _matmul  # noqa: E402
-from .ops import movement as _movement  # noqa: E402
-from .ops import reduce as _reduce  # noqa: E402
-from .ops import shape as _shape  # noqa: E402
-
-
-def _unary(function: type) -> Callable[[Tensor], Tensor]:
-    def method(self: Tensor) -> Tensor:
-        return function.apply(self)
-
-    method.__name__, method.__doc__ = function.__name__.lower(), f"Elementwise ``ops.elementwise.{function.__name__}``."
-    return method
-
-
-def _binary(function: type, doc: str) -> Callable[[Tensor, Any], Tensor]:
-    def method(self: Tensor, other: Any) -> Tensor:
-        return function.apply(self, _lift(other, self))
-
-    method.__name__, method.__doc__ = function.__name__.lower(), doc
-    return method
-
-
-def _arg_extreme(name: str) -> Callable[..., Tensor]:
-    def method(self: Tensor, axis: Any = _reduce._UNSET, keepdims: Any = _reduce._UNSET, *, dim: Any = _reduce._UNSET,
-               keepdim: Any = _reduce._UNSET) -> Tensor:
-        chosen = _reduce.pick_axis(axis, dim, name)
-        keep = _reduce.pick_keepdims(keepdims, keepdim, name)
-        if chosen is not None:
-            chosen = _reduce.normalize_axis(chosen, self.ndim, name)
-        function = np.argmax if name == "argmax" else np.argmin
-        return Tensor._make(np.asarray(function(self._data, axis=chosen, keepdims=keep)), None)
-
-    method.__name__ = name
-    method.__doc__ = f"Indices of the {name[3:]}ima (int64 data, no gradient); ``axis`` or ``dim``."
-    return method
-
-
-def _clamp(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """``clip`` under PyTorch's name: ``min ≤ x ≤ max`` elementwise, gradient 1 on the closed interval."""
-    return _ew.Clip.apply(self, min=min, max=max)
-
-
-def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
-    """``self`` where ``condition``, else ``other`` (PyTorch's ``Tensor.where``)."""
-    return _activation.where(condition, self, other)
-
-
-_OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
-    # elementwise
-    ("exp", _unary(_ew.Exp)),
-    ("log", _unary(_ew.Log)),
-    ("sqrt", _unary(_ew.Sqrt)),
-    ("abs", _unary(_ew.Abs)),
-    ("sigmoid", _unary(_ew.Sigmoid)),
-    ("relu", _unary(_ew.Relu)),
-    ("tanh", _unary(_ew.Tanh)),
-    ("maximum", _binary(_ew.Maximum, "Elementwise maximum with broadcasting; a tie splits the gradient evenly.")),
-    ("minimum", _binary(_ew.Minimum, "Elementwise minimum with broadcasting; a tie splits the gradient evenly.")),
-    ("clip", _clamp),
-    ("clamp", _clamp),
-    ("leaky_relu", _activation.leaky_relu),
-    ("gelu", _activation.gelu),
-    ("where", _where_method),
-    # reductions
-    ("sum", _reduce.sum),
-    ("mean", _reduce.mean),
-    ("max", _reduce.max),
-    ("min", _reduce.min),
-    ("argmax", _arg_extreme("argmax")),
-    ("argmin", _arg_extreme("argmin")),
-    ("softmax", _reduce.softmax),
-    ("log_softmax", _reduce.log_softmax),
-    # movement
-    ("reshape", _movement.reshape),
-    ("transpose", _movement.transpose),
-    ("permute", _movement.permute),
-    ("flatten", _movement.flatten),
-    ("__getitem__", _movement.getitem),
-    ("pad", _movement.pad),
-    ("unsqueeze", _shape.unsqueeze),
-    ("squeeze", _shape.squeeze),
-    ("view", _shape.view),
-    ("expand", _shape.expand),
-]
-for _name, _method in _OP_METHODS:
-    setattr(Tensor, _name, _method)
-Tensor.T = property(lambda self: self.transpose(), doc="The transpose (all axes reversed).")  # type: ignore[attr-defined]
+from .ops import methods as _methods  # noqa: E402, F401  (attaches the op methods to Tensor)

@@ -14,7 +14,7 @@ Edge conventions are PyTorch's (checked against PyTorch 2.13 in ``tests/test_dty
   (``relu(x).sqrt()`` at x < 0 has gradient 0);
 * NaN: relu(NaN) = NaN with gradient 1 (PyTorch's threshold rule), |x|'(NaN) = 0, maximum/minimum with a NaN
   give NaN and the full gradient to both inputs, clip(NaN) = NaN with gradient 0;
-* −0.0: √(−0.0) = −0.0 with gradient −inf, as PyTorch; relu(−0.0) is np.maximum's ±0.0 (PyTorch −0.0), deliberately (speed).
+* −0.0: √(−0.0) = −0.0 with gradient −inf, and relu(−0.0) = −0.0 (float32/64), as PyTorch.
 
 Ops never leak numpy's RuntimeWarnings: inf and NaN results follow IEEE arithmetic, as in PyTorch.
 """
@@ -242,7 +242,8 @@ class Div(Function):
             # −g·((a/b)/b) is tried; a zero quotient (a = 0, or b = ±inf) has gradient ±0 exactly
             local = -g_over_b * out
             local = np.where(np.isfinite(local), local, -(g * (out / b)))
-            local = np.where((out == 0) & np.isfinite(g) & (b != 0), -(g * out) / b, local).astype(out.dtype, copy=False)
+            exact_zero = (out == 0) & np.isfinite(g) & (b != 0)
+            local = np.where(exact_zero, -(g * out) / b, local).astype(out.dtype, copy=False)
             db = unbroadcast(local, b_shape)
         return to_input(ctx, 0, da), to_input(ctx, 1, db)
 

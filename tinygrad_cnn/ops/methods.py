@@ -1,0 +1,107 @@
+"""The ops as ``Tensor`` methods: ``x.exp()``, ``x.sum(dim=1)``, ``x.unsqueeze(0)``, ``x[1:]``, ``x.T``.
+
+``tensor.py`` imports this module once ``Tensor`` exists (the one documented exception to "imports only go
+down", see tests/test_imports.py); importing it attaches every entry of :data:`OP_METHODS` to ``Tensor``.
+A new op adds one line there.
+
+>>> from tinygrad_cnn import Tensor
+>>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
+Tensor([4., 6.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, _lift
+from . import activation as _activation
+from . import elementwise as _ew
+from . import movement as _movement
+from . import reduce as _reduce
+from . import shape as _shape
+
+
+def _unary(function: type) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
+        return function.apply(self)
+
+    method.__name__, method.__doc__ = function.__name__.lower(), f"Elementwise ``ops.elementwise.{function.__name__}``."
+    return method
+
+
+def _binary(function: type, doc: str) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return function.apply(self, _lift(other, self))
+
+    method.__name__, method.__doc__ = function.__name__.lower(), doc
+    return method
+
+
+def _arg_extreme(name: str) -> Callable[..., Tensor]:
+    def method(self: Tensor, axis: Any = _reduce._UNSET, keepdims: Any = _reduce._UNSET, *, dim: Any = _reduce._UNSET,
+               keepdim: Any = _reduce._UNSET) -> Tensor:
+        chosen = _reduce.pick_axis(axis, dim, name)
+        keep = _reduce.pick_keepdims(keepdims, keepdim, name)
+        if chosen is not None:
+            chosen = _reduce.normalize_axis(chosen, self.ndim, name)
+        function = np.argmax if name == "argmax" else np.argmin
+        return Tensor._make(np.asarray(function(self._data, axis=chosen, keepdims=keep)), None)
+
+    method.__name__ = name
+    method.__doc__ = f"Indices of the {name[3:]}ima (int64 data, no gradient); ``axis`` or ``dim``."
+    return method
+
+
+def _clamp(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """``clip`` under PyTorch's name: ``min ≤ x ≤ max`` elementwise, gradient 1 on the closed interval."""
+    return _ew.Clip.apply(self, min=min, max=max)
+
+
+def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """``self`` where ``condition``, else ``other`` (PyTorch's ``Tensor.where``)."""
+    return _activation.where(condition, self, other)
+
+
+OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
+    # elementwise
+    ("exp", _unary(_ew.Exp)),
+    ("log", _unary(_ew.Log)),
+    ("sqrt", _unary(_ew.Sqrt)),
+    ("abs", _unary(_ew.Abs)),
+    ("sigmoid", _unary(_ew.Sigmoid)),
+    ("relu", _unary(_ew.Relu)),
+    ("tanh", _unary(_ew.Tanh)),
+    ("maximum", _binary(_ew.Maximum, "Elementwise maximum with broadcasting; a tie splits the gradient evenly.")),
+    ("minimum", _binary(_ew.Minimum, "Elementwise minimum with broadcasting; a tie splits the gradient evenly.")),
+    ("clip", _clamp),
+    ("clamp", _clamp),
+    ("leaky_relu", _activation.leaky_relu),
+    ("gelu", _activation.gelu),
+    ("where", _where_method),
+    # reductions
+    ("sum", _reduce.sum),
+    ("mean", _reduce.mean),
+    ("max", _reduce.max),
+    ("min", _reduce.min),
+    ("argmax", _arg_extreme("argmax")),
+    ("argmin", _arg_extreme("argmin")),
+    ("softmax", _reduce.softmax),
+    ("log_softmax", _reduce.log_softmax),
+    # movement
+    ("reshape", _movement.reshape),
+    ("transpose", _movement.transpose),
+    ("permute", _movement.permute),
+    ("flatten", _movement.flatten),
+    ("__getitem__", _movement.getitem),
+    ("pad", _movement.pad),
+    ("unsqueeze", _shape.unsqueeze),
+    ("squeeze", _shape.squeeze),
+    ("view", _shape.view),
+    ("expand", _shape.expand),
+]
+for _name, _method in OP_METHODS:
+    setattr(Tensor, _name, _method)
+Tensor.T = property(lambda self: self.transpose(), doc="The transpose (all axes reversed).")  # type: ignore[attr-defined]
