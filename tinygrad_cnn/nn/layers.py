@@ -95,7 +95,14 @@ class Conv2d(Module):
                              f"out_channels={self.out_channels}")
         self.kernel_size = check_pair(kernel_size, "kernel_size", "Conv2d", minimum=1)
         self.stride = check_pair(stride, "stride", "Conv2d", minimum=1)
-        self.padding = padding if isinstance(padding, str) else check_pair(padding, "padding", "Conv2d", minimum=0)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv2d: padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={stride!r}")
+            self.padding = padding
+        else:
+            self.padding = check_pair(padding, "padding", "Conv2d", minimum=0)
         self.dilation = check_pair(dilation, "dilation", "Conv2d", minimum=1)
         bias = check_bool(bias, "bias", "Conv2d")
         dtype = _float_dtype(dtype, "Conv2d")
