@@ -50,8 +50,8 @@ class LRScheduler:
         else:
             for number, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"{name}: param 'initial_lr' is not specified in param_groups[{number}] "
-                                   "when resuming an optimizer (last_epoch != -1)")
+                    raise ValueError(f"{name}: param 'initial_lr' is not specified in param_groups[{number}] "
+                                     f"when resuming an optimizer (last_epoch={last_epoch}, not -1)")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -78,9 +78,12 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a schedule's position saved by ``state_dict``."""
-        if not isinstance(state_dict, dict) or "last_epoch" not in state_dict:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: expected a scheduler state_dict, "
-                             f"got {type(state_dict).__name__}")
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: state_dict must be a dict (a scheduler's "
+                            f"state_dict()), got {type(state_dict).__name__}")
+        if "last_epoch" not in state_dict:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected a scheduler state_dict, which has "
+                             f"'last_epoch'; got keys {sorted(map(str, state_dict))}")
         self.__dict__.update({k: v for k, v in state_dict.items() if k not in ("optimizer", "lr_lambdas")})
 
 
