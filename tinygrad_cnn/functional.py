@@ -82,9 +82,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 # ====================================================================================================
 # Losses, dropout and batch normalization (PyTorch's ``torch.nn.functional`` names and arguments).
 # ====================================================================================================
+from ._checks import check_bool as _check_bool  # noqa: E402
 from ._checks import check_float as _check_float  # noqa: E402
 from ._checks import check_int as _check_int  # noqa: E402
-from ._checks import is_int as _is_int  # noqa: E402
+from ._checks import check_pair as _check_pair  # noqa: E402
 from .function import Context as _Context  # noqa: E402
 from .function import Function as _Function  # noqa: E402
 from .ops.normalization import batch_norm, dropout  # noqa: E402
@@ -113,9 +114,10 @@ def avg_pool2d(  # noqa: F811  (ops.pool.avg_pool2d plus divisor_override)
     if divisor_override is None:
         return _avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
     divisor = _check_int(divisor_override, "divisor_override", "avg_pool2d", minimum=1)
-    k = (kernel_size, kernel_size) if _is_int(kernel_size) else tuple(kernel_size)
-    s = k if stride is None else ((stride, stride) if _is_int(stride) else tuple(stride))
-    p = (padding, padding) if _is_int(padding) else tuple(padding)
+    k = _check_pair(kernel_size, "kernel_size", "avg_pool2d", minimum=1)
+    s = k if stride is None else _check_pair(stride, "stride", "avg_pool2d", minimum=1)
+    p = _check_pair(padding, "padding", "avg_pool2d", minimum=0)
+    ceil_mode = _check_bool(ceil_mode, "ceil_mode", "avg_pool2d")
     if ceil_mode and x.ndim == 4:  # zeros on the bottom/right so that floor mode gives ceil mode's windows
         extra = []
         for size, kk, ss, pp in zip(x.shape[2:], k, s, p):
@@ -207,10 +209,29 @@ def _class_axis_last(input: Tensor, name: str, what: str) -> tuple[Tensor, tuple
 def _weight_array(weight: Any, classes: int, dtype: np.dtype, name: str) -> np.ndarray | None:
     if weight is None:
         return None
-    array = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    array = _numbers(weight, "weight", name, dtype)
     if array.shape != (classes,):
         raise ValueError(f"{name}: weight must have shape ({classes},) (one per class), got {array.shape}")
     return array
+
+
+def _numbers(value: Any, what: str, name: str, dtype: Any) -> np.ndarray:
+    """``value`` (a Tensor, an array, a number or a list) as an array of ``dtype``; TypeError naming ``what`` if not."""
+    try:
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if array.dtype.kind not in "fiub":
+            raise TypeError
+        return array.astype(dtype, copy=False)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: {what} must be a Tensor, an array or a number, got {type(value).__name__} "
+                        f"{value!r:.40}") from None
+
+
+def _check_not_swapped(input: Any, target: Any, name: str) -> None:
+    """Integer scores with a float target are the labels and the scores in the wrong order."""
+    if isinstance(input, Tensor) and isinstance(target, Tensor) and input.dtype.kind != "f" == target.dtype.kind:
+        raise TypeError(f"{name}: input must be float scores (N, C) and target the class indices; got integer "
+                        "input and float target: are input and target swapped?")
 
 
 def _indices(target: Any, input: Tensor, element_shape: tuple[int, ...], ignore_index: int, name: str) -> np.ndarray:
@@ -270,6 +291,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     the summed weights of the counted targets.
     """
     _check_reduction(reduction, "nll_loss")
+    _check_not_swapped(input, target, "nll_loss")
     input = _float_input(input, "nll_loss")
     ignore_index = _check_int(ignore_index, "ignore_index", "nll_loss")
     return _nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
@@ -360,8 +382,16 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target must have the input's shape {input.shape}, got "
                          f"{target.shape}")
-    pw = np.ones((), dtype=input.dtype) if pos_weight is None else np.asarray(
-        pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight, dtype=input.dtype)
+    name = "binary_cross_entropy_with_logits"
+    pw = np.ones((), dtype=input.dtype) if pos_weight is None else _numbers(pos_weight, "pos_weight", name, input.dtype)
+    if weight is not None:
+        weight = weight if isinstance(weight, Tensor) else Tensor(_numbers(weight, "weight", name, input.dtype))
+        try:
+            if np.broadcast_shapes(weight.shape, input.shape) != input.shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to the input's shape "
+                             f"{input.shape}") from None
     try:
         np.broadcast_shapes(pw.shape, input.shape)
     except ValueError:
@@ -369,7 +399,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
                          f"the input's shape {input.shape}") from None
     losses = BCEWithLogits.apply(input, target, pw)
     if weight is not None:
-        losses = losses * (weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=input.dtype)))
+        losses = losses * weight
     return _reduce(losses, reduction, "binary_cross_entropy_with_logits")
 
 
