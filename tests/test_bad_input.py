@@ -170,8 +170,9 @@ def adam() -> Optimizer:
 
 
 def state_of(module_factory: Callable[[], nn.Module], **changes: Any) -> dict[str, Any]:
-    """A state_dict of a fresh module with some entries replaced (or removed, for the value ``...``)."""
-    state = module_factory().state_dict()
+    """A state_dict of a fresh module, every value changed (so a partial load shows), with some entries replaced
+    (or removed, for the value ``...``)."""
+    state = {key: value + 1 for key, value in module_factory().state_dict().items()}
     for key, value in changes.items():
         key = key.replace("__", ".")
         if value is ...:
@@ -179,6 +180,12 @@ def state_of(module_factory: Callable[[], nn.Module], **changes: Any) -> dict[st
         else:
             state[key] = value
     return state
+
+
+def shared_groups() -> list[dict[str, Any]]:
+    """Two parameter groups holding the same tensor."""
+    p = X(3, grad=True)
+    return [{"params": [p]}, {"params": [p], "lr": 0.5}]
 
 
 def nonleaf() -> Tensor:
@@ -241,7 +248,12 @@ bad(Tensor.backward, X(2, grad=True) * 2.0, np.ones(3), raises=ValueError, names
 bad(Tensor.backward, X(2, grad=True) * 2.0, "abc", raises=TypeError, names="grad")
 bad(Tensor.backward, X(2, grad=True).sum(), retain_graph="yes", raises=TypeError, names="retain_graph", pending="tensor.py: retain_graph unchecked")
 bad(Tensor.backward, X(2), np.ones(2), raises=ValueError, names="require grad")
+bad(Tensor.backward, X(2, grad=True) * 2.0, np.array([1j, 2j]), raises=TypeError, names="grad")
 bad(Tensor.register_hook, X(2, grad=True), 3, raises=TypeError, names="hook")
+bad(setattr, X(2, grad=True), "data", "abc", raises=TypeError, names="data")
+bad(setattr, X(2, grad=True), "data", np.array([1, 2]), raises=TypeError, names="data")
+bad(setattr, X(2, grad=True), "requires_grad", "yes", raises=TypeError, names="requires_grad")
+bad(setattr, X(2, grad=True) * 2.0, "requires_grad", False, raises=ValueError, names="requires_grad")
 bad(Tensor.register_hook, X(2), print, raises=ValueError, names="require")
 bad(Tensor.retain_grad, X(2), raises=ValueError, names="require")
 bad(bool, X(2), raises=ValueError, names="ambiguous")
@@ -302,6 +314,13 @@ bad(Tensor.reshape, X(2, 3, grad=True), 2.0, 3, raises=TypeError, names="shape")
 bad(Tensor.reshape, X(2, 3, grad=True), "6", raises=TypeError, names="shape")
 bad(Tensor.reshape, X(2, 3, grad=True), (4, -1), raises=ValueError, names="reshape")
 bad(Tensor.reshape, X(2, 3, grad=True), None, raises=TypeError, names="shape")
+bad(Tensor.reshape, X(2, 3, grad=True), True, 6, raises=TypeError, names="shape")
+bad(F.reshape, X(2, 3, grad=True), 4, 2, raises=ValueError, names="shape")
+bad(F.flatten, X(2, 3, grad=True), 2, raises=ValueError, names="start_axis")
+bad(F.pad, X(2, 3, grad=True), -2, raises=ValueError, names="pad_width")
+bad(F.matmul, X(2, 3, grad=True), X(2, 3, grad=True), raises=ValueError, names="matmul")
+bad(F.maximum, X(2, 3, grad=True), "a", raises=TypeError, names="operand")
+bad(F.minimum, X(2, 3, grad=True), X(4, grad=True), raises=ValueError, names="shapes")
 bad(Tensor.transpose, X(2, 3, grad=True), 0, 5, raises=ValueError, names="axes")
 bad(Tensor.transpose, X(2, 3, 4, grad=True), 0, 1, 1, raises=ValueError, names="axes")
 bad(Tensor.transpose, X(2, 3, grad=True), 0.0, 1, raises=TypeError, names="axes")
@@ -311,6 +330,7 @@ bad(Tensor.permute, X(2, 3, grad=True), 0, "1", raises=TypeError, names="axes")
 bad(Tensor.flatten, X(2, 3, grad=True), 5, raises=ValueError, names="start_axis")
 bad(Tensor.flatten, X(2, 3, 4, grad=True), 2, 1, raises=ValueError, names="start_axis")
 bad(Tensor.flatten, X(2, 3, grad=True), 0, 1.0, raises=TypeError, names="end_axis")
+bad(Tensor.flatten, X(2, 3, grad=True), True, raises=TypeError, names="start_axis")
 bad(operator.getitem, X(2, 3, grad=True), 5, raises=IndexError, names="index")
 bad(operator.getitem, X(2, 3, grad=True), (0, 0, 0), raises=IndexError, names="index")
 bad(operator.getitem, X(2, 3, grad=True), "a", raises=TypeError, names="index")
@@ -497,6 +517,7 @@ bad(F.batch_norm, IMG(), _RM(), _RV(), X(2, grad=True), raises=ValueError, names
 bad(F.batch_norm, IMG(), _RM(), _RV(), None, X(2, grad=True), raises=ValueError, names="bias")
 bad(F.batch_norm, IMG(), _RM(), _RV(), eps=-1.0, raises=ValueError, names="eps")
 bad(F.batch_norm, IMG(), _RM(), _RV(), eps=NAN, raises=ValueError, names="eps")
+bad(F.batch_norm, IMG(), _RM(), _RV(), eps=INF, raises=ValueError, names="eps")
 bad(F.batch_norm, IMG(), _RM(), _RV(), eps="0.1", raises=TypeError, names="eps")
 bad(F.batch_norm, IMG(), _RM(), _RV(), training="yes", raises=TypeError, names="training")
 bad(F.batch_norm, IMG(), _RM(), _RV(), training=True, momentum=1.5, raises=ValueError, names="momentum")
@@ -571,6 +592,8 @@ bad(nn.LPPool2d, 2, 2, ceil_mode=1, raises=TypeError, names="ceil_mode")
 bad(nn.Dropout, 1.5, raises=ValueError, names="p")
 bad(nn.Dropout, -0.5, raises=ValueError, names="p")
 bad(nn.Dropout, NAN, raises=ValueError, names="p")
+bad(nn.Dropout, INF, raises=ValueError, names="p")
+bad(nn.Dropout, True, raises=TypeError, names="p")
 bad(nn.Dropout, "0.5", raises=TypeError, names="p")
 bad(nn.Dropout, 0.5, inplace="no", raises=TypeError, names="inplace")
 bad(nn.Dropout, 0.5, seed=-3, raises=ValueError, names="seed")
@@ -592,6 +615,7 @@ bad(nn.Softmax, 1.5, raises=TypeError, names="dim")
 bad(nn.LogSoftmax, "1", raises=TypeError, names="dim")
 bad(nn.LeakyReLU, "0.1", raises=TypeError, names="negative_slope")
 bad(nn.LeakyReLU, NAN, raises=ValueError, names="negative_slope")
+bad(nn.LeakyReLU, INF, raises=ValueError, names="negative_slope")
 bad(nn.LeakyReLU, 0.1, inplace="yes", raises=TypeError, names="inplace")
 bad(nn.ReLU, inplace="yes", raises=TypeError, names="inplace")
 bad(nn.GELU, "exact", raises=ValueError, names="approximate")
@@ -632,6 +656,9 @@ bad(bn2d(), X(1, 3, 1, 1), raises=ValueError, names="more than 1 value")
 bad(with_grads(nn.BatchNorm1d(3, dtype=np.float64)), X(2, 3, 4, 5), raises=ValueError, names="num_features")
 bad(with_grads(nn.BatchNorm1d(3, dtype=np.float64)), X(1, 3), raises=ValueError, names="more than 1 value")
 bad(nn.Flatten(5), X(2, 3), raises=ValueError, names="start")
+bad(nn.Flatten(), X(3), raises=ValueError, names="start")
+bad(nn.Dropout(0.5), A(2, 3), raises=TypeError, names="Tensor")
+bad(nn.Dropout(0.5).eval(), A(2, 3), raises=TypeError, names="Tensor")
 bad(nn.Softmax(dim=2), X(2, 3), raises=ValueError, names="axis")
 bad(nn.LogSoftmax(dim=-3), X(2, 3), raises=ValueError, names="axis")
 bad(nn.CrossEntropyLoss(), X(3, grad=True), np.array([1]), raises=ValueError, names="input")
@@ -736,6 +763,7 @@ bad(optim.SGD, params(), dampening="0", raises=TypeError, names="dampening")
 bad(optim.SGD, params(), nesterov=True, raises=ValueError, names="nesterov")
 bad(optim.SGD, params(), momentum=0.9, dampening=0.1, nesterov=True, raises=ValueError, names="nesterov")
 bad(optim.SGD, params(), nesterov="yes", raises=TypeError, names="nesterov")
+bad(optim.SGD, shared_groups(), raises=ValueError, names="more than one parameter group")
 for _adam in (optim.Adam, optim.AdamW):
     bad(_adam, params(), betas=(1.0, 0.999), raises=ValueError, names="betas[0]")
     bad(_adam, params(), betas=(0.9, 1.5), raises=ValueError, names="betas[1]")
@@ -805,6 +833,9 @@ bad(sched.CosineAnnealingLR, sgd(), 10, eta_min="0", raises=TypeError, names="et
 bad(sched.LambdaLR, sgd(), 3, raises=TypeError, names="lr_lambda")
 bad(sched.LambdaLR, sgd(), [lambda e: 1.0, lambda e: 0.5], raises=ValueError, names="lr_lambda")
 bad(sched.LambdaLR, sgd(), [None], raises=TypeError, names="lr_lambda")
+bad(sched.LambdaLR, sgd(), lambda epoch: "fast", raises=TypeError, names="lr_lambda")
+bad(sched.LambdaLR, sgd(), lambda epoch: NAN, raises=ValueError, names="lr_lambda")
+bad(sched.LambdaLR, sgd(), lambda epoch: -1.0, raises=ValueError, names="lr_lambda")
 bad(sched.LambdaLR, "optimizer", lambda e: 1.0, raises=TypeError, names="optimizer")
 bad(LRScheduler.load_state_dict, sched.StepLR(sgd(), 2), "state", raises=TypeError, names="state_dict")
 bad(LRScheduler.load_state_dict, sched.StepLR(sgd(), 2), {"step_size": 3}, raises=ValueError, names="last_epoch")
