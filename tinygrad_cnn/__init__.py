@@ -20,6 +20,10 @@ from .value import Value
 from . import functional, nn, optim  # noqa: E402  (they build on the names above)
 from .ops.movement import concatenate, stack  # noqa: E402
 
+# data, checkpoints and ready-made models (issue 9)
+from . import data, datasets, models  # noqa: E402
+from .serialization import load, save  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -39,4 +43,10 @@ __all__ = [
     "no_grad",
     "unbroadcast",
     "__version__",
+    # data, checkpoints and ready-made models
+    "data",
+    "datasets",
+    "load",
+    "models",
+    "save",
 ]

@@ -29,6 +29,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Run the library's gradient property checks (Hypothesis-drawn inputs, gradcheck against central "
         "finite differences) without pytest.",
     ),
+    "train": (
+        "train", "train a CNN on real handwritten digits (or the book's images); save and resume checkpoints",
+        "Train a CNN on scikit-learn's digits, MNIST, Fashion-MNIST or the book's images: a fixed held-out "
+        "split, one line per epoch, then the accuracy, the confusion matrix and the misclassified examples.",
+    ),
+    "evaluate": (
+        "evaluate", "accuracy and confusion matrix of a checkpoint saved by train",
+        "Rebuild the model of a tinygrad-cnn train checkpoint and report its accuracy, confusion matrix and "
+        "misclassified examples on a data set.",
+    ),
 }
 
 

@@ -1,0 +1,475 @@
+"""``tinygrad-cnn train``: train a CNN on real handwritten digits (or the book's images), save it, resume it.
+
+What a run does:
+
+1. loads the data set (``--dataset``) as float32 (N, 1, H, W) images in [0, 1] (:mod:`tinygrad_cnn.datasets`)
+   and splits off a held-out set of ``--val-fraction`` of it. The split is **fixed**: drawn with seed
+   :data:`SPLIT_SEED` whatever ``--seed`` is, so every run and ``tinygrad-cnn evaluate`` see the same
+   held-out examples. ``--seed`` sets the model's initialisation and the order of the batches;
+2. trains the model (``--model``) for ``--epochs`` epochs of mini-batches, showing a progress bar per epoch
+   on a terminal (tqdm when installed, a plain updating line otherwise; nothing when stderr is not a
+   terminal), then one line per epoch: mean train loss, held-out loss and accuracy, learning rate, seconds;
+3. with ``--save FILE`` writes a checkpoint after every epoch (model, optimizer, scheduler, batch order, epoch,
+   settings and history; :func:`tinygrad_cnn.load` reads it). It is written to a temporary file and renamed,
+   so Ctrl-C leaves the last complete checkpoint intact. ``--resume FILE`` continues from one with its
+   settings (saving to FILE again unless ``--save`` names another file) and ends where an uninterrupted run
+   of the same length ends, to the last bit;
+4. prints the held-out accuracy, the confusion matrix and the misclassified examples' indices (positions
+   in the data set), and with ``--json``/``--plot`` writes them and the figures.
+
+Defaults depend on the model: ``small`` and ``lenet`` minimise the cross-entropy with Adam (η = 0.002),
+batches of 32 and a cosine schedule; ``textbook`` is the book's network, squared error C = ½ Σ (t − a)²
+summed over the images, full-batch gradient descent with η = 0.2, in float64, with no held-out split
+(the book measures on its 96 images).
+
+Exit status: 0 on success, 2 for bad arguments, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import datasets, models, optim
+from .. import functional as F
+from .. import random as _random
+from ..data import DataLoader, Subset, random_split
+from ..grad_mode import no_grad
+from ..serialization import CheckpointError, load, restore, save
+from ..tensor import Tensor
+from ._progress import Progress
+
+__all__ = ["SPLIT_SEED", "Run", "add_arguments", "checkpoint", "evaluate", "fit", "run", "settings_from", "setup"]
+
+PROG = "tinygrad-cnn train"
+SPLIT_SEED = 0
+"""The seed of the held-out split: fixed, so the held-out examples are the same for every ``--seed``."""
+
+DEFAULT_MODEL = {"digits": "small", "mnist": "lenet", "fashion-mnist": "lenet", "textbook": "textbook"}
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULERS = ("none", "step", "cosine")
+DTYPES = ("float32", "float64")
+# settings a resumed run may change; the others must match the checkpoint's
+RESUMABLE = ("epochs",)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Arguments and settings
+# ----------------------------------------------------------------------------------------------------
+
+
+def _number(kind: type, minimum: float, open_minimum: bool = False, maximum: float | None = None):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, "
+                                             f"got {text!r}") from None
+        if not math.isfinite(value) or value < minimum or (open_minimum and value == minimum) or \
+                (maximum is not None and value >= maximum):
+            bound = f"> {minimum}" if open_minimum else f"≥ {minimum}"
+            bound += f" and < {maximum}" if maximum is not None else ""
+            raise argparse.ArgumentTypeError(f"expected a number {bound}, got {text!r}")
+        return value
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add this command's options to ``parser``. Every default is None here and filled in by
+    :func:`settings_from`, which knows which options were given (a resumed run keeps the checkpoint's)."""
+    add = parser.add_argument
+    add("--dataset", choices=datasets.NAMES, default=None,
+        help="digits (scikit-learn's 8x8 digits), mnist or fashion-mnist (IDX files in --data DIR), or textbook "
+             "(the book's 96 images); required unless --resume")
+    add("--data", type=Path, default=None, metavar="DIR", help="directory of the MNIST/Fashion-MNIST IDX files")
+    add("--model", choices=tuple(models.MODELS), default=None,
+        help="small (default for digits), lenet (default for mnist, fashion-mnist) or textbook (the book's network)")
+    add("--epochs", type=_number(int, 0), default=None, metavar="N",
+        help="total epochs (20 for small/lenet, 50 for textbook); with --resume, the total to reach")
+    add("--batch-size", type=_number(int, 1), default=None, metavar="N",
+        help="examples per batch (32; textbook: the whole training set)")
+    add("--lr", type=_number(float, 0, open_minimum=True), default=None, metavar="X",
+        help="learning rate (adam/adamw 0.002, sgd 0.05; textbook 0.2)")
+    add("--optimizer", choices=OPTIMIZERS, default=None, help="adam (default), adamw or sgd (textbook: sgd)")
+    add("--momentum", type=_number(float, 0, maximum=1), default=None, metavar="X",
+        help="SGD momentum (0.9; textbook 0)")
+    add("--weight-decay", type=_number(float, 0), default=None, metavar="X", help="weight decay (0; adamw 0.01)")
+    add("--scheduler", choices=SCHEDULERS, default=None,
+        help="learning-rate schedule per epoch: cosine to 0 over the run (default), step (x0.1 every third of "
+             "the run) or none (textbook: none)")
+    add("--val-fraction", type=_number(float, 0, maximum=1), default=None, metavar="F",
+        help="fraction held out for evaluation, a fixed split (0.2; textbook 0)")
+    add("--seed", type=_number(int, 0), default=None, metavar="S",
+        help="seed of the initialisation and batch order (default 0); the held-out split does not depend on it")
+    add("--dtype", choices=DTYPES, default=None, help="float32 (default; textbook float64)")
+    add("--save", type=Path, default=None, metavar="FILE", help="write a checkpoint to FILE after every epoch")
+    add("--resume", type=Path, default=None, metavar="FILE",
+        help="continue the run saved in FILE (and keep saving to FILE unless --save names another)")
+    add("--json", type=Path, default=None, metavar="FILE", help="write the history and final results as JSON")
+    add("--plot", type=Path, default=None, metavar="DIR",
+        help="write curves.png, filters.png and misclassified.png to DIR (needs matplotlib)")
+
+
+SETTING_NAMES = ("dataset", "model", "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay",
+                 "scheduler", "val_fraction", "seed", "dtype")
+
+
+def _defaults(dataset: str, model: str, optimizer: str | None) -> dict[str, Any]:
+    book = model == "textbook"
+    optimizer = optimizer or ("sgd" if book else "adam")
+    return {
+        "epochs": 50 if book else 20,
+        "batch_size": None if book else 32,  # None: the whole training set (the book's full-batch descent)
+        "lr": 0.2 if book else (0.05 if optimizer == "sgd" else 0.002),
+        "optimizer": optimizer,
+        "momentum": 0.0 if book or optimizer != "sgd" else 0.9,
+        "weight_decay": 0.01 if optimizer == "adamw" else 0.0,
+        "scheduler": "none" if book else "cosine",
+        "val_fraction": 0.0 if dataset == "textbook" else 0.2,
+        "seed": 0,
+        "dtype": "float64" if book else "float32",
+    }
+
+
+def settings_from(args: argparse.Namespace, saved: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run's settings: the options given, else the checkpoint's (``saved``), else the model's defaults.
+
+    With ``saved``, an option given that differs from the checkpoint (other than ``--epochs``) is a
+    ``ValueError``: a resumed run continues the saved one.
+    """
+    given = {name: getattr(args, name, None) for name in SETTING_NAMES}
+    if saved is not None:
+        for name, value in given.items():
+            if value is not None and name not in RESUMABLE and value != saved.get(name):
+                option = "--" + name.replace("_", "-")
+                raise ValueError(f"{option} {value} differs from the checkpoint's {saved.get(name)!r}; a resumed run "
+                                 f"keeps the saved settings (only --epochs may change)")
+        settings = dict(saved)
+        if given["epochs"] is not None:
+            settings["epochs"] = given["epochs"]
+        return settings
+    if given["dataset"] is None:
+        raise ValueError("--dataset is required (digits, mnist, fashion-mnist or textbook) unless --resume is given")
+    settings = dict(given)
+    settings["model"] = settings["model"] or DEFAULT_MODEL[settings["dataset"]]
+    if settings["optimizer"] not in (None, "sgd") and settings["momentum"] is not None:
+        raise ValueError(f"--momentum is for --optimizer sgd (Adam's momentum is its betas); got --optimizer "
+                         f"{settings['optimizer']}")
+    for name, value in _defaults(settings["dataset"], settings["model"], settings["optimizer"]).items():
+        if settings[name] is None:
+            settings[name] = value
+    return settings
+
+
+# ----------------------------------------------------------------------------------------------------
+# The run's objects
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """Everything a training run is made of; ``epoch`` counts the completed epochs."""
+
+    settings: dict[str, Any]
+    dataset: datasets.ImageDataset
+    train_set: Subset
+    held_out: Subset | None
+    model: Any
+    optimizer: optim.Optimizer
+    scheduler: Any
+    loader: DataLoader
+    loss: Callable[[Tensor, Tensor], Tensor]
+    loss_reduction: str  # "mean" or "sum" over the batch
+    epoch: int = 0
+    saved_epoch: int | None = None  # the epoch of the last checkpoint written completely
+    history: dict[str, list] = field(default_factory=lambda: {
+        "epoch": [], "train_loss": [], "held_out_loss": [], "held_out_accuracy": [], "lr": [], "seconds": []})
+
+    @property
+    def eval_set(self) -> Subset:
+        """The held-out examples, or the training set when there is no held-out split (the book's way)."""
+        return self.held_out if self.held_out is not None else self.train_set
+
+
+def squared_error(outputs: Tensor, labels: Tensor) -> Tensor:
+    """The book's cost, eq. (4): C = ½ Σ_n (t_n − a_n)², summed over the batch; t is ``labels`` one-hot."""
+    t = np.eye(outputs.shape[1], dtype=outputs.dtype)[np.asarray(labels.data)]  # (B, classes) one-hot
+    return F.squared_error(outputs, t)
+
+
+def _cross_entropy(outputs: Tensor, labels: Tensor) -> Tensor:
+    return F.cross_entropy(outputs, labels.data)
+
+
+def split(dataset: Any, val_fraction: float) -> tuple[Subset, Subset | None]:
+    """The fixed held-out split: ``round(val_fraction · n)`` examples held out, drawn with :data:`SPLIT_SEED`."""
+    n_held = round(val_fraction * len(dataset))
+    if n_held == 0:
+        return Subset(dataset, np.arange(len(dataset))), None
+    if n_held >= len(dataset):
+        raise ValueError(f"--val-fraction {val_fraction} holds out all {len(dataset)} examples; nothing left to train")
+    train_set, held_out = random_split(dataset, [len(dataset) - n_held, n_held], seed=SPLIT_SEED)
+    return train_set, held_out
+
+
+def load_dataset(settings: dict[str, Any], data_dir: Path | None, train: bool = True) -> datasets.ImageDataset:
+    dataset = datasets.load(settings["dataset"], data_dir, train=train)
+    if settings["dtype"] != "float32":
+        dataset = datasets.ImageDataset(dataset.images.astype(settings["dtype"]), dataset.labels, dataset.classes,
+                                        dataset.name)
+    return dataset
+
+
+def setup(settings: dict[str, Any], data_dir: Path | None = None, dataset: Any = None) -> Run:
+    """Build the data split, model, optimizer, scheduler and batch loader of a fresh run from ``settings``."""
+    dataset = dataset if dataset is not None else load_dataset(settings, data_dir)
+    train_set, held_out = split(dataset, settings["val_fraction"])
+    _, channels, height, width = dataset.images.shape
+    rng = _random.generator(settings["seed"], where=PROG)  # one stream: initialisation, then batch order
+    model = models.build(settings["model"], len(dataset.classes), channels, (height, width),
+                         dtype=np.dtype(settings["dtype"]), seed=rng)
+    name, lr = settings["optimizer"], settings["lr"]
+    if name == "sgd":
+        optimizer = optim.SGD(model.parameters(), lr=lr, momentum=settings["momentum"],
+                              weight_decay=settings["weight_decay"])
+    else:
+        optimizer = (optim.Adam if name == "adam" else optim.AdamW)(model.parameters(), lr=lr,
+                                                                   weight_decay=settings["weight_decay"])
+    epochs = max(settings["epochs"], 1)
+    scheduler = {
+        "none": lambda: None,
+        "step": lambda: optim.lr_scheduler.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1),
+        "cosine": lambda: optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs),
+    }[settings["scheduler"]]()
+    batch_size = settings["batch_size"] or len(train_set)
+    loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=rng)
+    book = settings["model"] == "textbook"
+    return Run(settings, dataset, train_set, held_out, model, optimizer, scheduler, loader,
+               squared_error if book else _cross_entropy, "sum" if book else "mean")
+
+
+def checkpoint(run: Run) -> dict[str, Any]:
+    """What ``--save`` writes: the state of everything that decides how the run continues."""
+    return {
+        "format": "tinygrad-cnn train",
+        "epoch": run.epoch,
+        "settings": dict(run.settings),
+        "model": run.model.state_dict(),
+        "optimizer": run.optimizer.state_dict(),
+        "scheduler": run.scheduler.state_dict() if run.scheduler is not None else None,
+        "loader": run.loader.state_dict(),
+        "history": run.history,
+        "classes": list(run.dataset.classes),
+    }
+
+
+def resume(run: Run, state: dict[str, Any]) -> None:
+    """Put a fresh :func:`setup` run where the checkpoint ``state`` left off (all or nothing)."""
+    if state.get("format") != "tinygrad-cnn train":
+        raise CheckpointError("the file is not a checkpoint of tinygrad-cnn train (no 'format' entry)")
+    restore(state, run.model, run.optimizer, run.scheduler)
+    run.loader.load_state_dict(state["loader"])
+    run.epoch = run.saved_epoch = int(state["epoch"])
+    run.history = {key: list(values) for key, values in state["history"].items()}
+
+
+# ----------------------------------------------------------------------------------------------------
+# Training and evaluation
+# ----------------------------------------------------------------------------------------------------
+
+
+def evaluate(model: Any, dataset: Any, loss: Callable | None = None, reduction: str = "mean",
+             batch_size: int = 1000) -> tuple[float, np.ndarray, np.ndarray]:
+    """Mean loss per example (nan without ``loss``), predicted classes and true labels over ``dataset``."""
+    model.eval()
+    total, predictions, labels = 0.0, [], []
+    with no_grad():
+        for x, y in DataLoader(dataset, batch_size=batch_size):
+            out = model(x)  # (B, classes)
+            if loss is not None:
+                value = loss(out, y).item()
+                total += value * len(y) if reduction == "mean" else value
+            predictions.append(out.data.argmax(axis=1))
+            labels.append(y.data)
+    model.train()
+    n = max(len(dataset), 1)
+    return (total / n if loss is not None else math.nan), np.concatenate(predictions), np.concatenate(labels)
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
+    """``matrix[true, predicted]`` counts, int64 (num_classes, num_classes)."""
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predictions), 1)
+    return matrix
+
+
+def train_epoch(run: Run) -> float:
+    """One pass over the training batches; returns the mean training loss per example."""
+    run.model.train()
+    total, seen = 0.0, 0
+    progress = Progress(len(run.loader), f"epoch {run.epoch + 1}/{run.settings['epochs']}")
+    try:
+        for x, y in run.loader:
+            run.optimizer.zero_grad()
+            loss = run.loss(run.model(x), y)
+            loss.backward()
+            run.optimizer.step()
+            value = loss.item()
+            total += value * len(y) if run.loss_reduction == "mean" else value
+            seen += len(y)
+            progress.update(value / (1 if run.loss_reduction == "mean" else len(y)))
+    finally:
+        progress.close()
+    return total / max(seen, 1)
+
+
+def fit(run: Run, out=None, save_to: Path | None = None, on_epoch: Callable[[Run], None] | None = None) -> None:
+    """Train ``run`` until ``settings["epochs"]`` epochs are complete, printing one line per epoch to ``out``
+    and writing a checkpoint to ``save_to`` after each; ``on_epoch(run)`` is called after each checkpoint."""
+    epochs = run.settings["epochs"]
+    width = len(str(epochs))
+    label = "held-out" if run.held_out is not None else "train-set"
+    while run.epoch < epochs:
+        start = time.perf_counter()
+        lr = run.optimizer.param_groups[0]["lr"]
+        train_loss = train_epoch(run)
+        if run.scheduler is not None:
+            run.scheduler.step()
+        eval_loss, predicted, labels = evaluate(run.model, run.eval_set, run.loss, run.loss_reduction)
+        accuracy = float(np.mean(predicted == labels)) if len(labels) else math.nan
+        seconds = time.perf_counter() - start
+        run.epoch += 1
+        for key, value in (("epoch", run.epoch), ("train_loss", train_loss), ("held_out_loss", eval_loss),
+                           ("held_out_accuracy", accuracy), ("lr", lr), ("seconds", seconds)):
+            run.history[key].append(value)
+        if out is not None:
+            print(f"epoch {run.epoch:>{width}}/{epochs}  train loss {train_loss:.4f}  {label} loss {eval_loss:.4f}  "
+                  f"accuracy {100 * accuracy:6.2f}%  lr {lr:.3g}  {seconds:.2f} s", file=out, flush=True)
+        if save_to is not None:
+            save(checkpoint(run), save_to)
+            run.saved_epoch = run.epoch
+        if on_epoch is not None:
+            on_epoch(run)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------------------------------------
+
+
+def format_confusion(matrix: np.ndarray, classes: tuple[str, ...]) -> str:
+    """The confusion matrix as text: rows are the true classes, columns the predicted ones."""
+    width = max(4, len(str(matrix.max() if matrix.size else 0)) + 1)
+    names = [str(i) for i in range(len(classes))]
+    lines = ["true \\ predicted " + "".join(f"{name:>{width}}" for name in names)]
+    for i, row in enumerate(matrix):
+        label = f"{i} ({classes[i]})" if classes[i] != names[i] else names[i]
+        lines.append(f"{label[:16]:>16} " + "".join(f"{count:>{width}}" for count in row))
+    return "\n".join(lines)
+
+
+def report(run: Run, out) -> dict[str, Any]:
+    """Print the final accuracy, confusion matrix and misclassified indices; return them for ``--json``."""
+    _, predicted, labels = evaluate(run.model, run.eval_set)
+    indices = run.eval_set.indices  # (n,) positions in the data set
+    wrong = np.flatnonzero(predicted != labels)
+    matrix = confusion_matrix(labels, predicted, len(run.dataset.classes))
+    label = "held-out" if run.held_out is not None else "training-set (no held-out split)"
+    correct = len(labels) - len(wrong)
+    print(f"\n{label} accuracy: {correct}/{len(labels)} = {100 * correct / max(len(labels), 1):.2f}%", file=out)
+    print("confusion matrix (rows: true class, columns: predicted class):", file=out)
+    print(format_confusion(matrix, run.dataset.classes), file=out)
+    shown = ", ".join(str(int(i)) for i in indices[wrong][:200])
+    more = f" … ({len(wrong)} in all; --json lists them all)" if len(wrong) > 200 else ""
+    print(f"misclassified ({len(wrong)}; indices in the {run.dataset.name} data set): {shown or 'none'}{more}",
+          file=out)
+    return {
+        "accuracy": correct / max(len(labels), 1), "correct": correct, "total": len(labels),
+        "confusion_matrix": matrix.tolist(),
+        "misclassified": [{"index": int(indices[m]), "label": int(labels[m]), "predicted": int(predicted[m])}
+                          for m in wrong],
+    }
+
+
+def _describe(run: Run, out) -> None:
+    ds, s = run.dataset, run.settings
+    _, _, h, w = ds.images.shape
+    held = (f"{len(run.held_out)} held out (a fixed split, seed {SPLIT_SEED})" if run.held_out is not None
+            else "no held-out split")
+    print(f"{ds.name}: {len(ds)} images {h}x{w}, {len(ds.classes)} classes; {len(run.train_set)} for training, "
+          f"{held}", file=out)
+    n_params = sum(p.size for p in run.model.parameters())
+    loss = "squared error ½Σ(t−a)² summed" if run.loss_reduction == "sum" else "cross-entropy"
+    extra = f", momentum {s['momentum']:g}" if s["optimizer"] == "sgd" and s["momentum"] else ""
+    extra += f", weight decay {s['weight_decay']:g}" if s["weight_decay"] else ""
+    print(f"model {s['model']}: {n_params:,} parameters, {s['dtype']}; {loss}; {s['optimizer']} lr {s['lr']:g}{extra}, "
+          f"{s['scheduler']} schedule; batch {run.loader.batch_size}; {s['epochs']} epochs; seed {s['seed']}", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command with parsed arguments; returns the exit status."""
+    out = sys.stdout
+    try:
+        saved = load(args.resume) if args.resume is not None else None
+        if saved is not None and (not isinstance(saved, dict) or not isinstance(saved.get("settings"), dict)):
+            raise CheckpointError(f"{args.resume}: not a checkpoint of tinygrad-cnn train")
+        settings = settings_from(args, saved["settings"] if saved is not None else None)
+        if args.save is not None and not args.save.parent.is_dir():
+            raise FileNotFoundError(f"--save {args.save}: the directory {args.save.parent} does not exist")
+        if args.plot is not None:
+            import matplotlib  # noqa: F401  (fail before training, not after)
+        run_ = setup(settings, args.data)
+        if saved is not None:
+            resume(run_, saved)
+    except ImportError as error:
+        print(f"{PROG}: error: {error}" + ("" if "pip install" in str(error) else
+                                           " (--plot needs matplotlib: pip install 'tinygrad_cnn[plot]')"),
+              file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, FileNotFoundError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    _describe(run_, out)
+    if saved is not None:
+        print(f"resumed from {args.resume} after epoch {run_.epoch}", file=out)
+    save_to = args.save if args.save is not None else args.resume  # a resumed run keeps saving where it was
+    started, first = time.perf_counter(), run_.epoch
+    try:
+        fit(run_, out, save_to=save_to)
+    except KeyboardInterrupt:
+        where = (f"; the last complete checkpoint (epoch {run_.saved_epoch}) is {save_to}"
+                 if save_to is not None and run_.saved_epoch is not None else "")
+        print(f"\n{PROG}: interrupted during epoch {run_.epoch + 1}{where}", file=sys.stderr)
+        return 130
+    seconds = time.perf_counter() - started
+    final = report(run_, out)
+    trained = (f"trained epochs {first + 1}-{run_.epoch} in {seconds:.1f} s" if run_.epoch > first else
+               f"nothing left to train (the checkpoint is at epoch {run_.epoch})")
+    print(trained +
+          (f"; checkpoint: {save_to}" if save_to is not None else ""), file=out)
+    if args.json is not None:
+        _write_json(args.json, run_, final, seconds)
+        print(f"wrote {args.json}", file=out)
+    if args.plot is not None:
+        from .train_plots import write_plots
+
+        paths = write_plots(args.plot, run_, final)
+        print("wrote " + ", ".join(str(path) for path in paths), file=out)
+    return 0
+
+
+def _write_json(path: Path, run_: Run, final: dict[str, Any], seconds: float) -> None:
+    import json
+
+    document = {"settings": run_.settings, "history": run_.history, "final": final, "seconds": seconds,
+                "classes": list(run_.dataset.classes)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
