@@ -114,18 +114,25 @@ def _check_array(array: np.ndarray, where: str) -> np.ndarray:
     return array
 
 
+def _as_path(path: Any, where: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a file name (str or os.PathLike), got {type(path).__name__} "
+                        f"{path!r:.40}")
+    return Path(path)
+
+
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write ``obj`` (nested dicts/lists of arrays, Tensors and plain values) to ``path`` as ``.npz``.
 
     The file is written under a temporary name in the same directory and renamed over ``path`` when complete.
     ``path`` is used exactly as given (no ``.npz`` is appended).
     """
+    path = _as_path(path, "save")
     arrays: dict[str, np.ndarray] = {}
     root = _flatten(obj, "", arrays)
     if MANIFEST in arrays:
         raise ValueError(f"save: the key {MANIFEST!r} is reserved for the checkpoint's manifest")
     manifest = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
-    path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: cannot write {path}: the directory {path.parent} does not exist")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
@@ -200,7 +207,7 @@ def load(path: str | os.PathLike) -> Any:
     dict of its arrays. Raises :class:`CheckpointError` (a ``ValueError``) naming the entry for an object
     array, an entry the manifest names but the file lacks, or an entry the manifest does not know.
     """
-    path = Path(path)
+    path = _as_path(path, "load")
     if not path.is_file():
         raise FileNotFoundError(f"load: no checkpoint file at {path}")
     try:
