@@ -29,11 +29,15 @@ are wrongly accepted fails at once instead of training a network.
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import math
 import operator
+import shutil
+import tempfile
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -41,7 +45,7 @@ import pytest
 
 import tinygrad_cnn
 import tinygrad_cnn.functional as F
-from tinygrad_cnn import Tensor, Value, concatenate, nn, optim, stack
+from tinygrad_cnn import Tensor, Value, concatenate, data, datasets, models, nn, optim, stack
 from tinygrad_cnn import random as tg_random
 from tinygrad_cnn.grad_mode import is_grad_enabled
 from tinygrad_cnn.nn.utils import clip_grad_norm_, clip_grad_value_
@@ -220,6 +224,12 @@ def targets(m: int = 4) -> np.ndarray:
 
 def generator() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+_TMP = Path(tempfile.mkdtemp(prefix="tinygrad_bad_input_"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
+EMPTY_DIR, MISSING_DIR = _TMP / "empty", _TMP / "missing"
+EMPTY_DIR.mkdir()
 
 
 # ============================================================================== Tensor construction and data
@@ -948,6 +958,93 @@ bad(train, book_params(), A(4, 6), targets(), raises=ValueError, names="images")
 bad(train, book_params(), images(), targets(5), raises=ValueError, names="targets")
 bad(train, book_params(output_biases=np.zeros(4)), images(), targets(), raises=ValueError, names="output_biases")
 bad(train, book_params(), images(), targets(), callback=3, raises=TypeError, names="callback")
+
+# ============================================================================================ data, datasets, models
+bad(data.DataLoader, A(6, 2), batch_size=0, raises=ValueError, names="batch_size")
+bad(data.DataLoader, A(6, 2), batch_size=-2, raises=ValueError, names="batch_size")
+bad(data.DataLoader, A(6, 2), batch_size=1.5, raises=TypeError, names="batch_size")
+bad(data.DataLoader, A(6, 2), batch_size=True, raises=TypeError, names="batch_size")
+bad(data.DataLoader, A(6, 2), batch_size=None, raises=TypeError, names="batch_size")
+bad(data.DataLoader, A(6, 2), shuffle="yes", raises=TypeError, names="shuffle")
+bad(data.DataLoader, A(6, 2), shuffle=1, raises=TypeError, names="shuffle")
+bad(data.DataLoader, A(6, 2), drop_last=None, raises=TypeError, names="drop_last")
+bad(data.DataLoader, A(6, 2), transform=3, raises=TypeError, names="transform")
+bad(data.DataLoader, A(6, 2), shuffle=True, seed=-1, raises=ValueError, names="seed")
+bad(data.DataLoader, A(6, 2), shuffle=True, seed="0", raises=TypeError, names="seed")
+bad(data.DataLoader, A(6, 2), generator="rng", raises=TypeError, names="generator")
+bad(data.DataLoader, 3, raises=TypeError, names="dataset")
+bad(data.DataLoader, "abcdef", raises=TypeError, names="dataset")
+bad(data.DataLoader, None, raises=TypeError, names="dataset")
+bad(data.DataLoader.load_state_dict, data.DataLoader(A(6, 2), shuffle=True, seed=0), "state", raises=TypeError,
+    names="state")
+bad(data.DataLoader.load_state_dict, data.DataLoader(A(6, 2), shuffle=True, seed=0), {"gen": 1}, raises=ValueError,
+    names="generator")
+bad(data.random_split, A(10), [5, 4], raises=ValueError, names="lengths")
+bad(data.random_split, A(10), [11, -1], raises=ValueError, names="lengths")
+bad(data.random_split, A(10), [0.5, 0.6], raises=ValueError, names="fractions")
+bad(data.random_split, A(10), [0.5, NAN], raises=ValueError, names="fractions")
+bad(data.random_split, A(10), [], raises=ValueError, names="lengths")
+bad(data.random_split, A(10), 3, raises=TypeError, names="lengths")
+bad(data.random_split, A(10), None, raises=TypeError, names="lengths")
+bad(data.random_split, A(10), ["5", "5"], raises=TypeError, names="lengths")
+bad(data.random_split, A(10), [True, 9], raises=TypeError, names="lengths")
+bad(data.random_split, A(10), [5, 5], seed=-1, raises=ValueError, names="seed")
+bad(data.random_split, A(10), [5, 5], seed=1.5, raises=TypeError, names="seed")
+bad(data.random_split, 10, [5, 5], raises=TypeError, names="random_split")
+bad(data.TensorDataset, raises=ValueError, names="array")
+bad(data.TensorDataset, A(3), A(4), raises=ValueError, names="length")
+bad(data.TensorDataset, "abc", raises=TypeError, names="arrays[0]")
+bad(data.TensorDataset, A(3), None, raises=TypeError, names="arrays[1]")
+bad(data.TensorDataset, np.float64(1.0), raises=TypeError, names="arrays[0]")
+bad(data.TensorDataset, np.array(1.0), raises=ValueError, names="arrays[0]")
+bad(data.Subset, A(5), [5], raises=ValueError, names="indices")
+bad(data.Subset, A(5), [0.5], raises=TypeError, names="indices")
+bad(data.Subset, A(5), [[0, 1]], raises=TypeError, names="indices")
+bad(data.Subset, A(5), "01", raises=TypeError, names="indices")
+bad(data.Subset, 5, [0], raises=TypeError, names="Subset")
+bad(datasets.mnist, 3, raises=TypeError, names="root")
+bad(datasets.mnist, None, raises=TypeError, names="root")
+bad(datasets.mnist, MISSING_DIR, raises=FileNotFoundError, names="does not exist")
+bad(datasets.mnist, EMPTY_DIR, raises=FileNotFoundError, names="train-images-idx3-ubyte")
+bad(datasets.mnist, EMPTY_DIR, train="yes", raises=TypeError, names="train")
+bad(datasets.fashion_mnist, 3.5, raises=TypeError, names="root")
+bad(datasets.fashion_mnist, EMPTY_DIR, train=None, raises=TypeError, names="train")
+bad(datasets.read_idx, 3, raises=TypeError, names="path")
+bad(datasets.load, "cifar10", raises=ValueError, names="dataset")
+bad(datasets.load, None, raises=ValueError, names="dataset")
+bad(datasets.load, "mnist", raises=ValueError, names="--data")
+bad(datasets.to_images, A(2, 3), 255, raises=ValueError, names="pixels")
+bad(datasets.to_images, A(2, 3, 3), 0, raises=ValueError, names="max_value")
+bad(datasets.to_images, A(2, 3, 3), "255", raises=TypeError, names="max_value")
+bad(datasets.to_images, A(2, 3, 3), 255, dtype=np.int32, raises=TypeError, names="dtype")
+for _model in (models.small, models.lenet, models.textbook):
+    bad(_model, 0, raises=ValueError, names="num_classes")
+    bad(_model, 2.0, raises=TypeError, names="num_classes")
+    bad(_model, 10, 0, raises=ValueError, names="in_channels")
+    bad(_model, 10, "1", raises=TypeError, names="in_channels")
+    bad(_model, 10, 1, 0, raises=ValueError, names="image_size")
+    bad(_model, 10, 1, 8.0, raises=TypeError, names="image_size")
+    bad(_model, 10, 1, (8,), raises=TypeError, names="image_size")
+    bad(_model, dtype=np.int32, raises=TypeError, names="dtype")
+bad(models.small, seed=-1, raises=ValueError, names="seed")
+bad(models.lenet, seed="0", raises=TypeError, names="seed")
+bad(models.small, 10, 1, 3, raises=ValueError, names="image_size")
+bad(models.lenet, 10, 1, 8, raises=ValueError, names="image_size")
+bad(models.build, "resnet", 10, 1, 8, raises=ValueError, names="model")
+bad(models.build, None, 10, 1, 8, raises=ValueError, names="model")
+
+# ============================================================================================ save, load
+bad(tinygrad_cnn.save, {"w": A(2)}, 3, raises=TypeError, names="path")
+bad(tinygrad_cnn.save, {"w": A(2)}, None, raises=TypeError, names="path")
+bad(tinygrad_cnn.save, {"w": A(2)}, MISSING_DIR / "x.npz", raises=FileNotFoundError, names="does not exist")
+bad(tinygrad_cnn.save, {"w": object()}, EMPTY_DIR / "x.npz", raises=TypeError, names="w")
+bad(tinygrad_cnn.save, {"w": np.array([object()])}, EMPTY_DIR / "x.npz", raises=TypeError, names="w")
+bad(tinygrad_cnn.save, {"w": {(1, 2): A(2)}}, EMPTY_DIR / "x.npz", raises=TypeError, names="key")
+bad(tinygrad_cnn.save, lambda: 1, EMPTY_DIR / "x.npz", raises=TypeError, names="function")
+bad(tinygrad_cnn.load, 3, raises=TypeError, names="path")
+bad(tinygrad_cnn.load, None, raises=TypeError, names="path")
+bad(tinygrad_cnn.load, MISSING_DIR / "x.npz", raises=FileNotFoundError, names="x.npz")
+bad(tinygrad_cnn.load, EMPTY_DIR, raises=FileNotFoundError, names="no checkpoint")
 
 # ============================================================================================ CLI
 cli("textbook", "--lr", "0", names="--lr")
