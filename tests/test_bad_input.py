@@ -230,6 +230,12 @@ _TMP = Path(tempfile.mkdtemp(prefix="tinygrad_bad_input_"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 EMPTY_DIR, MISSING_DIR = _TMP / "empty", _TMP / "missing"
 EMPTY_DIR.mkdir()
+NOT_A_CHECKPOINT = _TMP / "notes.txt"
+NOT_A_CHECKPOINT.write_text("not a checkpoint\n")
+BOOK_CHECKPOINT = _TMP / "book.npz"  # what `train --dataset textbook --model textbook --save` writes, untrained
+tinygrad_cnn.save({"format": "tinygrad-cnn train", "epoch": 0, "model": models.textbook().state_dict(),
+                   "settings": {"dataset": "textbook", "model": "textbook", "val_fraction": 0.0, "dtype": "float64"}},
+                  BOOK_CHECKPOINT)
 
 
 # ============================================================================== Tensor construction and data
@@ -1073,6 +1079,51 @@ cli("gradcheck", "--seed", "-1", names="--seed")
 cli("gradcheck", "--op", "no_such_op", names="--op")
 cli("gradcheck", "--op", names="--op")
 cli("gradcheck", "--list", "extra", names="extra")
+cli("train", names="--dataset")
+cli("train", "--dataset", "cifar10", names="--dataset")
+cli("train", "--dataset", "digits", "--model", "resnet", names="--model")
+cli("train", "--dataset", "digits", "--epochs", "-1", names="--epochs")
+cli("train", "--dataset", "digits", "--epochs", "1.5", names="--epochs")
+cli("train", "--dataset", "digits", "--epochs", "ten", names="--epochs")
+cli("train", "--dataset", "digits", "--batch-size", "0", names="--batch-size")
+cli("train", "--dataset", "digits", "--batch-size", "-32", names="--batch-size")
+cli("train", "--dataset", "digits", "--lr", "0", names="--lr")
+cli("train", "--dataset", "digits", "--lr", "-0.1", names="--lr")
+cli("train", "--dataset", "digits", "--lr", "nan", names="--lr")
+cli("train", "--dataset", "digits", "--lr", "inf", names="--lr")
+cli("train", "--dataset", "digits", "--optimizer", "lbfgs", names="--optimizer")
+cli("train", "--dataset", "digits", "--optimizer", "sgd", "--momentum", "1", names="--momentum")
+cli("train", "--dataset", "digits", "--optimizer", "sgd", "--momentum", "-0.5", names="--momentum")
+cli("train", "--dataset", "digits", "--optimizer", "adam", "--momentum", "0.5", names="--momentum")
+cli("train", "--dataset", "digits", "--weight-decay", "-1", names="--weight-decay")
+cli("train", "--dataset", "digits", "--weight-decay", "nan", names="--weight-decay")
+cli("train", "--dataset", "digits", "--scheduler", "exponential", names="--scheduler")
+cli("train", "--dataset", "digits", "--val-fraction", "1", names="--val-fraction")
+cli("train", "--dataset", "digits", "--val-fraction", "-0.2", names="--val-fraction")
+cli("train", "--dataset", "digits", "--seed", "-1", names="--seed")
+cli("train", "--dataset", "digits", "--seed", "0.5", names="--seed")
+cli("train", "--dataset", "digits", "--dtype", "float16", names="--dtype")
+cli("train", "--dataset", "mnist", names="--data")
+cli("train", "--dataset", "mnist", "--data", str(MISSING_DIR), names="--data")
+cli("train", "--dataset", "mnist", "--data", str(EMPTY_DIR), names="--data")
+cli("train", "--dataset", "textbook", "--save", str(MISSING_DIR / "run.npz"), names="--save")
+cli("train", "--dataset", "textbook", "--save", str(EMPTY_DIR), names="--save")
+cli("train", "--dataset", "textbook", "--json", str(EMPTY_DIR), names="--json")
+cli("train", "--dataset", "textbook", "--plot", str(NOT_A_CHECKPOINT), names="--plot")
+cli("train", "--resume", str(MISSING_DIR / "run.npz"), names="--resume")
+cli("train", "--resume", str(NOT_A_CHECKPOINT), names="--resume")
+cli("train", "--resume", str(BOOK_CHECKPOINT), names="--resume")
+cli("evaluate", names="--checkpoint")
+cli("evaluate", "--checkpoint", str(MISSING_DIR / "run.npz"), names="--checkpoint")
+cli("evaluate", "--checkpoint", str(NOT_A_CHECKPOINT), names="--checkpoint")
+cli("evaluate", "--checkpoint", str(BOOK_CHECKPOINT), "--dataset", "cifar10", names="--dataset")
+cli("evaluate", "--checkpoint", str(BOOK_CHECKPOINT), "--split", "validation", names="--split")
+cli("evaluate", "--checkpoint", str(BOOK_CHECKPOINT), "--split", "held-out", names="--split")
+cli("evaluate", "--checkpoint", str(BOOK_CHECKPOINT), "--split", "test", names="--split")
+cli("evaluate", "--checkpoint", str(BOOK_CHECKPOINT), "--dataset", "mnist", names="--data")
+cli("evaluate", "--checkpoint", str(BOOK_CHECKPOINT), "--dataset", "mnist", "--data", str(EMPTY_DIR),
+    names="--data")
+cli("evaluate", "--checkpoint", str(BOOK_CHECKPOINT), "--json", str(EMPTY_DIR), names="--json")
 cli("no-such-command", names="no-such-command")
 cli(names="COMMAND")
 
@@ -1181,6 +1232,11 @@ def no_real_work(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(textbook_cli, "compare", ran)
     monkeypatch.setattr(textbook_cli, "train", ran)
+    import tinygrad_cnn.cli.evaluate as evaluate_cli
+    import tinygrad_cnn.cli.train as train_cli
+
+    monkeypatch.setattr(train_cli, "fit", ran)
+    monkeypatch.setattr(evaluate_cli, "evaluate", ran)
     try:
         from tinygrad_cnn.testing import checks
     except ImportError:  # pragma: no cover - Hypothesis is a test dependency
