@@ -54,7 +54,7 @@ def conv2d_reference(x, weight, bias=None, stride=1, padding=0, dilation=1, grou
     unbatched = x.ndim == 3
     x = _batch(x)
     stride, dilation = _pair(stride), _pair(dilation)
-    n_batch, c_in, h, w = x.shape
+    n_batch, _c_in, h, w = x.shape
     c_out, c_group, kh, kw = weight.shape
     top, bottom, left, right = _conv_padding(padding, (kh, kw), dilation)
     ho = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
@@ -86,7 +86,7 @@ def conv2d_backward_reference(x, weight, delta, stride=1, padding=0, dilation=1,
     unbatched = x.ndim == 3
     x, delta = _batch(x), _batch(delta)
     stride, dilation = _pair(stride), _pair(dilation)
-    n_batch, c_in, h, w = x.shape
+    n_batch, _c_in, h, w = x.shape
     c_out, c_group, kh, kw = weight.shape
     top, _, left, _ = _conv_padding(padding, (kh, kw), dilation)
     f_group = c_out // groups
@@ -111,13 +111,24 @@ def conv2d_backward_reference(x, weight, delta, stride=1, padding=0, dilation=1,
 
 # ------------------------------------------------------------------------------------------ pooling
 def pooled_length(size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> int:
-    """PyTorch's output length: floor (or ceil) of (size + 2p − d(k−1) − 1)/s, plus 1; in ceil mode the last
-    window is dropped when it would start in the right padding."""
-    rounding = math.ceil if ceil_mode else math.floor
-    out = rounding((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1
-    return out
+    """PyTorch's output length, counted window by window from its rule (not its closed formula).
+
+    Window i covers padded indices i·s … i·s + d(k−1) of the padded input (0 … size + 2p − 1). Floor mode: every
+    window that fits. Ceil mode: window 0, then one more as long as the previous one left the end of the padded
+    input uncovered, but only windows that start inside the input or the left padding (i·s < size + p).
+    """
+    last = size + 2 * padding - 1  # the last padded index
+    span = dilation * (kernel - 1)
+    count = 0
+    while True:
+        start = count * stride
+        if ceil_mode:
+            fits = start + span <= last if count == 0 else (start - stride + span < last and start < size + padding)
+        else:
+            fits = start + span <= last
+        if not fits:
+            return count
+        count += 1
 
 
 def _window(i, j, kernel, stride, padding, dilation):
@@ -143,7 +154,7 @@ def max_pool2d_reference(x, kernel_size, stride=None, padding=0, dilation=1, cei
     unbatched = x.ndim == 3
     x = _batch(x)
     kernel, stride, padding, dilation, ho, wo = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode)
-    n_batch, channels, h, w = x.shape
+    n_batch, channels, _h, w = x.shape
     z = np.zeros((n_batch, channels, ho, wo), dtype=x.dtype)
     where = np.zeros((n_batch, channels, ho, wo), dtype=np.int64)
     for n in range(n_batch):
@@ -175,9 +186,12 @@ def max_pool2d_backward_reference(x, delta, kernel_size, stride=None, padding=0,
     return dx[0] if unbatched else dx
 
 
-def avg_pool2d_reference(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avg_pool2d_reference(
+    x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """The mean of each window: the sum of its input units over |B|, where |B| counts (as PyTorch) either the
-    window's extent clipped to the end of the padding (``count_include_pad``) or the input units it covers."""
+    window's extent clipped to the end of the padding (``count_include_pad``) or the input units it covers;
+    ``divisor_override`` replaces |B| for every window."""
     unbatched = x.ndim == 3
     x = _batch(x)
     kernel, stride, padding, _, ho, wo = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode)
@@ -195,6 +209,7 @@ def avg_pool2d_reference(x, kernel_size, stride=None, padding=0, ceil_mode=False
                         if -padding[0] <= r < h + padding[0] and -padding[1] <= q < w + padding[1]
                     ]
                     size = len(in_padded) if count_include_pad else len(inside)
+                    size = size if divisor_override is None else divisor_override
                     z[n, c, i, j] = sum(x[n, c, r, q] for r, q in inside) / size
     return z[0] if unbatched else z
 

@@ -1,7 +1,10 @@
-"""conv2d: forward against the loop reference of eq. (1), backward against finite differences and the
-loops of eqs. (12), (14), (25), the document's own layer by hand, bad input, and PyTorch when installed."""
+"""conv2d: forward against the loop reference of eq. (1), backward against finite differences and the loops
+of eqs. (12), (14) and the transposed correlation, the book's own layer by hand, the chunked large-batch
+path, inf/NaN inputs, memory, bad input, and PyTorch when installed."""
 
 from __future__ import annotations
+
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ from hypothesis import strategies as st
 from reference_cnn import conv2d_backward_reference, conv2d_reference
 
 from tinygrad_cnn import Tensor, no_grad
+from tinygrad_cnn.ops import conv as conv_module
 from tinygrad_cnn.ops.conv import conv2d, conv2d_output_size
 from tinygrad_cnn.ops.pool import max_pool2d
 from tinygrad_cnn.testing import gradcheck
@@ -56,6 +60,12 @@ def test_same_padding_puts_the_odd_extra_on_the_bottom_right():
     np.testing.assert_allclose(z.data, conv2d_reference(x_padded, w.data))
 
 
+def test_numpy_integers_are_accepted_as_hyper_parameters():
+    x, w = Tensor(np.ones((1, 2, 5, 5))), Tensor(np.ones((2, 1, 3, 3)))
+    z = conv2d(x, w, stride=np.int64(2), padding=(np.int32(1), 1), dilation=np.int8(1), groups=np.int64(2))
+    np.testing.assert_array_equal(z.data, conv2d(x, w, stride=2, padding=1, groups=2).data)
+
+
 def test_valid_padding_is_no_padding():
     x, w = Tensor(np.random.default_rng(0).normal(size=(1, 2, 5, 5))), Tensor(np.ones((3, 2, 3, 3)))
     np.testing.assert_array_equal(conv2d(x, w, padding="valid").data, conv2d(x, w).data)
@@ -84,8 +94,8 @@ def test_gradients_of_x_weight_and_bias_match_finite_differences(case):
 
 
 @given(conv2d_inputs(conv2d_configs(max_extra_size=5, max_channels_per_group=3)))
-def test_backward_is_the_documents_delta_rules(case):
-    # the same sums as eqs. (12), (14) and (25), written as loops over every term of eq. (1)
+def test_backward_is_the_books_delta_rules(case):
+    # the same sums as eqs. (12), (14) and the transposed correlation, written as loops over every term of eq. (1)
     config, x, weight, bias = case
     z = _conv(config)(x, weight, bias)
     delta = np.random.default_rng(z.size).normal(size=z.shape)
@@ -133,6 +143,20 @@ def test_overlapping_windows_sum_at_the_input():
     np.testing.assert_array_equal(x.grad[0, 0], [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
 
 
+def test_the_input_gradient_is_not_computed_when_x_needs_none(monkeypatch):
+    # a spy on the transposed correlation: conv2d's backward must skip it when x does not require grad
+    # (the engine would drop the array anyway, so only a spy sees the wasted work)
+    calls = []
+    original = conv_module._input_gradient
+    monkeypatch.setattr(conv_module, "_input_gradient", lambda *a, **k: calls.append(1) or original(*a, **k))
+    rng = np.random.default_rng(5)
+    w = Tensor(rng.normal(size=(2, 1, 2, 2)), requires_grad=True)
+    conv2d(Tensor(rng.normal(size=(1, 1, 4, 4))), w).sum().backward()
+    assert calls == [] and w.grad is not None
+    conv2d(Tensor(rng.normal(size=(1, 1, 4, 4)), requires_grad=True), w).sum().backward()
+    assert calls == [1]
+
+
 def test_only_requested_gradients_are_computed_and_no_bias_is_fine():
     rng = np.random.default_rng(3)
     x = Tensor(rng.normal(size=(1, 2, 4, 4)))
@@ -163,12 +187,110 @@ def test_float32_stays_float32():
     np.testing.assert_allclose(z.data, conv2d_reference(x64, w64, b64, padding=1), rtol=1e-4, atol=1e-4)
 
 
-# ---------------------------------------------------------------------------- the document's layer
+@pytest.mark.parametrize(
+    "stride, padding, dilation, groups, c_out",
+    [
+        (1, 1, 1, 1, 3),  # stride 1, F ≤ C: the input gradient as a correlation of δ with the flipped kernel
+        (1, 0, 2, 1, 6),  # stride 1, F > C: columns w^T·δ scattered back
+        (2, 1, 1, 2, 4),  # strided, groups
+        (1, 3, 1, 1, 2),  # padding beyond d·(k−1): the scatter, not the correlation
+    ],
+)
+def test_the_chunked_large_batch_path_gives_the_same_numbers(monkeypatch, stride, padding, dilation, groups, c_out):
+    # a large batch is done a few images at a time (columns rebuilt in backward); forced here with tiny limits,
+    # against the loop reference of eqs. (1), (12), (14) and the transposed correlation
+    rng = np.random.default_rng(6)
+    x = Tensor(rng.normal(size=(5, 4, 7, 6)), requires_grad=True)
+    w = Tensor(rng.normal(size=(c_out, 4 // groups, 3, 3)), requires_grad=True)
+    b = Tensor(rng.normal(size=(c_out,)), requires_grad=True)
+    kwargs = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    for name in ("CACHE_BYTES", "CHUNK_BYTES", "SCATTER_BYTES"):
+        monkeypatch.setattr(conv_module, name, 1)  # one image per chunk
+    z = conv2d(x, w, b, **kwargs)
+    delta = rng.normal(size=z.shape)
+    z.backward(delta)
+    np.testing.assert_allclose(z.data, conv2d_reference(x.data, w.data, b.data, **kwargs), rtol=1e-12, atol=1e-12)
+    dx, dw, db = conv2d_backward_reference(x.data, w.data, delta, **kwargs)
+    np.testing.assert_allclose(x.grad, dx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(w.grad, dw, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b.grad, db, rtol=1e-10, atol=1e-12)
+
+
+def test_a_second_backward_through_a_retained_graph_gives_the_same_gradients():
+    # the kept im2col columns must not be overwritten by the first backward
+    rng = np.random.default_rng(7)
+    x = Tensor(rng.normal(size=(2, 3, 5, 5)), requires_grad=True)
+    w = Tensor(rng.normal(size=(2, 3, 3, 3)), requires_grad=True)
+    z = conv2d(x, w, padding=1)
+    delta = rng.normal(size=z.shape)
+    z.backward(delta, retain_graph=True)
+    first = (x.grad.copy(), w.grad.copy())
+    x.grad = w.grad = None
+    z.backward(delta)
+    np.testing.assert_array_equal(x.grad, first[0])
+    np.testing.assert_array_equal(w.grad, first[1])
+
+
+@pytest.mark.parametrize("where", ["x", "weight"])
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_an_inf_or_nan_reaches_only_the_gradients_that_read_it(where, value):
+    # the stride-1 columns carry a few ignored entries per row; an inf/NaN of x or w must not turn them into
+    # 0·inf = NaN elsewhere. Oracle: the loops, which add only the terms of the sums (inf where inf is met)
+    rng = np.random.default_rng(8)
+    x, w = rng.normal(size=(1, 2, 4, 5)), rng.normal(size=(3, 2, 2, 2))
+    (x if where == "x" else w)[0, 1, 1, 0] = value
+    tx, tw = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    z = conv2d(tx, tw)
+    delta = rng.normal(size=z.shape)
+    z.backward(delta)
+    dx, dw, _ = conv2d_backward_reference(x, w, delta)
+    np.testing.assert_allclose(tw.grad, dw, rtol=1e-12)
+    np.testing.assert_allclose(tx.grad, dx, rtol=1e-12)
+    assert np.isfinite(tx.grad).any() and np.isfinite(tw.grad).any()  # not NaN everywhere
+
+
+def test_peak_memory_stays_within_three_times_input_output_and_weights(monkeypatch):
+    # issue 11: a large batch is chunked; tiny limits make a small case behave like a large one
+    monkeypatch.setattr(conv_module, "CACHE_BYTES", 64 * 1024)
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 64 * 1024)
+    rng = np.random.default_rng(9)
+    x = Tensor(rng.normal(size=(32, 8, 16, 16)), requires_grad=True)
+    w = Tensor(rng.normal(size=(8, 8, 3, 3)), requires_grad=True)
+    delta = np.ones((32, 8, 16, 16))
+    tracemalloc.start()
+    try:
+        z = conv2d(x, w, padding=1)
+        z.backward(delta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 3 * (x.data.nbytes + z.data.nbytes + w.data.nbytes)
+
+
+@pytest.mark.slow
+def test_peak_memory_of_a_large_batch_at_the_real_limits():
+    # 32 × 64 × 32 × 32 float32: the whole batch's columns (80 MiB) would exceed CACHE_BYTES, so it is chunked
+    # (measured at 128 × 64 × 32 × 32 too: 2.1×, float32 and float64)
+    rng = np.random.default_rng(10)
+    x = Tensor(rng.normal(size=(32, 64, 32, 32)).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.normal(size=(64, 64, 3, 3)).astype(np.float32), requires_grad=True)
+    delta = np.ones((32, 64, 32, 32), dtype=np.float32)
+    tracemalloc.start()
+    try:
+        z = conv2d(x, w, padding=1)
+        z.backward(delta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 3 * (x.data.nbytes + z.data.nbytes + w.data.nbytes)
+
+
+# ---------------------------------------------------------------------------- the book's layer
 def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def test_the_documents_network_reproduces_the_hand_computed_chain():
+def test_the_books_network_reproduces_the_hand_computed_chain():
     from tinygrad_cnn import textbook
 
     images, targets = textbook.load_data()
@@ -176,7 +298,7 @@ def test_the_documents_network_reproduces_the_hand_computed_chain():
     x, t = images[0], targets[0]  # (6, 6), (3,)
     w_F, b_F, w_O, b_O = (params[k] for k in ("filter_weights", "filter_biases", "output_weights", "output_biases"))
 
-    # --- by hand (0-based), eqs. (1)-(4), (17), (25), (8), (12), (14)
+    # --- by hand (0-based), eqs. (1)-(4), (17), (25), (8), (12), (14); conv's input gradient is not used
     z_F = np.array([[[sum(w_F[k, p, q] * x[i + p, j + q] for p in range(3) for q in range(3)) + b_F[k]
                       for j in range(4)] for i in range(4)] for k in range(3)])  # eq. (1): (3, 4, 4)
     a_F = _sigmoid(z_F)
@@ -246,6 +368,9 @@ def _t(*shape, dtype=np.float64):
         (lambda: conv2d(_t(1, 1, 5, 5), _t(1, 1, 3, 3), stride=2, padding="same"), ValueError, ["'same'", "(2, 2)"]),
         (lambda: conv2d(_t(1, 1, 5, 5), _t(1, 1, 3, 3), padding="full"), ValueError, ["padding", "'full'", "'same'"]),
         (lambda: conv2d(_t(1, 1, 3, 3), _t(1, 1, 2, 2), stride=1.5), TypeError, ["stride", "1.5", "int"]),
+        (lambda: conv2d(_t(1, 1, 3, 3), _t(1, 1, 2, 2), stride=(2,)), TypeError, ["stride", "(2,)", "pair of ints"]),
+        (lambda: conv2d(_t(1, 1, 3, 3), _t(1, 1, 2, 2), dilation=True), TypeError, ["dilation", "True"]),
+        (lambda: conv2d(_t(1, 2, 3, 3), _t(2, 1, 2, 2), groups=2.0), TypeError, ["groups", "2.0", "int"]),
         (lambda: conv2d(_t(1, 1, 3, 3, dtype=np.int64), _t(1, 1, 2, 2)), TypeError, ["x", "floating-point", "int64"]),
         (lambda: conv2d(_t(1, 1, 3, 3), _t(1, 1, 2, 2, dtype=np.float32)), TypeError, ["weight", "float32", "float64"]),
         (lambda: conv2d(_t(1, 1, 3, 3), _t(2, 1, 2, 2), _t(3)), ValueError, ["bias", "(2,)", "(3,)"]),

@@ -25,8 +25,8 @@ def _per_channel(x):
 
 def test_training_normalizes_with_batch_statistics_and_updates_running_ones():
     bn = nn.BatchNorm1d(2, dtype=np.float64)
-    bn.weight.data[:] = [2.0, 0.5]
-    bn.bias.data[:] = [1.0, -1.0]
+    bn.weight.data = np.array([2.0, 0.5])
+    bn.bias.data = np.array([1.0, -1.0])
     y = bn(Tensor(X))
     mean, var, unbiased = _per_channel(X)
     expected = (X - mean[None, :, None]) / np.sqrt(var[None, :, None] + 1e-5) * np.array([2.0, 0.5])[None, :, None]
@@ -48,8 +48,8 @@ def test_momentum_none_is_the_cumulative_average():
 
 def test_eval_uses_running_statistics_and_changes_nothing():
     bn = nn.BatchNorm2d(2, dtype=np.float64)
-    bn.running_mean.data[:] = [1.0, -2.0]
-    bn.running_var.data[:] = [4.0, 0.25]
+    bn.running_mean.data = np.array([1.0, -2.0])
+    bn.running_var.data = np.array([4.0, 0.25])
     x = np.random.default_rng(0).standard_normal((3, 2, 2, 2))
     bn.eval()
     y = bn(Tensor(x))

@@ -1,11 +1,12 @@
-"""Max, average and Lp pooling: forward against the loop references, backward against finite differences,
-the tie rule of eq. (23), PyTorch's ceil_mode / divisor rules, bad input, and PyTorch when installed."""
+"""Max, average and Lp pooling: forward against the loop references, backward on chosen geometries against
+finite differences (random ones: the registry), the tie rule of eq. (23), NaN/±inf edges, PyTorch's ceil_mode /
+divisor rules, bad input, and PyTorch when installed."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from reference_cnn import (
     avg_pool2d_reference,
@@ -63,10 +64,11 @@ def test_lp_pool_forward_matches_the_loop_reference(case):
     np.testing.assert_allclose(z.data, lp_pool2d_reference(x.data, **config.kwargs()), rtol=1e-12)
 
 
-@given(
-    st.integers(1, 12), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2), st.integers(1, 3), st.booleans()
-)
-def test_output_length_follows_pytorchs_formula(size, kernel, stride, padding, dilation, ceil_mode):
+@given(st.integers(1, 12), st.integers(1, 4), st.integers(1, 4), st.data(), st.integers(1, 3), st.booleans())
+def test_output_length_counts_the_windows_pytorch_makes(size, kernel, stride, data, dilation, ceil_mode):
+    # the closed formula against the rule counted window by window (reference_cnn.pooled_length)
+    padding = data.draw(st.integers(0, kernel // 2))
+    assume(size + 2 * padding >= dilation * (kernel - 1) + 1)  # at least one window
     assert pool_output_size(size, kernel, stride, padding, dilation, ceil_mode) == pooled_length(
         size, kernel, stride, padding, dilation, ceil_mode
     )
@@ -96,24 +98,8 @@ def test_avg_divisor_in_ceil_mode_and_with_padding():
 
 
 # ---------------------------------------------------------------------------------------- backward
-@given(pool2d_inputs("max"))
-def test_max_pool_gradient_matches_finite_differences(case):
-    config, x = case
-    assert gradcheck(_pool(config), [x])
-
-
-@given(pool2d_inputs("avg"))
-def test_avg_pool_gradient_matches_finite_differences(case):
-    config, x = case
-    assert gradcheck(_pool(config), [x])
-
-
-@given(pool2d_inputs("lp"))
-def test_lp_pool_gradient_matches_finite_differences(case):
-    config, x = case
-    assert gradcheck(_pool(config), [x])
-
-
+# the finite-difference properties over random configurations are the registry's (testing/checks.py,
+# run by tests/test_op_properties.py); here, chosen geometries
 @pytest.mark.parametrize(
     "kernel, stride, padding, dilation, ceil_mode",
     [
@@ -137,23 +123,20 @@ def _backward(pool, x, delta, **kwargs):
     return x.grad[0, 0]
 
 
-def test_a_window_with_equal_maxima_sends_delta_to_the_first_one_only():
-    grad = _backward(max_pool2d, [[1.0, 1.0], [1.0, 1.0]], [[5.0]], kernel_size=2)
-    np.testing.assert_array_equal(grad, [[5, 0], [0, 0]])
-    grad = _backward(max_pool2d, [[0.0, 7.0], [7.0, 0.0]], [[5.0]], kernel_size=2)  # row-major: (0, 1) first
-    np.testing.assert_array_equal(grad, [[0, 5], [0, 0]])
-
-
-def test_a_unit_that_wins_overlapping_windows_gets_the_sum_of_their_deltas():
-    # 3×3 with the maximum in the middle; kernel 2, stride 1: the four windows all hold it
-    grad = _backward(max_pool2d, [[0, 1, 0], [2, 9, 3], [0, 4, 0]], [[1, 2], [3, 4]], kernel_size=2, stride=1)
-    np.testing.assert_array_equal(grad, [[0, 0, 0], [0, 10, 0], [0, 0, 0]])
-
-
-def test_overlapping_windows_with_ties_follow_the_first_maximum_of_each_window():
-    # all equal: each window's first unit (its top-left) wins
-    grad = _backward(max_pool2d, np.ones((3, 3)), [[1, 2], [3, 4]], kernel_size=2, stride=1)
-    np.testing.assert_array_equal(grad, [[1, 2, 0], [3, 4, 0], [0, 0, 0]])
+@pytest.mark.parametrize(
+    "x, delta, kwargs, expected",
+    [
+        ([[1, 1], [1, 1]], [[5]], {"kernel_size": 2}, [[5, 0], [0, 0]]),  # all tied: the first (top-left) wins
+        ([[0, 7], [7, 0]], [[5]], {"kernel_size": 2}, [[0, 5], [0, 0]]),  # row-major: (0, 1) before (1, 0)
+        # 3×3, kernel 2, stride 1: the middle maximum is in all four windows and gets the sum of their δ
+        ([[0, 1, 0], [2, 9, 3], [0, 4, 0]], [[1, 2], [3, 4]], {"kernel_size": 2, "stride": 1},
+         [[0, 0, 0], [0, 10, 0], [0, 0, 0]]),
+        # all equal, overlapping: each window's first unit (its top-left) wins
+        (np.ones((3, 3)), [[1, 2], [3, 4]], {"kernel_size": 2, "stride": 1}, [[1, 2, 0], [3, 4, 0], [0, 0, 0]]),
+    ],
+)
+def test_the_tie_rule_of_eq_23_by_hand(x, delta, kwargs, expected):
+    np.testing.assert_array_equal(_backward(max_pool2d, x, delta, **kwargs), expected)
 
 
 @given(pool2d_configs("max"), st.data())
@@ -176,6 +159,82 @@ def test_padding_never_wins_even_against_very_negative_inputs():
     np.testing.assert_array_equal(grad, [[1, 1], [1, 1]])
 
 
+# ------------------------------------------------------------------------- NaN, ±inf (issue 10)
+NAN, INF = np.nan, np.inf
+
+
+def _max_pool_case(x, kwargs, delta=None):
+    """(output, indices, gradient) of max_pool2d on a 2-D map, with δ = ``delta`` (ones by default)."""
+    t = Tensor(np.asarray(x, dtype=np.float64)[None, None], requires_grad=True)
+    z, where = max_pool2d(t, **kwargs, return_indices=True)
+    z.backward(np.ones(z.shape) if delta is None else np.asarray(delta, dtype=np.float64)[None, None])
+    return z.data[0, 0], where.data[0, 0], t.grad[0, 0]
+
+
+MAX_POOL_EDGES = [
+    # (x, kwargs, expected output, expected indices, expected gradient), by PyTorch's rule: a unit takes over
+    # if greater than the maximum so far or NaN (so the last NaN of a window wins); a window starts at its
+    # first unit inside the input, so padding never wins, even against −∞
+    ([[1, NAN], [NAN, 2]], {"kernel_size": 2}, [[NAN]], [[2]], [[0, 0], [1, 0]]),
+    ([[1, 3, NAN, 5]], {"kernel_size": (1, 4)}, [[NAN]], [[2]], [[0, 0, 1, 0]]),
+    ([[NAN, 3, 2, 5]], {"kernel_size": (1, 4)}, [[NAN]], [[0]], [[1, 0, 0, 0]]),
+    ([[-INF, -INF], [-INF, -INF]], {"kernel_size": 2, "padding": 1}, [[-INF, -INF], [-INF, -INF]],
+     [[0, 1], [2, 3]], [[1, 1], [1, 1]]),
+    (np.full((3, 3), -INF), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+     [[-INF, -INF], [-INF, -INF]], [[0, 1], [3, 4]], [[1, 1, 0], [1, 1, 0], [0, 0, 0]]),
+    ([[-INF, 0], [-INF, -INF]], {"kernel_size": 2, "padding": 1}, [[-INF, 0], [-INF, -INF]],
+     [[0, 1], [2, 3]], [[1, 1], [1, 1]]),
+]
+
+
+@pytest.mark.parametrize("x, kwargs, z, where, grad", MAX_POOL_EDGES)
+def test_max_pool_nan_and_minus_inf_windows_by_hand(x, kwargs, z, where, grad):
+    out, indices, dx = _max_pool_case(x, kwargs)
+    np.testing.assert_array_equal(out, z)
+    np.testing.assert_array_equal(indices, where)
+    assert (indices >= 0).all()
+    np.testing.assert_array_equal(dx, grad)
+
+
+@needs_torch
+@pytest.mark.parametrize("x, kwargs, z, where, grad", MAX_POOL_EDGES)
+def test_max_pool_nan_and_minus_inf_windows_match_pytorch(x, kwargs, z, where, grad):
+    out, indices, dx = _max_pool_case(x, kwargs)
+    tx = torch.tensor(np.asarray(x, dtype=np.float64)[None, None], requires_grad=True)
+    tz, twhere = torch.nn.functional.max_pool2d(tx, **kwargs, return_indices=True)
+    tz.backward(torch.ones_like(tz))
+    np.testing.assert_array_equal(out, tz.detach().numpy()[0, 0])
+    np.testing.assert_array_equal(indices, twhere.numpy()[0, 0])
+    np.testing.assert_array_equal(dx, tx.grad.numpy()[0, 0])
+
+
+@pytest.mark.parametrize("kwargs", [{"kernel_size": 2}, {"kernel_size": 2, "stride": 1}])
+def test_max_pool_non_winners_get_an_exact_zero_even_when_delta_is_infinite(kwargs):
+    # the mask selects: inf·0 would make NaN in every non-winning unit
+    x = [[1.0, 2.0, 0.0], [3.0, 0.5, 0.25], [0.0, 0.0, 4.0]]
+    _, where, dx = _max_pool_case(x, kwargs, delta=np.full((1, 1) if kwargs.get("stride") is None else (2, 2), INF))
+    won = np.zeros(9, dtype=bool)
+    won[where.ravel()] = True
+    assert not np.isnan(dx).any()
+    np.testing.assert_array_equal(dx.ravel()[~won], 0.0)
+    assert np.isinf(dx.ravel()[won]).all()
+
+
+# ------------------------------------------------------------------------------ divisor_override
+def test_avg_pool_divisor_override_by_hand():
+    x = np.arange(1.0, 10.0).reshape(3, 3)  # padding 1, kernel 2, stride 2: windows hold 1, 2, 2 and 4 units
+    z = avg_pool2d(Tensor(x[None, None]), 2, padding=1, divisor_override=3).data[0, 0]
+    np.testing.assert_allclose(z, [[1 / 3, (2 + 3) / 3], [(4 + 7) / 3, (5 + 6 + 8 + 9) / 3]])
+    grad = _backward(avg_pool2d, x, [[1.0, 2.0], [3.0, 4.0]], kernel_size=2, padding=1, divisor_override=3)
+    np.testing.assert_allclose(grad, [[1, 2, 2], [3, 4, 4], [3, 4, 4]] / np.float64(3))  # δ / 3 to each unit
+
+
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-2, ValueError), (2.0, TypeError), (True, TypeError)])
+def test_avg_pool_divisor_override_must_be_a_positive_int(bad, error):
+    with pytest.raises(error, match="divisor_override"):
+        avg_pool2d(_t(1, 1, 4, 4), 2, divisor_override=bad)
+
+
 # ------------------------------------------------------------------------------------- Lp details
 def test_l2_pooling_is_the_root_of_the_sum_of_squares_and_its_gradient_is_a_over_z():
     x = np.array([[3.0, 0.0], [0.0, 4.0]])
@@ -191,9 +250,20 @@ def test_lp_gradient_is_a_power_p_minus_1_over_z_power_p_minus_1():
     np.testing.assert_allclose(grad, x**2 / z**2)
 
 
-def test_lp_gradient_is_zero_where_the_window_norm_is_zero():
-    grad = _backward(lp_pool2d, np.zeros((2, 4)), [[1.0, 1.0]], norm_type=2, kernel_size=2)
+@pytest.mark.parametrize("p", [2, 3, 1.5])
+def test_lp_gradient_is_zero_where_the_window_norm_is_zero(p):
+    # z = 0: no NaN, and 0 as in PyTorch (which also gives 0 here)
+    grad = _backward(lp_pool2d, np.zeros((2, 4)), [[1.0, 1.0]], norm_type=p, kernel_size=2)
     np.testing.assert_array_equal(grad, np.zeros((2, 4)))
+    grad = _backward(lp_pool2d, [[1.0, -1.0]], [[1.0]], norm_type=3, kernel_size=(1, 2))  # Σ a³ = 0, a ≠ 0
+    np.testing.assert_array_equal(grad, [[0.0, 0.0]])
+
+
+def test_l1_pooling_keeps_the_derivative_of_a_sum_where_the_sum_is_zero():
+    # deliberate difference: for p = 1, z = Σ a is linear, ∂z/∂a = 1 everywhere; PyTorch gives 0 where the sum
+    # is exactly 0 (its formula passes the sum through a ReLU)
+    grad = _backward(lp_pool2d, [[1.0, -1.0]], [[2.0]], norm_type=1, kernel_size=(1, 2))
+    np.testing.assert_array_equal(grad, [[2.0, 2.0]])
 
 
 def test_lp_ceil_mode_window_is_a_plain_sum_and_odd_p_negative_sums_are_nan():
@@ -219,7 +289,7 @@ def test_3d_input_and_float32(kind):
 
 
 def test_return_indices_of_a_3d_input():
-    z, where = max_pool2d(Tensor(np.arange(12.0).reshape(1, 3, 4)), 2, return_indices=True)
+    _z, where = max_pool2d(Tensor(np.arange(12.0).reshape(1, 3, 4)), 2, return_indices=True)
     np.testing.assert_array_equal(where.data, [[[5, 7]]])  # the maxima 5 and 7 of the two blocks
 
 
@@ -264,7 +334,9 @@ def _torch_pool(config, tx):
     if config.kind == "max":
         return f.max_pool2d(tx, k["kernel_size"], k["stride"], k["padding"], k["dilation"], k["ceil_mode"])
     if config.kind == "avg":
-        return f.avg_pool2d(tx, k["kernel_size"], k["stride"], k["padding"], k["ceil_mode"], k["count_include_pad"])
+        return f.avg_pool2d(
+            tx, k["kernel_size"], k["stride"], k["padding"], k["ceil_mode"], k["count_include_pad"], k["divisor_override"]
+        )
     return f.lp_pool2d(tx, k["norm_type"], k["kernel_size"], k["stride"], k["ceil_mode"])
 
 

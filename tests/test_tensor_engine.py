@@ -15,14 +15,28 @@ def test_python_numbers_and_lists_become_float64():
     assert Tensor([[1.5], [2]]).shape == (2, 1)
 
 
-def test_numpy_float_arrays_keep_their_dtype_and_memory():
+def test_numpy_arrays_keep_their_dtype_and_are_copied_as_torch_tensor_does():
     a = np.ones(3, dtype=np.float32)
     t = Tensor(a, requires_grad=True)
     assert t.dtype == np.float32
-    assert t.data is a
+    assert t.data is not a and not np.shares_memory(t.data, a)  # the caller's array stays the caller's
+    a[0] = 5.0
+    assert t.data[0] == 1.0
     (t * 2.0 + 1).sum().backward()
     assert t.grad.dtype == np.float32
     np.testing.assert_array_equal(t.grad, [2, 2, 2])
+    shared = Tensor(t.data)  # read-only engine memory is shared, not copied
+    assert shared.data is t.data
+
+
+def test_engine_arrays_are_read_only_so_numpy_cannot_change_them_behind_the_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    for t in (x, y, y.detach(), x.reshape(2, 1)):
+        with pytest.raises(ValueError, match="read-only"):
+            t.data[0] = 100.0
+    with pytest.raises(ValueError, match="read-only"):
+        y.data *= 2
 
 
 def test_float32_stays_float32_through_ops_with_numbers():
@@ -212,8 +226,9 @@ def test_in_place_modification_of_a_saved_input_is_detected():
     x = Tensor([1.0, 2.0], requires_grad=True)
     w = Tensor([3.0, 4.0], requires_grad=True)
     y = (x * w).sum()
-    x.data[0] = 100.0  # Mul saved x's array for w's gradient
-    with pytest.raises(SavedArrayModifiedError, match="Mul.backward: saved array #0.*modified in place"):
+    with no_grad():
+        x += 100.0  # Mul saved x's array for w's gradient
+    with pytest.raises(SavedArrayModifiedError, match="Mul.backward: saved array #0.*in-place tensor operation"):
         y.backward()
 
 
@@ -221,9 +236,54 @@ def test_in_place_modification_of_a_saved_output_is_detected():
     x = Tensor([1.0, 2.0], requires_grad=True)
     e = x.exp()
     y = e.sum()
-    e.data *= 2  # Exp saved its output
-    with pytest.raises(RuntimeError, match="Exp.backward"):
+    with no_grad():
+        e.mul_(2)  # Exp saved its output
+    with pytest.raises(SavedArrayModifiedError, match="Exp.backward"):
         y.backward()
+
+
+def test_in_place_change_through_a_view_is_detected():
+    w = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = (w * x).sum()  # Mul saved w's array
+    with no_grad():
+        row = w[1]  # a view of w's memory
+        row.zero_()
+    assert w.data[1].tolist() == [0.0, 0.0, 0.0]  # the view wrote into w, as in PyTorch
+    with pytest.raises(SavedArrayModifiedError, match="Mul.backward: saved array #0"):
+        y.backward()
+
+
+def test_a_shared_writeable_array_is_fingerprinted():
+    user = np.array([1.0, 2.0])
+    x = Tensor([0.0, 0.0], requires_grad=True)
+    x.data = user  # shared, as in PyTorch: the caller may keep writing to it
+    y = (x * x).sum()
+    user[0] = 100.0
+    with pytest.raises(SavedArrayModifiedError, match="Mul.backward: saved array #0.*contents changed"):
+        y.backward()
+
+
+def test_a_read_only_view_of_a_writeable_array_is_fingerprinted():
+    user = np.array([1.0, 2.0, 3.0, 4.0])
+    x = Tensor(np.zeros(4), requires_grad=True)
+    x.data = user
+    v = x.reshape(2, 2)  # the engine's view is read-only, but the memory behind it is the user's
+    assert not v.data.flags.writeable
+    y = (v * v).sum()  # Mul saves v's array
+    user[0] = 100.0
+    with pytest.raises(SavedArrayModifiedError, match="Mul.backward"):
+        y.backward()
+
+
+def test_writes_after_backward_or_to_other_memory_are_fine():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    other = Tensor([5.0])
+    y = (x * x).sum()
+    with no_grad():
+        other += 1  # a write elsewhere moves the write counter but not x's memory
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
 
 
 def test_long_chain_of_100000_ops_backpropagates_without_recursion():

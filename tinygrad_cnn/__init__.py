@@ -12,7 +12,7 @@ array([2., 4., 6.])
 """
 
 from .function import Context, Function, SavedArrayModifiedError, unbroadcast
-from .grad_mode import enable_grad, is_grad_enabled, no_grad
+from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
@@ -33,6 +33,7 @@ __all__ = [
     "Tensor",
     "Value",
     "concatenate",
+    "detect_anomaly",
     "functional",
     "nn",
     "optim",

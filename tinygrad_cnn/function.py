@@ -4,6 +4,12 @@ An op is a subclass with two static methods working on numpy arrays: ``forward(c
 the result and saves what backward needs, ``backward(ctx, grad)`` turns the gradient of the result
 into one gradient per positional argument of ``forward`` (None where there is none).
 
+The arrays ``forward`` receives from tensors are read-only (the engine owns them; write into a copy),
+and the array it returns is made read-only. What ``save_for_backward`` keeps is guarded against
+in-place change (``memory.py``): read-only arrays by the engine's write log, for free; a writeable
+one (an intermediate the op made) by a CRC fingerprint, so an op may freeze such an array
+(``a.setflags(write=False)``) when nothing else holds it, to save that cost.
+
 >>> import numpy as np
 >>> from tinygrad_cnn import Tensor, Function
 >>> class Cube(Function):
@@ -23,21 +29,27 @@ array([ 3., 12.])
 
 from __future__ import annotations
 
-import zlib
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .grad_mode import is_grad_enabled
+from .grad_mode import _state
+from .memory import _epoch, is_frozen, written_since
+from .memory import fingerprint as _crc
 
 
 class SavedArrayModifiedError(RuntimeError):
     """An array saved for backward was changed in place between the forward and the backward pass."""
 
 
-def _fingerprint(array: np.ndarray) -> int:
-    """A CRC-32 of the array's bytes: cheap (GB/s) and changes when any element changes."""
-    return zlib.crc32(array if array.flags.c_contiguous else np.ascontiguousarray(array))
+def _modified(function: type, index: int, value: np.ndarray, how: str) -> SavedArrayModifiedError:
+    return SavedArrayModifiedError(
+        f"{function.__name__}.backward: saved array #{index} (shape {value.shape}, dtype {value.dtype}) was "
+        f"modified in place after the forward pass ({how}), so its gradient would be wrong. Modify a copy "
+        "instead, or run the forward pass again after the change."
+    )
 
 
 class Context:
@@ -47,6 +59,9 @@ class Context:
     set freely (``ctx.stride = 2``). Arrays that alias the inputs or the output should be stored with
     ``save_for_backward``: they are checked for in-place modification before backward uses them.
     """
+
+    __slots__ = ("__dict__", "__weakref__", "_epoch", "_fingerprints", "_record", "_saved", "freed", "function",
+                 "needs_input_grad", "parents")
 
     def __init__(
         self, function: type[Function], parents: tuple[Tensor | None, ...], needs_input_grad: tuple[bool, ...],
@@ -58,40 +73,56 @@ class Context:
         self.freed = False
         self._record = record
         self._saved: tuple[Any, ...] = ()
-        self._fingerprints: tuple[int | None, ...] = ()
+        # ``_fingerprints`` and ``_epoch`` are set by ``_seal`` when the graph is recorded
 
     def save_for_backward(self, *values: Any) -> None:
-        """Keep ``values`` (arrays or anything else) for backward, fingerprinting each array."""
-        if not self._record:  # no graph is recorded: nothing will ever read them
-            return
-        self._saved = values
-        self._fingerprints = tuple(_fingerprint(v) if isinstance(v, np.ndarray) else None for v in values)
+        """Keep ``values`` (arrays or anything else) for backward; arrays are guarded against in-place change."""
+        if self._record:  # else no graph is recorded: nothing will ever read them
+            self._saved = values
+
+    def _seal(self, out: np.ndarray) -> None:
+        """After forward (``out`` is read-only by now): choose each saved array's guard."""
+        self._epoch = _epoch[0]
+        self._fingerprints = None
+        fingerprints = None
+        for index, value in enumerate(self._saved):
+            if value is out or not isinstance(value, np.ndarray):
+                continue
+            if not value.flags.writeable and (value.base is None or is_frozen(value)):
+                continue  # read-only engine memory: guarded by the write log
+            if fingerprints is None:
+                fingerprints = [None] * len(self._saved)
+            fingerprints[index] = _crc(value)
+        if fingerprints is not None:
+            self._fingerprints = tuple(fingerprints)
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
         """The values given to ``save_for_backward``, after checking no array was modified in place."""
         if self.freed:
             raise RuntimeError(_freed_message(self.function))
-        for index, (value, fingerprint) in enumerate(zip(self._saved, self._fingerprints)):
-            if fingerprint is not None and _fingerprint(value) != fingerprint:
-                raise SavedArrayModifiedError(
-                    f"{self.function.__name__}.backward: saved array #{index} (shape {value.shape}, "
-                    f"dtype {value.dtype}) was modified in place after the forward pass, so its gradient "
-                    "would be wrong. Modify a copy instead, or run the forward pass again after the change."
-                )
-        return self._saved
-
-    _KEPT_AFTER_FREE = frozenset({"function", "parents", "needs_input_grad", "freed", "_record"})
+        if not self._record:
+            return self._saved
+        saved, fingerprints = self._saved, self._fingerprints
+        if fingerprints is not None:
+            for index, (value, fingerprint) in enumerate(zip(saved, fingerprints)):
+                if fingerprint is not None and _crc(value) != fingerprint:
+                    raise _modified(self.function, index, value, "its contents changed")
+        if _epoch[0] != self._epoch:  # the engine wrote in place somewhere since the forward
+            for index, value in enumerate(saved):
+                guarded_by_log = isinstance(value, np.ndarray) and (fingerprints is None or fingerprints[index] is None)
+                if guarded_by_log and written_since(value, self._epoch):
+                    raise _modified(self.function, index, value, "by an in-place tensor operation")
+        return saved
 
     def free(self) -> None:
         """Drop everything kept for backward (saved values and any attribute an op set on ``ctx``).
 
         Only the graph's structure stays, so a second backward through this node can name it in its error.
         """
-        for name in [n for n in vars(self) if n not in self._KEPT_AFTER_FREE]:
-            delattr(self, name)
+        self.__dict__.clear()
         self._saved = ()
-        self._fingerprints = ()
+        self._fingerprints = None
         self.freed = True
 
 
@@ -101,6 +132,17 @@ def _freed_message(function: type) -> str:
         "values were freed after the first backward. Call backward(retain_graph=True) the first time "
         "if you need to backward through the same graph again."
     )
+
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+def _user_site() -> str:
+    """'file:line' of the innermost caller outside this package (where the user called the op)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    return "an unknown place" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 class Function:
@@ -119,25 +161,36 @@ class Function:
         """Run ``forward`` on the arrays of the ``Tensor`` arguments and record the node in the graph.
 
         Non-tensor arguments (numbers, shapes, None) are passed through unchanged and get no gradient.
+        The result's array is made read-only (the engine owns it).
         """
-        parents: list[Tensor | None] = []
         arrays: list[Any] = []
         needs: list[bool] = []
+        all_tensors = True
         for a in args:  # one pass: this is the hot path of every op
             if isinstance(a, Tensor):
-                parents.append(a)
                 arrays.append(a._data)
                 needs.append(a._requires_grad)
             else:
-                parents.append(None)
                 arrays.append(a)
                 needs.append(False)
-        record = True in needs and is_grad_enabled()
-        ctx = Context(cls, tuple(parents), tuple(needs), record)
+                all_tensors = False
+        record = True in needs and _state.enabled
+        parents = args if all_tensors else tuple(a if isinstance(a, Tensor) else None for a in args)
+        ctx = Context(cls, parents, tuple(needs), record)
         out = cls.forward(ctx, *arrays, **kwargs)
-        if not isinstance(out, np.ndarray):
+        if type(out) is not np.ndarray:
             out = np.asarray(out)
-        return Tensor._make(out, ctx if record else None)
+        for a in arrays:
+            if out is a:  # the forward handed back an argument's own array: freeze a view, not the argument
+                out = out.view()
+                break
+        if not record:
+            return Tensor._make(out, None)
+        result = Tensor._make(out, ctx)  # freezes out first: a saved output then needs no fingerprint
+        ctx._seal(out)
+        if _state.anomaly:
+            ctx._anomaly = ([np.shape(a) for a in arrays], _user_site())
+        return result
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -13,12 +13,14 @@ array([[ 0.,  0.],
 
 from __future__ import annotations
 
-import sys
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from .function import Context, _freed_message
+from . import memory, numpy_interop
+from .autograd import HookHandle, backward
+from .function import Context
 
 Axis = int | Sequence[int] | None
 Hook = Callable[[np.ndarray], "np.ndarray | None"]
@@ -65,19 +67,32 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _in_place(name: str, ufunc: np.ufunc, doc: str | None = None) -> Callable[..., Any]:
+    def method(self: Tensor, other: Any, alpha: float = 1) -> Tensor:
+        operand = other if alpha == 1 else _raw(other) * alpha
+        return memory.write_in_place(self, name, ufunc, operand, other)
+
+    method.__name__, method.__doc__ = name, doc
+    return method
+
+
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation (PyTorch-shaped).
 
     Parameters
     ----------
     data : number, nested list, numpy array or Tensor
-        Python numbers and lists become float64; numpy arrays keep their dtype and are not copied
-        (float32 stays float32). Integer and bool arrays are data (indices, masks, targets) that
-        cannot require grad.
+        Python numbers and lists become float64; numpy arrays keep their dtype and are copied (as by
+        ``torch.tensor``; ``Tensor._wrap``/``from_numpy`` share instead). Integer and bool arrays are
+        data (indices, masks, targets) that cannot require grad.
     requires_grad : bool
         Whether ``backward`` should compute a gradient for this tensor (float dtypes only).
     dtype : numpy dtype, optional
         Cast the data to this dtype.
+
+    Its array is read-only (``t.data[0] = 1`` raises), so values saved for backward never change behind
+    the graph's back: update with the in-place methods (``p -= lr * p.grad``, ``p.copy_(a)``, under
+    ``no_grad()`` for a parameter) or give new data (``t.data = array``). See ``memory.py``.
 
     >>> Tensor([1, 2, 3])
     Tensor([1., 2., 3.])
@@ -85,34 +100,47 @@ class Tensor:
     Tensor([0., 0.], dtype=float32, requires_grad=True)
     """
 
-    __slots__ = ("_data", "grad", "_requires_grad", "_ctx", "_retains_grad", "_hooks", "__weakref__")
+    __slots__ = ("__weakref__", "_ctx", "_data", "_grad", "_hooks", "_requires_grad", "_retains_grad")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to Tensor's reflected operators
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self._data = _to_array(data, dtype)
-        self.grad: np.ndarray | None = None
+        self._data = memory.own(_to_array(data, dtype), data)
+        self._grad: np.ndarray | None = None
         self._ctx: Context | None = None
         self._retains_grad = False
-        self._hooks: list[Hook] = []
+        self._hooks: list[Hook] | tuple[()] = ()  # a list once a hook is registered
         self._requires_grad = False
         self.requires_grad = requires_grad
 
     @classmethod
     def _make(cls, data: np.ndarray, ctx: Context | None) -> Tensor:
-        """The result of an op: wraps ``data`` without checks; ``ctx`` is set when the graph is recorded."""
+        """The result of an op: wraps ``data`` without checks and makes it read-only (the engine owns it).
+
+        ``ctx`` is set when the graph is recorded. For an array the user keeps writing to, use ``_wrap``.
+        """
+        data.setflags(write=False)
         out = cls.__new__(cls)
         out._data = data
-        out.grad = None
+        out._grad = None
         out._ctx = ctx
         out._retains_grad = False
-        out._hooks = []
+        out._hooks = ()
         out._requires_grad = ctx is not None
         return out
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray) -> Tensor:
+        """A leaf sharing ``data`` as it is (not copied, not made read-only): what ``from_numpy`` returns.
+
+        Saved for backward, such an array is fingerprinted instead (the user may write to it).
+        """
+        return cls._make(data.view(), None)  # the view is read-only; ``data`` and its memory stay writeable
 
     # ----------------------------------------------------------------------------------------- data
     @property
     def data(self) -> np.ndarray:
-        """The underlying numpy array (reassignable, as in PyTorch; the graph keeps the old values)."""
+        """The numpy array (read-only). ``t.data = array`` shares ``array`` as PyTorch does (the graph keeps
+        the old values); a writeable one stays the caller's to write, and is fingerprinted when saved."""
         return self._data
 
     @data.setter
@@ -120,7 +148,29 @@ class Tensor:
         array = _to_array(value, None, "data")
         if self._requires_grad and array.dtype.kind != "f":
             raise TypeError(f"Tensor.data: a tensor that requires grad needs float data, got dtype {array.dtype}")
-        self._data = array
+        if not memory.is_frozen(array) and memory.fresh(array, value):
+            array.setflags(write=False)  # converted from a list or another dtype: nobody else holds it
+        self._data = array  # shared, as in PyTorch: a writeable array stays the caller's (fingerprinted when saved)
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        """The gradient accumulated by ``backward`` (a numpy array of this tensor's shape and dtype), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if isinstance(value, Tensor):
+            value = np.array(value._data)  # a writeable copy, as gradients are
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"Tensor.grad: expected a numpy array or None, got {type(value).__name__}")
+        if value.shape != self._data.shape:
+            raise ValueError(f"Tensor.grad: assigned an array of shape {value.shape} to a tensor of shape {self.shape}")
+        if value.dtype != self._data.dtype:
+            raise TypeError(f"Tensor.grad: assigned an array of dtype {value.dtype} to a tensor of dtype {self.dtype}")
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
@@ -138,6 +188,11 @@ class Tensor:
         if not value and self._ctx is not None:
             raise ValueError("requires_grad: cannot be switched off on a non-leaf tensor; use .detach()")
         self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return this tensor (PyTorch's spelling)."""
+        self.requires_grad = requires_grad
+        return self
 
     @property
     def is_leaf(self) -> bool:
@@ -165,9 +220,23 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis (each a differentiable ``self[i]``), as in PyTorch."""
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self._data)))
+
     def numpy(self) -> np.ndarray:
-        """The data as a numpy array (shared, not copied)."""
+        """The data as a numpy array (shared, not copied, read-only)."""
         return self._data
+
+    # numpy interop, one documented behaviour (``numpy_interop.py``): np.asarray(t) gives the read-only
+    # data unless t requires grad; numpy's operators run the Tensor's; other ufuncs raise a TypeError.
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return numpy_interop.as_array(self, dtype, copy)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return numpy_interop.call_ufunc(ufunc, method, inputs, kwargs)
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
@@ -177,14 +246,15 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing the data, cut off from the graph."""
-        return Tensor._make(self._data, None)
+        out = Tensor.__new__(Tensor)
+        out._data, out._grad, out._ctx, out._retains_grad, out._hooks, out._requires_grad = (
+            self._data, None, None, False, (), False)
+        return out
 
     def astype(self, dtype: Any) -> Tensor:
         """This tensor cast to ``dtype``; differentiable between float dtypes."""
-        from .ops.elementwise import Cast
-
         target = np.dtype(dtype)
-        return Cast.apply(self, dtype=target) if target.kind == "f" else Tensor._make(self._data.astype(target), None)
+        return _ew.Cast.apply(self, dtype=target) if target.kind == "f" else Tensor._make(self._data.astype(target), None)
 
     float32 = lambda self: self.astype(np.float32)  # noqa: E731
     float64 = lambda self: self.astype(np.float64)  # noqa: E731
@@ -218,51 +288,30 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self._retains_grad
 
-    def register_hook(self, hook: Hook) -> _HookHandle:
+    def register_hook(self, hook: Hook) -> HookHandle:
         """Call ``hook(grad)`` whenever the gradient of this tensor is computed.
 
-        The hook may return a replacement gradient (same shape) or None. Returns a handle whose
-        ``remove()`` unregisters it.
+        The hook gets its own copy of the gradient (a numpy array) and may return a replacement (an
+        array or a Tensor of the same shape and dtype), edit it in place, or return None. Either way
+        only this tensor's gradient changes. Returns a handle whose ``remove()`` unregisters it.
         """
         if not callable(hook):
             raise TypeError(f"register_hook(): hook must be callable, got {type(hook).__name__}")
         if not self._requires_grad:
             raise ValueError("register_hook(): this tensor does not require grad, so the hook would never run")
+        if not self._hooks:
+            self._hooks = []
         self._hooks.append(hook)
-        return _HookHandle(self._hooks, hook)
+        return HookHandle(self._hooks, hook)
 
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
         """Reverse-mode differentiation: accumulate ∂self/∂leaf into every leaf's ``.grad``.
 
         ``grad`` is the gradient of some scalar with respect to this tensor (same shape); it may be
         omitted for a one-element tensor, where it is 1. The graph's saved values are freed
-        afterwards unless ``retain_graph=True``.
+        afterwards unless ``retain_graph=True``. The walk itself is in ``autograd.py``.
         """
-        if not self._requires_grad:
-            raise ValueError(
-                "backward(): this tensor does not require grad and has no graph; create the inputs with "
-                "requires_grad=True (and not under no_grad())"
-            )
-        if grad is None:
-            if self._data.size != 1:
-                raise ValueError(
-                    f"backward(): grad can be omitted only for a one-element output, this one has shape "
-                    f"{self.shape}; pass grad= an array of shape {self.shape}"
-                )
-            seed = np.ones_like(self._data)
-        else:
-            seed = _to_array(grad, self.dtype, "grad")
-            if seed.shape != self.shape:
-                raise ValueError(f"backward(): grad has shape {seed.shape}, expected the output's shape {self.shape}")
-        _run_backward(self, seed, retain_graph)
-
-    def _accumulate(self, grad: np.ndarray, owned: bool = False) -> None:
-        """Add ``grad`` into ``.grad``. An ``owned`` array (referenced nowhere else) is kept without a copy."""
-        if self.grad is None:
-            take = owned and grad.dtype == self._data.dtype
-            self.grad = grad if take else np.array(grad, dtype=self._data.dtype, copy=True)
-        else:
-            self.grad = self.grad + grad.astype(self._data.dtype, copy=False)
+        backward(self, None if grad is None else _to_array(grad, self.dtype, "grad"), retain_graph)
 
     # ------------------------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
@@ -299,14 +348,10 @@ class Tensor:
         return _ew.Neg.apply(self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        from .ops.matmul import matmul
-
-        return matmul(self, _lift(other, self))
+        return _matmul.matmul(self, _lift(other, self))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        from .ops.matmul import matmul
-
-        return matmul(_lift(other, self), self)
+        return _matmul.matmul(_lift(other, self), self)
 
     # comparisons give bool data tensors (no gradient), handy for masks and accuracy
     def __lt__(self, other: Any) -> Tensor:
@@ -321,115 +366,46 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return Tensor._make(self._data >= _raw(other), None)
 
-    # --------------------------------------------------------------------------- elementwise functions
-    def exp(self) -> Tensor:
-        return _ew.Exp.apply(self)
+    # ------------------------------------------------------------------------------ in-place updates
+    # PyTorch's rules. Under no_grad() (an optimizer's step) the tensor's own memory is written: the same
+    # Tensor object, the same array, so a model's parameters change. Outside no_grad(), a tensor that
+    # requires grad (or an operand that does) cannot be updated in place: a leaf raises as in PyTorch; a
+    # non-leaf raises too (PyTorch would record the update in the graph; here, write y = y + x). Every
+    # write is logged (``memory.note_write``), so a graph that saved the old values refuses to
+    # backward through them (SavedArrayModifiedError) instead of computing a wrong gradient.
+    __iadd__ = _in_place("+=", np.add)
+    __isub__ = _in_place("-=", np.subtract)
+    __imul__ = _in_place("*=", np.multiply)
+    __itruediv__ = _in_place("/=", np.true_divide)
+    add_ = _in_place("add_", np.add, "``self += alpha * other`` in place (PyTorch's ``add_``).")
+    sub_ = _in_place("sub_", np.subtract, "``self -= alpha * other`` in place.")
+    mul_ = _in_place("mul_", np.multiply, "``self *= other`` in place.")
+    div_ = _in_place("div_", np.true_divide, "``self /= other`` in place.")
 
-    def log(self) -> Tensor:
-        return _ew.Log.apply(self)
+    def copy_(self, source: Any) -> Tensor:
+        """Overwrite this tensor's values with ``source`` (broadcast to this shape, cast to this dtype)."""
+        return memory.write_in_place(self, "copy_", memory.assign, source)
 
-    def sqrt(self) -> Tensor:
-        return _ew.Sqrt.apply(self)
+    def fill_(self, value: float) -> Tensor:
+        """Set every element to ``value`` in place.
 
-    def abs(self) -> Tensor:
-        return _ew.Abs.apply(self)
+        >>> from tinygrad_cnn import no_grad
+        >>> w = Tensor([1.0, 2.0], requires_grad=True)
+        >>> with no_grad():
+        ...     _ = w.fill_(0.5)
+        >>> w
+        Tensor([0.5, 0.5], requires_grad=True)
+        """
+        if isinstance(value, Tensor):
+            if value.size != 1:
+                raise ValueError(f"fill_(): value must be a number or a one-element tensor, got shape {value.shape}")
+        elif not isinstance(value, (bool, int, float, np.generic)):
+            raise TypeError(f"fill_(): value must be a number, got {type(value).__name__}")
+        return memory.write_in_place(self, "fill_", memory.assign, value)
 
-    def sigmoid(self) -> Tensor:
-        return _ew.Sigmoid.apply(self)
-
-    def relu(self) -> Tensor:
-        return _ew.Relu.apply(self)
-
-    def tanh(self) -> Tensor:
-        return _ew.Tanh.apply(self)
-
-    def maximum(self, other: Any) -> Tensor:
-        return _ew.Maximum.apply(self, _lift(other, self))
-
-    def minimum(self, other: Any) -> Tensor:
-        return _ew.Minimum.apply(self, _lift(other, self))
-
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _ew.Clip.apply(self, min=min, max=max)
-
-    # ------------------------------------------------------------------------------------ reductions
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        from .ops import reduce
-
-        return reduce.sum(self, axis, keepdims)
-
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        from .ops import reduce
-
-        return reduce.mean(self, axis, keepdims)
-
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        from .ops import reduce
-
-        return reduce.max(self, axis, keepdims)
-
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        from .ops import reduce
-
-        return reduce.min(self, axis, keepdims)
-
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Indices of the maxima (int64 data, no gradient)."""
-        return Tensor._make(np.argmax(self._data, axis=axis, keepdims=keepdims), None)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        from .ops import reduce
-
-        return reduce.softmax(self, axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        from .ops import reduce
-
-        return reduce.log_softmax(self, axis)
-
-    # -------------------------------------------------------------------------------------- movement
-    def reshape(self, *shape: Any) -> Tensor:
-        from .ops import movement
-
-        return movement.reshape(self, *shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        from .ops import movement
-
-        return movement.transpose(self, *axes)
-
-    def permute(self, *axes: Any) -> Tensor:
-        from .ops import movement
-
-        return movement.permute(self, *axes)
-
-    @property
-    def T(self) -> Tensor:
-        return self.transpose()
-
-    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-        from .ops import movement
-
-        return movement.flatten(self, start_axis, end_axis)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        from .ops import movement
-
-        return movement.getitem(self, index)
-
-    def pad(self, pad_width: Any, value: float = 0.0) -> Tensor:
-        from .ops import movement
-
-        return movement.pad(self, pad_width, value)
-
-
-class _HookHandle:
-    def __init__(self, hooks: list[Hook], hook: Hook) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
+    def zero_(self) -> Tensor:
+        """Set every element to 0 in place."""
+        return memory.write_in_place(self, "zero_", memory.assign, 0)
 
 
 def _lift(value: Any, like: Tensor) -> Tensor:
@@ -450,113 +426,72 @@ def _raw(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
 
-# ------------------------------------------------------------------------------------- the graph walk
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor that ``root`` depends on through the recorded graph, each after all its consumers.
-
-    Iterative depth-first search (no recursion limit: a chain of 100,000 ops is fine).
-    """
-    post_order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            post_order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        if node._ctx is not None:
-            for parent in node._ctx.parents:
-                if parent is not None and parent._requires_grad and id(parent) not in seen:
-                    stack.append((parent, False))
-    post_order.reverse()
-    return post_order
-
-
-def _run_backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
-    """Chain rule over the graph: each node's gradient is complete before it is passed to its inputs."""
-    order = _topological_order(root)
-    pending: dict[int, np.ndarray] = {id(root): seed}
-    del seed
-    for node in order:
-        grad = pending.pop(id(node), None)
-        if grad is None:  # no path from root reaches this node's gradient (e.g. an unused output)
-            continue
-        for hook in node._hooks:
-            grad = _run_hook(hook, grad)
-        ctx = node._ctx
-        if ctx is None:  # a leaf: nothing reads its gradient after this, so a private array need not be copied
-            private = grad.base is None and _references(grad) <= _PRIVATE_REFERENCES
-            node._accumulate(grad, owned=private)
-        else:
-            if node._retains_grad:  # copied: the same array goes on into this node's backward
-                node._accumulate(grad)
-            _send_to_inputs(ctx, grad, pending)
-            if not retain_graph:
-                ctx.free()
-
-
-def _references(array: np.ndarray) -> int:
-    return sys.getrefcount(array) if hasattr(sys, "getrefcount") else 1 << 30
-
-
-def _private_references() -> int:
-    """How many references ``_references`` sees to an array held by one local name only (CPython: 3)."""
-    grad = np.empty(0)
-    return _references(grad)
-
-
-# A leaf may keep a gradient array as ``.grad`` without a copy only if nothing but the graph walk can see
-# it: it owns its memory (not a view) and no one else references it (not the caller's seed, a hook's
-# result, a saved array, or another input's pending gradient: Add hands one array to both inputs).
-# The count is measured once with the same calling pattern as in ``_run_backward``, so it holds on any
-# interpreter version; where reference counts do not exist, every gradient is copied.
-_PRIVATE_REFERENCES = _private_references()
-
-
-def _run_hook(hook: Hook, grad: np.ndarray) -> np.ndarray:
-    replaced = hook(grad)
-    if replaced is None:
-        return grad
-    replaced = np.asarray(replaced)
-    if replaced.shape != grad.shape:
-        raise ValueError(f"hook {hook!r} returned a gradient of shape {replaced.shape}, expected {grad.shape}")
-    return replaced
-
-
-def _send_to_inputs(ctx: Context, grad: np.ndarray, pending: dict[int, np.ndarray]) -> None:
-    """One node's backward: its gradient times its local derivatives, added to each input's pending gradient."""
-    if ctx.freed:
-        raise RuntimeError(_freed_message(ctx.function))
-    for parent, parent_grad in zip(ctx.parents, _as_tuple(ctx.function.backward(ctx, grad), ctx)):
-        if parent is None or parent_grad is None or not parent._requires_grad:
-            continue
-        if not isinstance(parent_grad, np.ndarray):
-            parent_grad = np.asarray(parent_grad, dtype=parent.dtype)
-        elif parent_grad.dtype != parent.dtype:  # e.g. float64 gradient of a float32 input
-            parent_grad = parent_grad.astype(parent.dtype)
-        if parent_grad.shape != parent.shape:
-            raise RuntimeError(
-                f"{ctx.function.__name__}.backward returned a gradient of shape {parent_grad.shape} "
-                f"for an input of shape {parent.shape}"
-            )
-        key = id(parent)
-        pending[key] = pending[key] + parent_grad if key in pending else parent_grad
-
-
-def _as_tuple(grads: Any, ctx: Context) -> Iterable[Any]:
-    if not isinstance(grads, tuple):
-        grads = (grads,)
-    if len(grads) != len(ctx.parents):
-        raise RuntimeError(
-            f"{ctx.function.__name__}.backward returned {len(grads)} gradients, expected one per "
-            f"positional forward argument ({len(ctx.parents)})"
-        )
-    return grads
-
-
-# The ops build on Function and are imported last: their modules need only ``function`` at import time.
+# ------------------------------------------------------------------------------------- the ops as methods
+# THE ONE EXCEPTION to "imports only go down" (tests/test_imports.py allows exactly this import): the
+# engine's Tensor offers the ops as methods (x.exp(), x.sum(), x @ w), as PyTorch's does, while the ops
+# are built on the engine. The ops modules need only ``function`` at import time, so importing them here,
+# once ``Tensor`` exists, is safe. Each entry of ``_OP_METHODS`` is a method name and a function taking
+# the tensor first (it is attached as ``Tensor.<name>``); new ops add one line.
 from .ops import elementwise as _ew  # noqa: E402
+from .ops import matmul as _matmul  # noqa: E402
+from .ops import movement as _movement  # noqa: E402
+from .ops import reduce as _reduce  # noqa: E402
+
+
+def _unary(function: type) -> Callable[[Tensor], Tensor]:
+    def method(self: Tensor) -> Tensor:
+        return function.apply(self)
+
+    method.__name__, method.__doc__ = function.__name__.lower(), f"Elementwise ``ops.elementwise.{function.__name__}``."
+    return method
+
+
+def _binary(function: type, doc: str) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return function.apply(self, _lift(other, self))
+
+    method.__name__, method.__doc__ = function.__name__.lower(), doc
+    return method
+
+
+def _clip(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+    """Clamp to [min, max]; the gradient passes on the closed interval."""
+    return _ew.Clip.apply(self, min=min, max=max)
+
+
+def _argmax(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Indices of the maxima (int64 data, no gradient)."""
+    return Tensor._make(np.argmax(self._data, axis=axis, keepdims=keepdims), None)
+
+
+_OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
+    # elementwise
+    ("exp", _unary(_ew.Exp)),
+    ("log", _unary(_ew.Log)),
+    ("sqrt", _unary(_ew.Sqrt)),
+    ("abs", _unary(_ew.Abs)),
+    ("sigmoid", _unary(_ew.Sigmoid)),
+    ("relu", _unary(_ew.Relu)),
+    ("tanh", _unary(_ew.Tanh)),
+    ("maximum", _binary(_ew.Maximum, "Elementwise maximum with broadcasting; a tie splits the gradient evenly.")),
+    ("minimum", _binary(_ew.Minimum, "Elementwise minimum with broadcasting; a tie splits the gradient evenly.")),
+    ("clip", _clip),
+    # reductions
+    ("sum", _reduce.sum),
+    ("mean", _reduce.mean),
+    ("max", _reduce.max),
+    ("min", _reduce.min),
+    ("argmax", _argmax),
+    ("softmax", _reduce.softmax),
+    ("log_softmax", _reduce.log_softmax),
+    # movement
+    ("reshape", _movement.reshape),
+    ("transpose", _movement.transpose),
+    ("permute", _movement.permute),
+    ("flatten", _movement.flatten),
+    ("__getitem__", _movement.getitem),
+    ("pad", _movement.pad),
+]
+for _name, _method in _OP_METHODS:
+    setattr(Tensor, _name, _method)
+Tensor.T = property(lambda self: self.transpose(), doc="The transpose (all axes reversed).")  # type: ignore[attr-defined]

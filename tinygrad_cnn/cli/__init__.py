@@ -24,6 +24,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Compare the hand-derived δ with both autograd engines on the book's data, then train the network "
         "with the book's gradient descent.",
     ),
+    "deltas": (
+        "deltas", "every layer's δ: engine vs the book's method vs finite differences vs yours",
+        ("For one image (or a batch), compare every layer's unit error δ = ∂C/∂(output) and parameter gradients "
+         "from the tensor engine, the book's unit-error method generalised to any Sequential CNN "
+         "(textbook.layerwise), central finite differences and, optionally, your own derivation."),
+    ),
     "gradcheck": (
         "gradcheck", "property-check every built-in op against finite differences",
         "Run the library's gradient property checks (Hypothesis-drawn inputs, gradcheck against central "

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._checks import check_bool
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter"]
@@ -329,10 +330,8 @@ class Module:
                 raise ValueError(f"load_state_dict: {name} has shape {value.shape}, expected {tensor.shape}")
             updates.append((tensor, value))
         for tensor, value in updates:
-            if tensor.data.flags.writeable:
-                np.copyto(tensor.data, value, casting="unsafe")
-            else:
-                tensor.data = np.array(value, dtype=tensor.dtype)
+            with no_grad():
+                tensor.copy_(value.astype(tensor.dtype, copy=False))
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------------------------ printing

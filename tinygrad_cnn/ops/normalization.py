@@ -28,6 +28,7 @@ import numpy as np
 
 from .._checks import check_bool, check_float
 from ..function import Context, Function
+from ..grad_mode import no_grad
 from ..random import generator as _generator
 from ..tensor import Tensor
 
@@ -81,6 +82,15 @@ class BatchNorm(Function):
                 None, None, None, None)
 
 
+def _update(buffer: Any, value: np.ndarray) -> None:
+    """Write ``value`` into a running-statistics buffer in place: a Tensor through ``copy_``, an array directly."""
+    if isinstance(buffer, Tensor):
+        with no_grad():
+            buffer.copy_(value)
+    else:
+        np.copyto(buffer, value, casting="same_kind")
+
+
 def _as_data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
@@ -126,8 +136,8 @@ def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var:
             else:
                 factor = check_float(momentum, "momentum", "batch_norm", minimum=0.0, maximum=1.0)
             unbiased = var * (m / (m - 1))  # (B6)
-            np.copyto(mean_array, (1 - factor) * mean_array + factor * mean, casting="same_kind")
-            np.copyto(var_array, (1 - factor) * var_array + factor * unbiased, casting="same_kind")
+            _update(running_mean, (1 - factor) * mean_array + factor * mean)
+            _update(running_var, (1 - factor) * var_array + factor * unbiased)
     else:
         mean, var = np.asarray(mean_array, dtype=x.dtype), np.asarray(var_array, dtype=x.dtype)
     return BatchNorm.apply(x, weight, bias, mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False),

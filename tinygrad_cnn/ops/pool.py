@@ -1,17 +1,23 @@
-"""2-D max, average and Lp pooling (NCHW, PyTorch's semantics) with the document's backward rules.
+"""2-D max, average and Lp pooling (NCHW, PyTorch's semantics) with the book's backward rules.
 
 Pooling acts on each channel's map separately. A window B of output unit (i, j) covers
 ``a[i·s + p·d − pad, j·s + q·d − pad]`` for kernel offsets (p, q); the backward pass gives every unit of
-the input the output δ times the pooling factor g of eq. (25)'s middle term, ``∂z^P / ∂a``, summed over
-the windows that hold the unit (windows overlap when stride < kernel):
+the input the output δ times the pooling factor g = ∂z^P/∂a^F, the middle factor of eq. (25), summed over
+the windows that hold the unit (windows overlap when stride < kernel). The book gives g for max (eq. (23)),
+average and L2 pooling (its pooling-factor table beside eq. (25)); Lp generalises the L2 row:
 
 ===========  =============================  =================================================
 pooling      forward over a window B        g (∂z^P / ∂a for a unit a of B)
 ===========  =============================  =================================================
 max          ``max_B a``                    eq. (23): 1 for the first maximum of B (row-major), else 0
-average      ``(1/|B|) Σ_B a``              ``1/|B|``
-Lp           ``(Σ_B a^p)^(1/p)``            ``a^(p−1) / z^(p−1)`` (``a / z`` for L2), 0 where z = 0
+average      ``(1/|B|) Σ_B a``              ``1/|B|`` (the book's average row; ¼ for its 2×2 blocks)
+Lp           ``(Σ_B a^p)^(1/p)``            ``a^(p−1) / z^(p−1)`` (the book's L2 row ``a / z``), 0 where z = 0
 ===========  =============================  =================================================
+
+Edge values follow PyTorch: a NaN in a max-pooling window takes over (the maximum is NaN, its index and
+δ go to the window's last NaN); a window starts at its first unit inside the input, so padding never wins,
+not even against −∞ (``return_indices`` is never negative); the δ of a window reaches its winner only
+through a mask that selects (an infinite δ leaves the other units an exact 0).
 
 Output sizes follow PyTorch, including ``ceil_mode`` (the last window may run past the input, but must
 start inside the input or the left padding). Padding is −∞ for max pooling (it never wins against an
@@ -34,18 +40,18 @@ array([[[[0., 1.],
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
+from .._checks import check_bool, check_int, is_real
 from ..function import Context, Function
 from ..tensor import Tensor
-from .conv import Pair, as_pair, check_input, kernel_offsets, pad2d
+from .window import Geometry, Pair, as_pair, check_input, output_size
 
 __all__ = ["avg_pool2d", "lp_pool2d", "max_pool2d", "pool_output_size"]
 
 
-# --------------------------------------------------------------------------------------- geometry
 def pool_output_size(
     size: int, kernel: int, stride: int, padding: int = 0, dilation: int = 1, ceil_mode: bool = False
 ) -> int:
@@ -59,85 +65,7 @@ def pool_output_size(
     >>> pool_output_size(5, 2, 2, padding=1, ceil_mode=True)    # a 4th window would start in the right padding
     3
     """
-    span = size + 2 * padding - dilation * (kernel - 1) - 1
-    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1
-    return out
-
-
-class _Geometry:
-    """Where the windows of one pooling call sit: sizes, padding (incl. ceil-mode overhang), offsets."""
-
-    def __init__(
-        self, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, ceil_mode: bool
-    ) -> None:
-        self.size = shape[-2:]  # (H, W)
-        self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
-        self.out_size = tuple(
-            pool_output_size(self.size[a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode) for a in (0, 1)
-        )
-        # padding after the input: the symmetric padding plus whatever the last (ceil-mode) window overhangs
-        reach = [(self.out_size[a] - 1) * stride[a] + dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1)]
-        self.after = tuple(max(padding[a], reach[a] - self.size[a] - padding[a]) for a in (0, 1))
-
-    @property
-    def disjoint(self) -> bool:
-        """Whether no two windows share a unit (stride at least the dilated kernel's span on both axes)."""
-        return all(self.stride[a] >= self.dilation[a] * (self.kernel[a] - 1) + 1 for a in (0, 1))
-
-    def empty_windows(self) -> list[int]:
-        """The axes (0 for H, 1 for W) along which some (dilated) window holds padding only."""
-        empty = []
-        for a in (0, 1):
-            if self.padding[a] == 0 or self.dilation[a] == 1:
-                continue  # a window starts inside the input, or covers a contiguous span reaching into it
-            starts = np.arange(self.out_size[a]) * self.stride[a] - self.padding[a]  # (Ho,) first input index
-            reads = starts[:, None] + np.arange(self.kernel[a]) * self.dilation[a]  # (Ho, k) indices read
-            if not ((reads >= 0) & (reads < self.size[a])).any(axis=1).all():
-                empty.append(a)
-        return empty
-
-    def pad(self, x: np.ndarray, value: float) -> np.ndarray:
-        """(N, C, H, W) -> (N, C, Hp, Wp), holding every window."""
-        return pad2d(x, self.padding[0], self.after[0], self.padding[1], self.after[1], value)
-
-    def offsets(self) -> Iterator[tuple[int, Any]]:
-        """(k, index) per kernel offset: ``x_pad[index]`` is the (N, C, Ho, Wo) map of the units at offset k."""
-        return kernel_offsets(self.kernel, self.stride, self.dilation, self.out_size)
-
-    def crop(self, dx_pad: np.ndarray) -> np.ndarray:
-        """(N, C, Hp, Wp) -> (N, C, H, W): drop the padding (whose gradient is not the input's)."""
-        (top, left), (h, w) = self.padding, self.size
-        if dx_pad.shape[-2:] == (h, w):  # no padding to drop: the array itself (a view would be copied later)
-            return dx_pad
-        return dx_pad[:, :, top : top + h, left : left + w]
-
-    def padded_shape(self, batch_shape: tuple[int, ...]) -> tuple[int, ...]:
-        (top, left), (h, w) = self.padding, self.size
-        return (*batch_shape, top + h + self.after[0], left + w + self.after[1])
-
-    def window_sum(self, x_pad: np.ndarray) -> np.ndarray:
-        """Σ_B over every window: (N, C, Hp, Wp) -> (N, C, Ho, Wo)."""
-        total = None
-        for _, index in self.offsets():
-            if total is None:
-                total = x_pad[index].copy()
-            else:
-                total += x_pad[index]
-        return total
-
-    def scatter(
-        self, per_offset: Callable[[int], np.ndarray], batch_shape: tuple[int, ...], dtype: np.dtype
-    ) -> np.ndarray:
-        """Σ over windows: ``per_offset(k)`` (N, C, Ho, Wo) is added to the units at offset k -> (N, C, H, W)."""
-        dx_pad = np.zeros(self.padded_shape(batch_shape), dtype=dtype)  # units no window holds stay 0
-        for k, index in self.offsets():
-            if self.disjoint:
-                dx_pad[index] = per_offset(k)
-            else:
-                dx_pad[index] += per_offset(k)  # a unit in several (overlapping) windows gets their sum
-        return self.crop(dx_pad)
+    return output_size(size, kernel, stride, padding, dilation, ceil_mode)
 
 
 def _batched(x: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -146,39 +74,53 @@ def _batched(x: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 # ----------------------------------------------------------------------------------------- max pooling
-def _max_winners(x_pad: np.ndarray, geometry: _Geometry) -> tuple[np.ndarray, np.ndarray]:
-    """The maximum of every window and the kernel offset k = p·kW + q of its **first** maximum (row-major).
+def _max_winners(x_pad: np.ndarray, geometry: Geometry, nan_aware: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The maximum of every window and the kernel offset k = p·kW + q of the unit that wins it.
 
-    Returns ``(z, winner)``, both (N, C, Ho, Wo). A later unit takes over only if strictly greater, so
-    among tied maxima the first keeps the win. A NaN in a window makes its maximum NaN, as in PyTorch.
+    Returns ``(z, winner)``, both (N, C, Ho, Wo). PyTorch's rule, unit by unit in row-major order: a unit
+    takes over if it is strictly greater than the maximum so far (so among tied maxima the **first**
+    keeps the win: the project's tie rule of eq. (23)) or if it is NaN (so the window's maximum is NaN
+    and its last NaN wins). Each window starts at its first unit inside the input: a padding cell
+    (−∞) never wins, not even a window of −∞ units. The NaN test costs a pass per offset, so it is made
+    only when the maximum of some window came out NaN (``nan_aware``).
     """
     z = winner = takes_over = a = None
+    first = geometry.first_inside()  # (Ho, Wo)
+    kind = np.min_scalar_type(geometry.kernel[0] * geometry.kernel[1] - 1)
     for k, index in geometry.offsets():
         if z is None:
-            z = x_pad[index].copy()  # (N, C, Ho, Wo): the unit at offset 0 of every window
-            winner = np.zeros(z.shape, dtype=np.min_scalar_type(geometry.kernel[0] * geometry.kernel[1] - 1))
+            z = x_pad[index].copy()  # (N, C, Ho, Wo): the unit at offset 0 of every window (−∞ if padding)
+            if first.any():  # where offset 0 is padding, the first unit inside holds the win until beaten
+                winner = np.empty(z.shape, dtype=kind)
+                winner[...] = first
+            else:
+                winner = np.zeros(z.shape, dtype=kind)
             takes_over, a = np.empty(z.shape, dtype=bool), np.empty_like(z)
             continue
         np.copyto(a, x_pad[index])  # the units at offset k, gathered once: the strided read is the slow part
         np.greater(a, z, out=takes_over)  # strict '>': ties stay with the earlier unit
+        if nan_aware:
+            takes_over |= np.isnan(a)  # a NaN takes over (PyTorch): the maximum is NaN, its index the last NaN
         np.maximum(z, a, out=z)  # (propagates NaN)
         # winner = k where a took over: k exceeds every earlier offset, so a maximum does it
         # (arithmetic, much faster than a masked assignment with a random mask)
         np.maximum(winner, takes_over * winner.dtype.type(k), out=winner)
+    if not nan_aware and np.isnan(np.add.reduce(z, axis=None)):  # a NaN somewhere: again, NaN-aware
+        return _max_winners(x_pad, geometry, nan_aware=True)
     return z, winner
 
 
 class MaxPool2d(Function):
-    """Max pooling; forward finds each window's first maximum once, backward routes δ to it (eq. (23)).
+    """Max pooling; forward finds each window's winner once, backward routes δ to it (eq. (23)).
 
     If ``winners`` is a list, forward appends the (N, C, Ho, Wo) array of winning kernel offsets to it
     (how ``max_pool2d(..., return_indices=True)`` gets them without a second pass).
     """
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, *, geometry: _Geometry, winners: list | None = None) -> np.ndarray:
+    def forward(ctx: Context, x: np.ndarray, *, geometry: Geometry, winners: list | None = None) -> np.ndarray:
         x, unbatched = _batched(x)
-        x_pad = geometry.pad(x, -np.inf)  # (N, C, Hp, Wp); padding is −∞, so it never wins
+        x_pad = geometry.pad(x, -np.inf)  # (N, C, Hp, Wp); padding is −∞ and never starts a window
         z, winner = _max_winners(x_pad, geometry)  # (N, C, Ho, Wo) each
         if winners is not None:
             winners.append(winner)
@@ -191,23 +133,34 @@ class MaxPool2d(Function):
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         geometry, winner = ctx.geometry, ctx.winner
         delta = grad[np.newaxis] if ctx.unbatched else grad  # ∂C/∂z^P: (N, C, Ho, Wo)
-        dx_pad = np.zeros(geometry.padded_shape(ctx.batch_shape), dtype=delta.dtype)  # (N, C, Hp, Wp)
+        dx_pad = np.zeros((*ctx.batch_shape, *geometry.padded_size), dtype=delta.dtype)  # (N, C, Hp, Wp)
         won = np.empty(winner.shape, dtype=bool)
+        finite = _finite(delta)  # then δ·0 = 0 exactly, and a product is faster than a masked copy
         for k, index in geometry.offsets():
-            # eq. (23): ∂z^P/∂a^F = 1 for the unit that won its window's max, 0 for the others, so each
-            # window's δ goes to its winner only (the first maximum where maxima tie)
+            # eq. (23): ∂z^P/∂a^F = 1 for the unit that won its window's max, 0 for the others, so in
+            # eq. (25) each window's δ goes to its winner only. The mask selects (never multiplies: an
+            # infinite δ must leave the other units an exact 0, not inf·0 = NaN)
             np.equal(winner, k, out=won)
-            if geometry.disjoint:  # every unit is in one window at most: write in place
-                np.multiply(delta, won, out=dx_pad[index])
+            target = dx_pad[index]  # (N, C, Ho, Wo) view
+            if geometry.disjoint and finite:  # every unit is in one window at most: write in place
+                np.multiply(delta, won, out=target)
+            elif geometry.disjoint:
+                np.copyto(target, delta, where=won)
             else:  # a unit that wins several overlapping windows gets the sum of their δ
-                dx_pad[index] += delta * won
+                np.add(target, delta, out=target, where=won)
         dx = geometry.crop(dx_pad)  # (N, C, H, W)
         return dx[0] if ctx.unbatched else dx
 
 
-def _plane_indices(winner: np.ndarray, geometry: _Geometry) -> np.ndarray:
+def _finite(array: np.ndarray) -> bool:
+    """Whether every element is finite (one fast reduction; a sum that overflows only errs on the safe side)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.add.reduce(array, axis=None)))
+
+
+def _plane_indices(winner: np.ndarray, geometry: Geometry) -> np.ndarray:
     """PyTorch's ``return_indices``: the flat index h·W + w, in its (H, W) plane, of each window's winner."""
-    (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding
+    (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.before
     ho, wo = geometry.out_size
     p, q = np.divmod(winner.astype(np.int64), geometry.kernel[1])  # (..., Ho, Wo) offsets within the window
     rows = np.arange(ho).reshape(ho, 1) * sh - ph + p * dh  # (..., Ho, Wo) input row of the winner
@@ -216,7 +169,7 @@ def _plane_indices(winner: np.ndarray, geometry: _Geometry) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------- average pooling
-def _divisor(geometry: _Geometry, count_include_pad: bool) -> np.ndarray:
+def _divisor(geometry: Geometry, count_include_pad: bool) -> np.ndarray:
     """|B| for every window, (Ho, Wo), as PyTorch counts it.
 
     With ``count_include_pad`` the window is counted up to the end of the right padding (not the ceil-mode
@@ -224,7 +177,7 @@ def _divisor(geometry: _Geometry, count_include_pad: bool) -> np.ndarray:
     """
     counts = []
     for a in (0, 1):
-        size, k, s, pad = geometry.size[a], geometry.kernel[a], geometry.stride[a], geometry.padding[a]
+        size, k, s, pad = geometry.size[a], geometry.kernel[a], geometry.stride[a], geometry.before[a]
         start = np.arange(geometry.out_size[a]) * s - pad  # first input index of each window (may be < 0)
         end = np.minimum(start + k, size + pad)  # one past the last, clipped to the padded input
         if not count_include_pad:
@@ -237,11 +190,16 @@ class AvgPool2d(Function):
     """Average pooling; backward gives every unit of a window δ/|B|."""
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, *, geometry: _Geometry, count_include_pad: bool) -> np.ndarray:
+    def forward(
+        ctx: Context, x: np.ndarray, *, geometry: Geometry, count_include_pad: bool, divisor_override: int | None
+    ) -> np.ndarray:
         x, unbatched = _batched(x)
         x_pad = geometry.pad(x, 0.0)  # (N, C, Hp, Wp)
         total = geometry.window_sum(x_pad)  # Σ_B a: (N, C, Ho, Wo)
-        divisor = _divisor(geometry, count_include_pad).astype(x.dtype)  # |B|: (Ho, Wo)
+        if divisor_override is None:
+            divisor = _divisor(geometry, count_include_pad).astype(x.dtype)  # |B|: (Ho, Wo)
+        else:  # PyTorch's divisor_override: every window's sum divided by the same number
+            divisor = np.full(geometry.out_size, divisor_override, dtype=x.dtype)
         ctx.divisor, ctx.geometry = divisor, geometry
         ctx.batch_shape, ctx.unbatched = x.shape[:2], unbatched
         z = total / divisor
@@ -250,7 +208,9 @@ class AvgPool2d(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         delta = grad[np.newaxis] if ctx.unbatched else grad  # (N, C, Ho, Wo)
-        share = delta / ctx.divisor  # g = 1/|B|: each unit of the window gets δ/|B|
+        # the book's average pooling (its pooling-factor table beside eq. (25)): ∂z^P/∂a^F = 1/|B| for every
+        # unit of the window, so each gets δ/|B|
+        share = delta / ctx.divisor
         dx = ctx.geometry.scatter(lambda k: share, ctx.batch_shape, delta.dtype)
         return dx[0] if ctx.unbatched else dx
 
@@ -260,7 +220,7 @@ class LpPool2d(Function):
     """Lp pooling ``z = (Σ_B a^p)^(1/p)``; backward ``δ · a^(p−1) / z^(p−1)`` (0 where z = 0)."""
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, *, geometry: _Geometry, norm_type: float) -> np.ndarray:
+    def forward(ctx: Context, x: np.ndarray, *, geometry: Geometry, norm_type: float) -> np.ndarray:
         x, unbatched = _batched(x)
         p = norm_type
         powered = x * x if p == 2 else np.power(x, p)  # a^p: (N, C, H, W)
@@ -279,7 +239,8 @@ class LpPool2d(Function):
         delta = grad[np.newaxis] if ctx.unbatched else grad
         if p == 1:  # z = Σ_B a is linear: g = 1 for every unit of the window (a^0 / z^0)
             per_window = delta
-        else:  # δ / z^(p−1) per window, defined as 0 where the window's norm z is 0
+        else:  # the book's L2 pooling factor (table beside eq. (25)) ∂z^P/∂a^F = a / z, generalised to
+            # a^(p−1) / z^(p−1); δ / z^(p−1) per window, defined as 0 where the window's norm z is 0
             z_power = z if p == 2 else np.power(z, p - 1)
             per_window = np.divide(delta, z_power, out=np.zeros_like(delta), where=z != 0)
         summed = ctx.geometry.scatter(lambda k: per_window, x.shape[:2], delta.dtype)  # Σ over windows: (N, C, H, W)
@@ -291,7 +252,7 @@ class LpPool2d(Function):
 # ---------------------------------------------------------------------------------- public functions
 def _pool_geometry(
     func: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any
-) -> _Geometry:
+) -> Geometry:
     """Check a pooling call's arguments (raising TypeError/ValueError that name them) -> its geometry."""
     check_input(x, "x", func, (3, 4))
     kernel = as_pair(kernel_size, "kernel_size", func, 1)
@@ -303,9 +264,8 @@ def _pool_geometry(
             f"{func}: padding must be at most half the kernel size (kernel_size={kernel}, so at most "
             f"({kernel[0] // 2}, {kernel[1] // 2})), got padding={padding!r}"
         )
-    if not isinstance(ceil_mode, (bool, np.bool_)):
-        raise TypeError(f"{func}: ceil_mode must be True or False, got {ceil_mode!r}")
-    geometry = _Geometry(x.shape, kernel, stride_hw, padding_hw, dilation_hw, bool(ceil_mode))
+    ceil_mode = check_bool(ceil_mode, "ceil_mode", func)
+    geometry = Geometry.for_pool(x.shape[-2:], kernel, stride_hw, padding_hw, dilation_hw, ceil_mode)
     if min(geometry.out_size) < 1:
         h, w = geometry.size
         raise ValueError(
@@ -350,8 +310,7 @@ def max_pool2d(
            [13, 15]]))
     """
     geometry = _pool_geometry("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    if not isinstance(return_indices, (bool, np.bool_)):
-        raise TypeError(f"max_pool2d: return_indices must be True or False, got {return_indices!r}")
+    check_bool(return_indices, "return_indices", "max_pool2d")
     if not return_indices:
         return MaxPool2d.apply(x, geometry=geometry)
     winners: list[np.ndarray] = []
@@ -367,11 +326,17 @@ def avg_pool2d(
     padding: int | Pair = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> Tensor:
     """Average pooling (PyTorch's ``avg_pool2d``): each window's sum divided by its size |B|.
 
     |B| counts the zero padding if ``count_include_pad`` (up to the end of the padding, as PyTorch);
-    otherwise only the input units. Backward: every unit of a window gets δ/|B|.
+    otherwise only the input units. ``divisor_override`` (an int ≥ 1), if given, replaces |B| for every
+    window (as in PyTorch; ``count_include_pad`` is then unused). Backward: every unit of a window gets
+    δ/|B| (δ/divisor_override).
+
+    >>> avg_pool2d(Tensor(np.ones((1, 2, 2))), 2, divisor_override=2).data
+    array([[[2.]]])
 
     >>> from tinygrad_cnn import Tensor
     >>> avg_pool2d(Tensor(np.arange(16.0).reshape(1, 4, 4)), 2).data
@@ -379,9 +344,12 @@ def avg_pool2d(
             [10.5, 12.5]]])
     """
     geometry = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
-    if not isinstance(count_include_pad, (bool, np.bool_)):
-        raise TypeError(f"avg_pool2d: count_include_pad must be True or False, got {count_include_pad!r}")
-    return AvgPool2d.apply(x, geometry=geometry, count_include_pad=bool(count_include_pad))
+    count_include_pad = check_bool(count_include_pad, "count_include_pad", "avg_pool2d")
+    if divisor_override is not None:
+        divisor_override = check_int(divisor_override, "divisor_override", "avg_pool2d", minimum=1)
+    return AvgPool2d.apply(
+        x, geometry=geometry, count_include_pad=count_include_pad, divisor_override=divisor_override
+    )
 
 
 def lp_pool2d(
@@ -391,19 +359,20 @@ def lp_pool2d(
     stride: int | Pair | None = None,
     ceil_mode: bool = False,
 ) -> Tensor:
-    """Lp pooling ``z = (Σ_B a^p)^(1/p)`` with ``p = norm_type`` (> 0); ``norm_type=2`` is the document's L2 pooling.
+    """Lp pooling ``z = (Σ_B a^p)^(1/p)`` with ``p = norm_type`` (> 0); ``norm_type=2`` is the book's L2 pooling.
 
     A plain sum over each window, no absolute value (as PyTorch): a window whose sum of ``a^p`` is
     negative (odd p, negative inputs) gives NaN, as in PyTorch. Unlike PyTorch, a ceil-mode window
     that runs past the input is a plain sum over the units it covers (PyTorch scales it by
     kH·kW / (units covered)). Backward: ``δ · a^(p−1) / z^(p−1)`` (``δ · a / z`` for L2), 0 where
-    the window's z is 0 (for p = 1, z is a plain sum and g = 1).
+    the window's z is 0, as PyTorch gives (for p = 1, z is a plain sum and g = 1 everywhere; PyTorch gives 0
+    where the sum is exactly 0: a deliberate, tested difference).
 
     >>> from tinygrad_cnn import Tensor
     >>> lp_pool2d(Tensor([[[[3.0, 0.0], [0.0, 4.0]]]]), 2, 2).data
     array([[[[5.]]]])
     """
-    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer, np.floating)):
+    if not is_real(norm_type):
         raise TypeError(f"lp_pool2d: norm_type must be a number, got {norm_type!r}")
     if not (math.isfinite(norm_type) and norm_type > 0):
         raise ValueError(f"lp_pool2d: norm_type must be a finite number > 0, got {norm_type!r}")

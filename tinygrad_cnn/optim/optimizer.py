@@ -248,11 +248,7 @@ def _restore(value: Any, p: Tensor, where: str) -> Any:
 
 
 def write_(p: Tensor, values: np.ndarray) -> None:
-    """Store ``values`` into ``p``'s array in place (so views and other holders of the array see the update).
-
-    A read-only array (e.g. a broadcast view) is replaced instead.
-    """
-    if p.data.flags.writeable:
-        np.copyto(p.data, values, casting="same_kind")
-    else:
-        p.data = np.array(values, dtype=p.dtype)
+    """Store ``values`` into ``p`` in place (``copy_`` under ``no_grad``), so every holder of ``p`` sees the update
+    and a graph that saved ``p`` before the step refuses to backward with the old values."""
+    with no_grad():
+        p.copy_(values)

@@ -30,15 +30,15 @@ from typing import Any
 import numpy as np
 
 try:
-    from hypothesis import assume, strategies as st
+    from hypothesis import assume
+    from hypothesis import strategies as st
 except ImportError as error:  # pragma: no cover - exercised only without the test extra
     raise ImportError(
         "tinygrad_cnn.testing.conv_strategies needs Hypothesis: pip install 'tinygrad_cnn[test]' "
         "(or pip install hypothesis)"
     ) from error
 
-from ..ops.conv import conv2d_output_size
-from ..ops.pool import pool_output_size
+from ..ops.window import output_size
 from ..tensor import Tensor
 from .array_strategies import arrays
 
@@ -92,8 +92,8 @@ class Conv2dConfig:
     @property
     def output_shape(self) -> tuple[int, ...]:
         top, bottom, left, right = self.padding_sides
-        ho = conv2d_output_size(self.height, self.kernel_size[0], self.stride[0], (top, bottom), self.dilation[0])
-        wo = conv2d_output_size(self.width, self.kernel_size[1], self.stride[1], (left, right), self.dilation[1])
+        ho = output_size(self.height, self.kernel_size[0], self.stride[0], (top, bottom), self.dilation[0])
+        wo = output_size(self.width, self.kernel_size[1], self.stride[1], (left, right), self.dilation[1])
         chw = (self.out_channels, ho, wo)
         return chw if self.batch is None else (self.batch, *chw)
 
@@ -191,7 +191,8 @@ class Pool2dConfig:
     """One legal pooling call: ``kind`` (``'max'``, ``'avg'`` or ``'lp'``), the input's shape, the arguments.
 
     ``batch`` is None for a 3-D input. Fields that a kind does not take keep their defaults
-    (``dilation`` (1, 1) except for max, ``padding`` (0, 0) for lp, ``norm_type`` for lp only).
+    (``dilation`` (1, 1) except for max, ``padding`` (0, 0) for lp, ``norm_type`` for lp only,
+    ``divisor_override`` for avg only).
     """
 
     kind: str
@@ -206,6 +207,7 @@ class Pool2dConfig:
     ceil_mode: bool = False
     count_include_pad: bool = True
     norm_type: float = 2.0
+    divisor_override: int | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -216,7 +218,7 @@ class Pool2dConfig:
     def output_shape(self) -> tuple[int, ...]:
         sizes = (self.height, self.width)
         ho, wo = (
-            pool_output_size(
+            output_size(
                 sizes[a], self.kernel_size[a], self.stride[a], self.padding[a], self.dilation[a], self.ceil_mode
             )
             for a in (0, 1)
@@ -230,7 +232,10 @@ class Pool2dConfig:
         if self.kind == "max":
             return {**common, "padding": self.padding, "dilation": self.dilation}
         if self.kind == "avg":
-            return {**common, "padding": self.padding, "count_include_pad": self.count_include_pad}
+            return {
+                **common, "padding": self.padding, "count_include_pad": self.count_include_pad,
+                "divisor_override": self.divisor_override,
+            }
         return {"norm_type": self.norm_type, **common}
 
 
@@ -258,7 +263,7 @@ def pool2d_configs(
 ) -> Pool2dConfig:
     """Legal pooling configurations of ``kind``: padding at most half the kernel (max, avg), dilation
     (max only), ``ceil_mode`` either way, ``count_include_pad`` either way (avg), ``norm_type`` from
-    ``norm_types`` (lp); the image between the smallest size with one output and ``max_extra_size`` more."""
+    ``norm_types`` (lp), ``divisor_override`` None or 1–5 (avg); the image between the smallest size with one output and ``max_extra_size`` more."""
     if kind not in POOL_KINDS:
         raise ValueError(f"pool2d_configs: kind must be one of {POOL_KINDS}, got {kind!r}")
     kernel = (draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel)))
@@ -274,7 +279,7 @@ def pool2d_configs(
         for k, d, p in zip(kernel, dilation, padding)
     ]
     ceil_mode = draw(st.booleans())
-    outs = [pool_output_size(sizes[a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode) for a in (0, 1)]
+    outs = [output_size(sizes[a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode) for a in (0, 1)]
     # with dilation and padding a window can fall wholly in the padding: such a call is refused, so skip it
     assume(not any(_has_empty_window(sizes[a], kernel[a], stride[a], padding[a], dilation[a], outs[a]) for a in (0, 1)))
     return Pool2dConfig(
@@ -290,6 +295,7 @@ def pool2d_configs(
         ceil_mode=ceil_mode,
         count_include_pad=draw(st.booleans()) if kind == "avg" else True,
         norm_type=draw(st.sampled_from(norm_types)) if kind == "lp" else 2.0,
+        divisor_override=draw(st.one_of(st.none(), st.integers(1, 5))) if kind == "avg" else None,
     )
 
 

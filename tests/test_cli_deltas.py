@@ -1,0 +1,72 @@
+"""The ``tinygrad-cnn deltas`` command: the comparison table for the book's network, JSON, plots, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from tinygrad_cnn.cli import main
+from tinygrad_cnn.textbook import formulas, initial_parameters, load_data
+
+
+def test_the_books_network_on_one_image(capsys, tmp_path):
+    path = tmp_path / "deltas.json"
+    assert main(["deltas", "--model", "textbook", "--dataset", "textbook", "--image", "3", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "the book's network (initial parameters), textbook image(s) 3" in out
+    assert "All sources agree (engine, layerwise, finite differences)." in out
+    document = json.loads(path.read_text())
+    assert document["agrees"] and document["failing_layers"] == [] and document["images"] == [3]
+    assert [layer["kind"] for layer in document["layers"]] == ["Conv2d", "Sigmoid", "MaxPool2d", "Flatten",
+                                                               "Linear", "Sigmoid"]
+    images, targets = load_data()  # the cost printed is the book's C for that image
+    assert document["cost"] == pytest.approx(formulas.cost(initial_parameters(), images[3], targets[3]), rel=1e-12)
+
+
+def test_a_batch_and_your_own_deltas_from_a_file(capsys, tmp_path):
+    images, targets = load_data()
+    d = formulas.deltas(initial_parameters(), images[:4], targets[:4])
+    mine = tmp_path / "mine.npz"
+    np.savez(mine, **{"0": d["delta_F"].reshape(4, 3, 4, 4), "4": d["delta_O"] * 2})  # δ^O off by a factor 2
+    status = main(["deltas", "--image", "0:4", "--user-deltas", str(mine), "--fd-units", "3"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "DISAGREEMENT at layer(s) 4" in out
+
+
+def test_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["deltas", "--image", "2", "--plot", str(tmp_path), "--fd-units", "0"]) == 0
+    assert (tmp_path / "deltas_2.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--image", "96"], "outside 0..95"),
+        (["--image", "a"], "--image must be an index"),
+        (["--model", "no-such-file.npz"], "does not exist"),
+        (["--fd-units", "-1"], "--fd-units must be at least 0"),
+    ],
+)
+def test_bad_arguments_exit_2(argv, message, capsys):
+    assert main(["deltas", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_fresh_small_model_on_the_digits(capsys):
+    """Needs the train helper's models and datasets and scikit-learn; skipped without them."""
+    pytest.importorskip("tinygrad_cnn.models")
+    pytest.importorskip("tinygrad_cnn.datasets")
+    pytest.importorskip("sklearn")
+    assert main(["deltas", "--model", "small", "--dataset", "digits", "--image", "0:2", "--fd-units", "2"]) == 0
+    assert "cross_entropy loss" in capsys.readouterr().out
+
+
+def test_a_missing_models_module_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tinygrad_cnn.models", None)  # as if the module did not exist
+    assert main(["deltas", "--model", "small", "--dataset", "textbook"]) == 2
+    assert "--model small needs tinygrad_cnn.models, which is not available here" in capsys.readouterr().err

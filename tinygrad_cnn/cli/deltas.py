@@ -1,0 +1,218 @@
+"""``tinygrad-cnn deltas``: every layer's δ from the engine, the layerwise derivation, finite differences
+(and your own), for one image or a batch.
+
+``--model``: ``textbook`` (the book's network with its initial or optimized parameters, squared-error cost),
+``small`` or ``lenet`` (fresh, seeded; from :mod:`tinygrad_cnn.models`), or the path of a checkpoint written by
+``tinygrad-cnn train --save``. ``--dataset``: ``textbook`` (the book's 96 images), ``digits`` or ``mnist``
+(``--data DIR``; from :mod:`tinygrad_cnn.datasets`). ``--image``: an index, a range ``I:J`` or a list ``I,J,K``.
+``--user-deltas FILE.npz``: your δ arrays keyed by layer name (or parameter gradients keyed by parameter name).
+``--plot DIR``: each layer's δ maps next to its activations, for the first image (matplotlib). ``--json FILE``:
+the comparison as JSON.
+
+Exit status: 0 when every source agrees, 1 when some disagree, 2 for bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import deltas
+from ..deltas.recording import _float64_copy, _leaves
+from ..textbook import data as book
+
+__all__ = ["add_arguments", "run", "write_plot"]
+
+PROG = "tinygrad-cnn deltas"
+NAMED_MODELS = ("textbook", "small", "lenet")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="textbook", metavar="textbook|small|lenet|CHECKPOINT",
+                        help="the network (default: textbook), or a checkpoint file of tinygrad-cnn train")
+    parser.add_argument("--dataset", default=None, choices=("textbook", "digits", "mnist"),
+                        help="where the image comes from (default: textbook, or the checkpoint's)")
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR", help="the directory of the MNIST IDX files")
+    parser.add_argument("--image", default="0", metavar="I|I:J|I,J,...",
+                        help="which image(s) of the data set (default: 0)")
+    parser.add_argument("--loss", default=None, choices=("squared_error", "cross_entropy"),
+                        help="default: squared_error for --model textbook (the book's cost), else cross_entropy")
+    parser.add_argument("--params", default="initial", choices=("initial", "optimized"),
+                        help="--model textbook: which parameters (default: the book's initial ones)")
+    parser.add_argument("--fd-units", type=int, default=12, metavar="N",
+                        help="finite differences on at most N random units per quantity (default 12; 0: none)")
+    parser.add_argument("--user-deltas", type=Path, default=None, metavar="FILE",
+                        help="an .npz of your own δ keyed by layer name (or ∂C/∂θ keyed by parameter name)")
+    parser.add_argument("--plot", type=Path, default=None, metavar="DIR", help="write δ and activation maps here")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the comparison as JSON")
+
+
+def _indices(text: str, n: int) -> np.ndarray:
+    try:
+        if ":" in text:
+            start, stop = (int(part) if part else None for part in text.split(":", 1))
+            chosen = np.arange(n)[slice(start, stop)]
+        else:
+            chosen = np.array([int(part) for part in text.split(",")])
+    except ValueError:
+        raise ValueError(f"--image must be an index, a range I:J or a list I,J,...; got {text!r}") from None
+    if chosen.size == 0 or chosen.min() < -n or chosen.max() >= n:
+        raise ValueError(f"--image {text!r} selects no image or one outside 0..{n - 1}")
+    return chosen % n
+
+
+def _optional(module: str, what: str) -> Any:
+    try:
+        return importlib.import_module(f"tinygrad_cnn.{module}")
+    except ImportError as error:
+        raise ValueError(f"{what} needs tinygrad_cnn.{module}, which is not available here ({error})") from None
+
+
+def _dataset(name: str, root: Path | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """(images (N, C, H, W) float64, labels (N,) int, number of classes)."""
+    if name == "textbook":
+        images, _ = book.load_data()  # (96, 6, 6), pixels 0/1
+        return images.reshape(-1, 1, 6, 6), book.labels() - 1, len(book.DIGITS)
+    dataset = _optional("datasets", f"--dataset {name}").load(name, root)
+    return np.asarray(dataset.images, dtype=np.float64), np.asarray(dataset.labels), len(dataset.classes)
+
+
+def _model(args: argparse.Namespace) -> tuple[Any, str, str]:
+    """(model, description, dataset name)."""
+    if args.model == "textbook":
+        params = book.initial_parameters() if args.params == "initial" else book.optimized_parameters()
+        return deltas.textbook_model(params), f"the book's network ({args.params} parameters)", args.dataset or "textbook"
+    if args.model in NAMED_MODELS:
+        name = args.dataset or "digits"
+        images, _, classes = _dataset(name, args.data)
+        models = _optional("models", f"--model {args.model}")
+        model = models.build(args.model, classes, images.shape[1], images.shape[2:], dtype=np.float64, seed=0)
+        return model, f"{args.model} (fresh, seed 0)", name
+    path = Path(args.model)
+    if not path.exists():
+        raise ValueError(f"--model must be one of {', '.join(NAMED_MODELS)} or a checkpoint file; {path} does not exist")
+    serialization = _optional("serialization", "a checkpoint")
+    state = serialization.load(path)
+    if not isinstance(state, dict) or "settings" not in state:
+        raise ValueError(f"{path}: not a checkpoint of tinygrad-cnn train")
+    settings = state["settings"]
+    name = args.dataset or settings["dataset"]
+    images, _, classes = _dataset(name, args.data)
+    models = _optional("models", "a checkpoint")
+    model = models.build(settings["model"], classes, images.shape[1], images.shape[2:],
+                         dtype=np.dtype(settings.get("dtype", "float32")), seed=0)
+    serialization.restore(state, model)
+    return model, f"{settings['model']} from {path} (epoch {state.get('epoch')})", name
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.fd_units < 0:
+            raise ValueError(f"--fd-units must be at least 0; got {args.fd_units}")
+        model, description, dataset = _model(args)
+        images, labels, classes = _dataset(dataset, args.data)
+        chosen = _indices(args.image, len(images))
+        loss = args.loss or ("squared_error" if args.model == "textbook" else "cross_entropy")
+        x, y = images[chosen], labels[chosen]
+        target = np.eye(classes)[y] if loss == "squared_error" else y  # one-hot t for the book's cost
+        user = None
+        if args.user_deltas is not None:
+            with np.load(args.user_deltas, allow_pickle=False) as npz:
+                user = {key: npz[key] for key in npz.files}
+        result = deltas.compare(model, x, target, loss, user, fd_units=args.fd_units)
+    except (ValueError, TypeError, OSError, ImportError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    which = ", ".join(str(i) for i in chosen[:10]) + (" …" if len(chosen) > 10 else "")
+    print(f"{description}, {dataset} image(s) {which}")
+    print(result)
+    if args.json is not None:
+        args.json.write_text(json.dumps(_document(result, description, dataset, chosen), indent=2))
+        print(f"wrote {args.json}")
+    if args.plot is not None:
+        try:
+            path = write_plot(args.plot, model, x[:1], target[:1], loss, int(chosen[0]))
+        except ImportError as error:  # pragma: no cover - matplotlib missing
+            print(f"{PROG}: error: --plot needs matplotlib ({error})", file=sys.stderr)
+            return 2
+        print(f"wrote {path}")
+    return 0 if result.agrees() else 1
+
+
+def _document(result: deltas.Comparison, description: str, dataset: str, chosen: np.ndarray) -> dict[str, Any]:
+    return {
+        "model": description,
+        "dataset": dataset,
+        "images": [int(i) for i in chosen],
+        "loss": result.loss,
+        "cost": result.cost,
+        "sources": result.sources,
+        "agrees": result.agrees(),
+        "failing_layers": result.failing_layers(),
+        "layers": [{"name": name, "kind": kind} for name, kind in result.layers],
+        "rows": [
+            {"layer": row.layer, "quantity": row.quantity, "sources": list(row.pair), "shape": list(row.shape),
+             "max_abs": row.max_abs, "max_rel": row.max_rel, "tolerance": row.tolerance, "ok": row.ok,
+             "units": row.units, "kinks": row.kinks}
+            for row in result.rows
+        ],
+    }
+
+
+def write_plot(directory: str | Path, model: Any, x: np.ndarray, target: np.ndarray, loss: str, index: int) -> Path:
+    """``deltas_<index>.png`` in ``directory`` (created if missing): for every layer (engine, float64 copy of
+    the model), its output maps (activations) next to its δ maps, one row per layer, at most 6 channels;
+    a layer without maps (linear, flatten) shows its units as bars. Returns the file's path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    net = _float64_copy(model)
+    _, rec = deltas.engine_backprop(net, np.asarray(x, dtype=np.float64), _one_target(net, x, target, loss), loss)
+    names = [name for name, _ in _leaves(net) if name in rec.layers]
+    half = max([min(6, rec.outputs[name].shape[1]) for name in names if rec.outputs[name].ndim == 4] or [1])
+    columns = 2 * half
+    fig, axes = plt.subplots(len(names), columns, figsize=(max(columns, 4) * 1.4, len(names) * 1.5), squeeze=False)
+    for row, name in enumerate(names):
+        output, delta = rec.outputs[name][0], rec.deltas.get(name, np.zeros_like(rec.outputs[name]))[0]
+        for ax in axes[row]:
+            ax.axis("off")
+        kind = type(rec[name].module).__name__
+        axes[row, 0].set_title(f"layer {name}: {kind}", fontsize=7, loc="left")
+        if output.ndim == 3:  # (C, H, W) maps: activations on the left half, δ on the right half
+            for c in range(min(half, output.shape[0])):
+                axes[row, c].imshow(output[c], cmap="gray")
+                limit = float(np.abs(delta[c]).max()) or 1.0
+                axes[row, half + c].imshow(delta[c], cmap="RdBu_r", vmin=-limit, vmax=limit)
+                axes[row, half + c].set_title(f"δ, channel {c}", fontsize=6)
+        else:
+            left, right = axes[row, min(1, half - 1)], axes[row, half]
+            for ax, values, label in ((left, output.reshape(-1), "output"), (right, delta.reshape(-1), "δ")):
+                ax.axis("on")
+                ax.bar(np.arange(values.size), values, color="gray" if label == "output" else "tab:red")
+                ax.set_title(label, fontsize=6)
+                ax.tick_params(labelsize=5)
+    fig.suptitle(f"image {index}: each layer's output (left) and δ = ∂C/∂output (right), {loss}", fontsize=9)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"deltas_{index}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _one_target(net: Any, x: np.ndarray, target: np.ndarray, loss: str) -> np.ndarray:
+    from ..grad_mode import no_grad
+    from ..tensor import Tensor
+    from ..textbook import layerwise
+
+    with no_grad():
+        output = net(Tensor(np.asarray(x, dtype=np.float64))).data
+    return layerwise.targets_for(output, target, loss)
