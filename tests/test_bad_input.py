@@ -19,6 +19,8 @@ Deliberate choices, shared with PyTorch and numpy:
 * An out-of-range subscript (``tensor[5]``, ``sequential[5]``) raises ``IndexError``, the exception Python's
   sequence protocol and iteration rely on (list, numpy and torch do the same); ``ModuleDict["missing"]`` raises
   ``KeyError`` like a dict. These are listed with ``raises=IndexError``/``KeyError``.
+* Using a tensor that requires grad where its gradient would be lost (``np.asarray(t)``, ``t += 1`` outside
+  ``no_grad()``) raises ``RuntimeError``, as in PyTorch: the arguments are fine, the tensor's state is not.
 
 The ``accept`` rows check the other side: numpy integer and float scalars are accepted wherever Python ones are.
 
@@ -200,6 +202,12 @@ def cnn_labels() -> np.ndarray:
     return np.array([0, 1, 2, 0])
 
 
+def no_grad_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` under ``no_grad()`` (where in-place updates of parameters are allowed)."""
+    with tinygrad_cnn.no_grad():
+        return fn(*args, **kwargs)
+
+
 def enter(context: Any) -> Any:
     """Enter a context manager (and leave it again if that worked)."""
     with context as value:
@@ -290,6 +298,22 @@ bad(setattr, X(2, grad=True), "data", "abc", raises=TypeError, names="data")
 bad(setattr, X(2, grad=True), "data", np.array([1, 2]), raises=TypeError, names="data")
 bad(setattr, X(2, grad=True), "requires_grad", "yes", raises=TypeError, names="requires_grad")
 bad(setattr, X(2, grad=True) * 2.0, "requires_grad", False, raises=ValueError, names="requires_grad")
+bad(Tensor.requires_grad_, X(2), "yes", raises=TypeError, names="requires_grad")
+bad(Tensor.requires_grad_, XI(2), raises=TypeError, names="requires_grad")
+bad(setattr, X(2, grad=True), "grad", np.ones(3), raises=ValueError, names="grad")
+bad(setattr, X(2, grad=True), "grad", np.ones(2, dtype=np.float32), raises=TypeError, names="grad")
+bad(setattr, X(2, grad=True), "grad", [1.0, 2.0], raises=TypeError, names="grad")
+bad(setattr, X(2, grad=True), "grad", "abc", raises=TypeError, names="grad")
+bad(no_grad_call, Tensor.fill_, X(2, grad=True), "a", raises=TypeError, names="value")
+bad(no_grad_call, Tensor.fill_, X(2, grad=True), X(2), raises=ValueError, names="value")
+bad(no_grad_call, Tensor.copy_, X(2, grad=True), "abc", raises=TypeError, names="copy_")
+bad(no_grad_call, Tensor.copy_, X(2, grad=True), A(3), raises=ValueError, names="copy_")
+bad(no_grad_call, Tensor.add_, X(2, grad=True), A(3), raises=ValueError, names="add_")
+bad(no_grad_call, Tensor.mul_, X(2, grad=True), "x", raises=TypeError, names="mul_")
+bad(no_grad_call, operator.isub, X(2, grad=True), A(2, 2), raises=ValueError, names="-=")
+bad(np.exp, X(2, grad=True), raises=TypeError, names="Tensor")
+bad(np.asarray, X(2, grad=True), raises=RuntimeError, names="requires grad")
+bad(operator.iadd, X(2, grad=True), 1.0, raises=RuntimeError, names="no_grad")
 bad(Tensor.register_hook, X(2), print, raises=ValueError, names="require")
 bad(Tensor.retain_grad, X(2), raises=ValueError, names="require")
 bad(bool, X(2), raises=ValueError, names="ambiguous")
