@@ -203,9 +203,6 @@ _OTHER_NAMES = re.compile(r"\b(?:[Tt]he (?:document|chapter)\b|[Tt]extbook's\b|[
 # become packages). Each must be cleared from this list once its text says "the book"; the test below fails
 # for an entry that is already clean, so the list cannot go stale.
 PENDING = {
-    "tinygrad_cnn/ops/conv.py",
-    "tinygrad_cnn/ops/pool.py",
-    "tests/test_conv.py",
     "tests/reference_cnn.py",
 }
 

@@ -82,14 +82,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 # ====================================================================================================
 # Losses, dropout and batch normalization (PyTorch's ``torch.nn.functional`` names and arguments).
 # ====================================================================================================
-from ._checks import check_bool as _check_bool  # noqa: E402
 from ._checks import check_float as _check_float  # noqa: E402
 from ._checks import check_int as _check_int  # noqa: E402
-from ._checks import check_pair as _check_pair  # noqa: E402
 from .function import Context as _Context  # noqa: E402
 from .function import Function as _Function  # noqa: E402
 from .ops.normalization import batch_norm, dropout  # noqa: E402
-from .ops.pool import avg_pool2d as _avg_pool2d  # noqa: E402
 
 __all__ += [
     "batch_norm",
@@ -101,33 +98,6 @@ __all__ += [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def avg_pool2d(  # noqa: F811  (ops.pool.avg_pool2d plus divisor_override)
-    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
-    count_include_pad: bool = True, divisor_override: int | None = None,
-) -> Tensor:
-    """Average pooling (see ``ops.pool.avg_pool2d``); ``divisor_override=d`` divides each window's sum by d.
-
-    >>> x = Tensor(np.ones((1, 1, 2, 2)))
-    >>> avg_pool2d(x, 2, divisor_override=3).item()       # (1 + 1 + 1 + 1)/3
-    1.3333333333333333
-    """
-    if divisor_override is None:
-        return _avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
-    divisor = _check_int(divisor_override, "divisor_override", "avg_pool2d", minimum=1)
-    k = _check_pair(kernel_size, "kernel_size", "avg_pool2d", minimum=1)
-    s = k if stride is None else _check_pair(stride, "stride", "avg_pool2d", minimum=1)
-    p = _check_pair(padding, "padding", "avg_pool2d", minimum=0)
-    ceil_mode = _check_bool(ceil_mode, "ceil_mode", "avg_pool2d")
-    if ceil_mode and x.ndim == 4:  # zeros on the bottom/right so that floor mode gives ceil mode's windows
-        extra = []
-        for size, kk, ss, pp in zip(x.shape[2:], k, s, p):
-            out = -(-(size + 2 * pp - kk) // ss) + 1
-            if (out - 1) * ss >= size + pp:
-                out -= 1
-            extra.append(max(0, (out - 1) * ss + kk - (size + 2 * pp)))
-        x = x.pad(((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
-    mean = _avg_pool2d(x, kernel_size, stride, padding, False, True)  # window sum / (kh·kw), padding counted
-    return mean * (float(k[0] * k[1]) / divisor)
 
 
 def _reduce(loss: Tensor, reduction: str, name: str) -> Tensor:

@@ -64,10 +64,8 @@ class AvgPool2d(Module):
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
-        args = (x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
-        if self.divisor_override is None:
-            return F.avg_pool2d(*args)
-        return F.avg_pool2d(*args, divisor_override=self.divisor_override)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+                            self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -102,9 +102,11 @@ def _im2col(x_pad: np.ndarray, geometry: Geometry, wide: bool, out: np.ndarray) 
     m, c, _, wp = x_pad.shape
     (kh, kw), (dh, dw), (ho, _) = geometry.kernel, geometry.dilation, geometry.out_size
     if wide:  # each (c, p, q, n) is one contiguous run of Ho·Wp elements of the flattened padded plane
+        # (no writeable=False: with numpy 2.4, setting that flag on an as_strided view made tracemalloc's count grow
+        # over thousands of calls, failing the flat-memory test; the view is only the source of the copy below)
         e, (sn, sc) = x_pad.itemsize, x_pad.strides[:2]
         view = np.lib.stride_tricks.as_strided(
-            x_pad, (c, kh, kw, m, ho * wp), (sc, dh * wp * e, dw * e, sn, e), writeable=False
+            x_pad, (c, kh, kw, m, ho * wp), (sc, dh * wp * e, dw * e, sn, e)
         )  # (C, kH, kW, m, Ho·Wp)
     else:
         view = geometry.window_view(x_pad)  # (C, kH, kW, m, Ho, Wo)
