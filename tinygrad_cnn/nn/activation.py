@@ -31,19 +31,19 @@ class ReLU(Module):
         self.inplace = check_bool(inplace, "inplace", "ReLU")  # accepted for PyTorch code; never in place here
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return F.relu(x)
 
 
 class Sigmoid(Module):
     """σ(x) = 1/(1 + e^−x), the book's activation."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return F.sigmoid(x)
 
 
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+        return F.tanh(x)
 
 
 class LeakyReLU(Module):

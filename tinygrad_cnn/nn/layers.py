@@ -65,6 +65,8 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Linear: input must be a Tensor, got {type(x).__name__}")
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear: input's last axis must be {self.in_features} (in_features), got shape {x.shape}")
         return F.linear(x, self.weight, self.bias)
