@@ -56,17 +56,6 @@ def _measure(case: Case, clock: FakeClock, repeat: int, warmup: int = 1) -> harn
 # --------------------------------------------------------------------------- statistics and targets
 
 
-def test_median_and_iqr_of_known_samples():
-    odd = [0.5, 0.1, 0.9, 0.3, 0.7]
-    assert harness.median(odd) == sorted(odd)[2]
-    assert harness.median([4.0, 1.0, 3.0, 2.0]) == (2.0 + 3.0) / 2
-    # sorted 1..5: Q1 = 2, Q3 = 4 with interpolation between order statistics
-    assert harness.interquartile_range([5.0, 1.0, 4.0, 2.0, 3.0]) == pytest.approx(2.0)
-    assert harness.interquartile_range([3.0]) == 0.0
-    with pytest.raises(ValueError, match="non-empty"):
-        harness.median([])
-
-
 @pytest.mark.parametrize(
     ("target", "ours_s", "peer_s", "met"),
     [
@@ -267,7 +256,7 @@ def _report(clock: FakeClock) -> harness.Report:
         ),
         Case("alone", "no peers", ours=clock.factory("ours", [0.0] + [0.004] * 3)),
     ]
-    return harness.run_benchmarks(cases, repeat=3, warmup=1, clock=clock)
+    return harness.run_benchmarks(cases, repeat=3, warmup=1, clock=clock, threads=(None,))
 
 
 def _raises(exc):
@@ -279,7 +268,7 @@ def _raises(exc):
 
 def test_table_has_one_row_per_case_and_peer():
     table = _report(FakeClock()).to_markdown()
-    lines = table.strip().splitlines()
+    lines = table.strip().splitlines()[2:]  # after the heading and a blank line
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header == list(harness.COLUMNS)
     body = lines[2:]
@@ -302,7 +291,8 @@ def test_json_holds_the_same_figures_and_the_machine():
     assert set(machine["env"]) >= {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}
     assert "timestamp" in doc and "git_commit" in doc["code"]
 
-    first = doc["cases"][0]
+    (table,) = doc["tables"]
+    first = table["cases"][0]
     assert first["case"] == "two_peers"
     assert first["ours"]["median_ms"] == pytest.approx(2.0)
     peer = first["peers"][0]
@@ -311,14 +301,8 @@ def test_json_holds_the_same_figures_and_the_machine():
     assert peer["speedup_peer_over_ours"] == pytest.approx(4.0)
     assert peer["target"] == {"kind": "speedup>=", "k": 3.0} and peer["met"] is True
     assert first["peers"][1]["status"] == "unavailable" and first["peers"][1]["median_ms"] is None
-    assert doc["cases"][1]["peers"] == []
-
-
-def test_machine_env_records_openblas_settings_without_changing_them(monkeypatch):
-    monkeypatch.setenv("OPENBLAS_CORETYPE", "FakeCore")
-    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
-    env = harness.machine_info()["env"]
-    assert env["OPENBLAS_CORETYPE"] == "FakeCore" and env["OPENBLAS_L2_SIZE"] is None
+    assert table["cases"][1]["peers"] == []
+    assert harness.markdown_from_json(doc) == report.to_markdown()  # the README's table can be redrawn
 
 
 # --------------------------------------------------------------------------- finding cases and the CLI
@@ -392,14 +376,19 @@ def test_cli_list(case_file, capsys):
 
 def test_cli_runs_named_case_prints_table_and_writes_json(case_file, tmp_path, capsys):
     out_json = tmp_path / "deep" / "bench.json"
-    code = run.main(["--case-file", str(case_file), "tiny_sum", "--repeat", "3", "--json", str(out_json)])
+    code = run.main(["--case-file", str(case_file), "--only", "tiny_sum", "--repeat", "3", "--json", str(out_json),
+                     "--threads", "1"])
     assert code == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("| case")
+    assert out.splitlines()[0] == "### one thread" and out.splitlines()[2].startswith("| case")
     assert "tiny_sum " in out and "tiny_sum_again" not in out
     doc = json.loads(out_json.read_text())
-    assert [c["case"] for c in doc["cases"]] == ["tiny_sum"]
-    assert len(doc["cases"][0]["ours"]["runs_ms"]) == 3
+    (table,) = doc["tables"]
+    assert table["threads"] == 1
+    assert [c["case"] for c in table["cases"]] == ["tiny_sum"]
+    assert len(table["cases"][0]["ours"]["runs_ms"]) == 3
+    assert run.main(["--from-json", str(out_json)]) == 0
+    assert capsys.readouterr().out == out
 
 
 def test_cli_exit_status_1_when_our_contestant_fails(tmp_path, capsys):
@@ -409,7 +398,7 @@ def test_cli_exit_status_1_when_our_contestant_fails(tmp_path, capsys):
         "def _ours():\n    raise RuntimeError('our setup is broken')\n"
         "CASES = [Case('broken', 'd', ours=_ours)]\n"
     )
-    assert run.main(["--case-file", str(path), "--json", str(tmp_path / "r.json")]) == 1
+    assert run.main(["--case-file", str(path), "--json", str(tmp_path / "r.json"), "--threads", "1"]) == 1
     assert "our setup is broken" in capsys.readouterr().out
 
 
@@ -428,3 +417,107 @@ def test_run_py_works_as_a_script_from_the_repo_root(case_file):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "tiny_sum"
+
+
+# --------------------------------------------------------------------------- threads and the machine's limit
+
+
+def test_every_contestant_is_timed_at_the_thread_count_asked_for(monkeypatch):
+    """Warm-up and timed calls of ours and of the peer run inside the thread limit; setup does not."""
+    import contextlib
+
+    from benchmarks import timing
+
+    state = {"limit": None}
+    seen: dict[str, list] = {"ours": [], "peer": []}
+
+    @contextlib.contextmanager
+    def fake_limit(threads):
+        state["limit"] = threads
+        try:
+            yield
+        finally:
+            state["limit"] = None
+
+    monkeypatch.setattr(timing, "limit_threads", fake_limit)
+
+    def factory(name):
+        def make():
+            seen[name].append(("setup", state["limit"]))
+            return lambda: seen[name].append(("call", state["limit"]))
+
+        return make
+
+    case = Case("c", "d", ours=factory("ours"), peers={"peer": factory("peer")})
+    harness.measure_case(case, repeat=2, warmup=1, threads=1)
+    for name in ("ours", "peer"):
+        assert seen[name] == [("setup", None)] + [("call", 1)] * 3
+
+
+def test_limit_threads_sets_blas_and_torch_and_restores_them():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    torch = pytest.importorskip("torch")
+    before_torch = torch.get_num_threads()
+    before_blas = [p["num_threads"] for p in threadpoolctl.threadpool_info()]
+    with harness.limit_threads(1):
+        assert torch.get_num_threads() == 1
+        assert all(p["num_threads"] == 1 for p in threadpoolctl.threadpool_info())
+    assert torch.get_num_threads() == before_torch
+    assert [p["num_threads"] for p in threadpoolctl.threadpool_info()] == before_blas
+
+
+def test_targets_at_all_cores_and_the_machine_limit(monkeypatch):
+    from benchmarks import report
+
+    clock = FakeClock()
+    case = Case(
+        "c", "d",
+        ours=clock.factory("ours", [0.0] + [0.012] * 6),
+        peers={"p": clock.factory("p", [0.0] + [0.010] * 6)},
+        targets={"p": ("ratio<=", 1.0)},
+        targets_all_cores={"p": ("ratio<=", 1.5)},
+        flops=3e9, dtype="float32",
+    )
+    monkeypatch.setattr(report, "gemm_rate", lambda dtype: 1e12)  # 1 TFLOP/s: the limit is 3 ms
+    monkeypatch.setattr(report, "all_cores", lambda: 2)
+    doc = harness.run_benchmarks([case], repeat=3, clock=clock, threads=(1, 2)).to_json()
+    one, every = doc["tables"]
+    assert (one["label"], every["label"]) == ("one thread", "all cores (2 threads)")
+    assert one["cases"][0]["peers"][0]["met"] is False  # 1.2 > 1.0
+    assert every["cases"][0]["peers"][0]["met"] is True  # 1.2 <= 1.5
+    assert one["cases"][0]["limit_ms"] == pytest.approx(3.0)
+    assert one["cases"][0]["ours_over_limit"] == pytest.approx(4.0)
+    assert one["numpy_gemm_gflops"] == {"float32": 1000.0}
+
+
+def test_json_records_the_blas_library():
+    pytest.importorskip("threadpoolctl")
+    blas = [pool for pool in harness.machine_info()["blas"] if pool["user_api"] == "blas"]
+    assert blas and all(pool["version"] and pool["threading_layer"] for pool in blas)
+
+
+def test_cli_thread_list_reads_all_as_every_usable_core():
+    cores = harness.all_cores()
+    assert run._thread_list("1") == [1]
+    assert run._thread_list("1,all") == list(dict.fromkeys([1, cores]))
+    assert run._thread_list("2,2,1") == [2, 1]
+
+
+def test_scaling_table_and_figure_from_a_sweep(tmp_path):
+    """The sweep's table and figure are drawn from its JSON (made-up points: nothing is timed here)."""
+    pytest.importorskip("matplotlib")
+    from benchmarks import scaling
+
+    points = [{"workload": w, "axis": "batch", "value": b, "batch": b, "size": 28,
+               "ours_ms_per_sample": 2.0 / b, "pytorch_ms_per_sample": 1.0 / b}
+              for w in scaling.WORKLOADS for b in scaling.BATCHES]
+    points += [{"workload": w, "axis": "size", "value": s, "batch": 16, "size": s,
+                "ours_ms_per_sample": s / 8, "pytorch_ms_per_sample": None, "pytorch_note": "not installed"}
+               for w in scaling.WORKLOADS for s in scaling.SIZES]
+    doc = {"points": points}
+    table = scaling.markdown(doc).splitlines()
+    assert len(table) == 2 + len(points)
+    assert table[2] == "| conv2d | 1 | 28 | 2 | 1 | 2.00 |"  # ours/PyTorch = 2.0 / 1.0
+    assert table[-1].endswith("| 8 |  |  |")  # no PyTorch figure: empty cells, no ratio
+    path = scaling.plot(doc, tmp_path / "scaling.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

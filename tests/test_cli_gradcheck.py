@@ -5,7 +5,6 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import strategies as st
 
 from tinygrad_cnn import Function
 from tinygrad_cnn.cli import main

@@ -342,14 +342,17 @@ def test_memory_stays_flat_while_training_the_books_network():
     optimizer = optim.SGD(list(p.values()), lr=0.2)
     tracemalloc.start()
     try:
-        for step in range(1, 301):
+        for step in range(1, 1001):
             _textbook_step(p, optimizer, images, targets)
-            if step == 50:
+            if step == 300:
                 early = _allocated()
         late = _allocated()
     finally:
         tracemalloc.stop()
-    assert late - early < 4096, (early, late)  # keeping one small tensor per step would add > 25 kB
+    # numpy's own caches (ufunc dispatch under an error-state context, strided views) still grow by a few kB
+    # between steps 300 and 1,000 and then level off (+1.5 kB from step 2,000 to 4,000); keeping one small
+    # tensor (~200 B) per step would add > 140 kB, keeping the graph of a step far more.
+    assert late - early < 16384, (early, late)
 
 
 def test_memory_stays_flat_for_a_small_cnn():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_cnn import Tensor
-from tinygrad_cnn.ops import movement, reduce
+from tinygrad_cnn.ops import movement
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -429,12 +429,6 @@ def test_float32_stays_float32(name):
     assert out.dtype == np.float32
     out.backward(np.ones(out.shape, dtype=np.float32))
     assert x.grad.dtype == np.float32
-
-
-def test_module_functions_are_the_tensor_methods():
-    x = np.random.default_rng(15).standard_normal((2, 3))
-    np.testing.assert_array_equal(reduce.softmax(Tensor(x), 0).data, Tensor(x).softmax(0).data)
-    np.testing.assert_array_equal(movement.getitem(Tensor(x), (1, 2)).data, x[1, 2])
 
 
 def test_transpose_with_two_axes_swaps_them_like_pytorch():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -17,7 +17,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_cnn.value import Value, _walk
-
 
 # ----------------------------------------------------------------------
 # helpers
@@ -572,3 +571,227 @@ def test_gradients_agree_with_micrograd(inputs: list[float], picks: list[tuple[s
         # the sums of path contributions may be added in another order: allow rounding
         message = f"∂out/∂x{i}: ours {v.grad}, micrograd {w.grad}"
         assert math.isclose(v.grad, w.grad, rel_tol=1e-9, abs_tol=1e-9), message
+
+
+# ----------------------------------------------------------------------
+# edges: ±0, ±inf, NaN, ties and selections, as PyTorch 2.13 (float64) computes them
+# ----------------------------------------------------------------------
+
+INF, NAN = math.inf, math.nan
+
+# (name, op on Values, op on torch tensors, inputs, expected output, expected gradient of each input).
+# The expected numbers are PyTorch 2.13's (torch.relu/abs/sqrt/maximum/minimum on float64 scalars, backward of 1);
+# test_edge_table_matches_pytorch re-derives them when torch is installed.
+EDGES = [
+    ("relu", lambda v: v.relu(), lambda t: t.relu(), [-0.0], -0.0, [0.0]),
+    ("relu", lambda v: v.relu(), lambda t: t.relu(), [0.0], 0.0, [0.0]),
+    ("relu", lambda v: v.relu(), lambda t: t.relu(), [INF], INF, [1.0]),
+    ("relu", lambda v: v.relu(), lambda t: t.relu(), [-INF], 0.0, [0.0]),
+    ("relu", lambda v: v.relu(), lambda t: t.relu(), [NAN], NAN, [1.0]),
+    ("relu", lambda v: v.relu(), lambda t: t.relu(), [-1.0], 0.0, [0.0]),
+    ("abs", lambda v: abs(v), lambda t: t.abs(), [-0.0], 0.0, [0.0]),
+    ("abs", lambda v: v.abs(), lambda t: t.abs(), [0.0], 0.0, [0.0]),
+    ("abs", lambda v: abs(v), lambda t: t.abs(), [INF], INF, [1.0]),
+    ("abs", lambda v: abs(v), lambda t: t.abs(), [-INF], INF, [-1.0]),
+    ("abs", lambda v: abs(v), lambda t: t.abs(), [NAN], NAN, [0.0]),
+    ("abs", lambda v: abs(v), lambda t: t.abs(), [-2.0], 2.0, [-1.0]),
+    ("sqrt", lambda v: v.sqrt(), lambda t: t.sqrt(), [-0.0], -0.0, [-INF]),
+    ("sqrt", lambda v: v.sqrt(), lambda t: t.sqrt(), [0.0], 0.0, [INF]),
+    ("sqrt", lambda v: v.sqrt(), lambda t: t.sqrt(), [INF], INF, [0.0]),
+    ("sqrt", lambda v: v.sqrt(), lambda t: t.sqrt(), [NAN], NAN, [NAN]),
+    ("sqrt", lambda v: v.sqrt(), lambda t: t.sqrt(), [4.0], 2.0, [0.25]),
+    ("maximum", lambda a, b: a.maximum(b), lambda a, b: a.maximum(b), [1.0, 1.0], 1.0, [0.5, 0.5]),
+    # a tie of 0.0 and −0.0 gives the second operand's zero, as numpy and PyTorch's vectorized kernels do (PyTorch's
+    # 0-d path gives the first): a deliberate choice, the same in both engines
+    ("maximum", lambda a, b: a.maximum(b), lambda a, b: a.maximum(b), [0.0, -0.0], -0.0, [0.5, 0.5]),
+    ("maximum", lambda a, b: a.maximum(b), lambda a, b: a.maximum(b), [INF, INF], INF, [0.5, 0.5]),
+    ("maximum", lambda a, b: a.maximum(b), lambda a, b: a.maximum(b), [2.0, 1.0], 2.0, [1.0, 0.0]),
+    ("maximum", lambda a, b: a.maximum(b), lambda a, b: a.maximum(b), [-INF, 1.0], 1.0, [0.0, 1.0]),
+    ("maximum", lambda a, b: a.maximum(b), lambda a, b: a.maximum(b), [NAN, 1.0], NAN, [1.0, 1.0]),
+    ("maximum", lambda a, b: a.maximum(b), lambda a, b: a.maximum(b), [1.0, NAN], NAN, [1.0, 1.0]),
+    ("minimum", lambda a, b: a.minimum(b), lambda a, b: a.minimum(b), [2.0, 1.0], 1.0, [0.0, 1.0]),
+    ("minimum", lambda a, b: a.minimum(b), lambda a, b: a.minimum(b), [1.0, 1.0], 1.0, [0.5, 0.5]),
+    ("minimum", lambda a, b: a.minimum(b), lambda a, b: a.minimum(b), [NAN, 1.0], NAN, [1.0, 1.0]),
+    ("minimum", lambda a, b: a.minimum(b), lambda a, b: a.minimum(b), [-INF, INF], -INF, [1.0, 0.0]),
+]
+EDGE_IDS = [f"{name}{tuple(inputs)}" for name, _, _, inputs, _, _ in EDGES]
+
+
+def same_float(got: float, want: float) -> bool:
+    """Equal as IEEE values, NaN equal to NaN, and the sign of a zero counts."""
+    if math.isnan(want):
+        return math.isnan(got)
+    return got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+
+
+@pytest.mark.parametrize("name, op, _torch_op, inputs, out, grads_", EDGES, ids=EDGE_IDS)
+def test_edge_values_and_gradients(name, op, _torch_op, inputs, out, grads_) -> None:
+    leaves = [Value(x) for x in inputs]
+    result = op(*leaves)
+    result.backward()
+    assert same_float(result.data, out), f"{name}{tuple(inputs)} = {result.data!r}, PyTorch {out!r}"
+    for i, (leaf, want) in enumerate(zip(leaves, grads_)):
+        assert same_float(leaf.grad, want), f"∂{name}/∂x{i} at {tuple(inputs)} = {leaf.grad!r}, PyTorch {want!r}"
+
+
+@pytest.mark.parametrize("name, _op, torch_op, inputs, out, grads_", EDGES, ids=EDGE_IDS)
+def test_edge_table_matches_pytorch(name, _op, torch_op, inputs, out, grads_) -> None:
+    torch = pytest.importorskip("torch")
+    # 8 copies of each input, so PyTorch runs its vectorized kernels: on a 0.0/−0.0 tie its scalar path (fewer than
+    # 8 elements) returns the first operand and its vectorized path the second
+    leaves = [torch.full((8,), x, dtype=torch.float64, requires_grad=True) for x in inputs]
+    result = torch_op(*leaves)
+    result.sum().backward()
+    assert all(same_float(value, out) for value in result.tolist())
+    assert all(same_float(g, want) for leaf, want in zip(leaves, grads_) for g in leaf.grad.tolist())
+
+
+def test_maximum_and_minimum_with_a_number() -> None:
+    x = Value(3.0)
+    m = x.maximum(5)
+    m.backward()
+    assert (m.data, x.grad) == (5.0, 0.0)
+    with pytest.raises(TypeError, match=r"Value\.maximum\(other\): expected a Value or a real number, got str"):
+        x.maximum("5")
+
+
+@pytest.mark.parametrize(
+    "build, x, want",
+    [
+        # a selection passes no gradient, so an infinite upstream gradient (sqrt' at 0) gives 0 (PyTorch: 0)
+        (lambda v: v.relu().sqrt(), -1.0, 0.0),
+        (lambda v: v.relu().sqrt(), 0.0, 0.0),
+        (lambda v: v.relu().sqrt(), -INF, 0.0),
+        (lambda v: (v.maximum(1.0) - 1.0).sqrt(), 0.0, 0.0),  # v loses: maximum selects the constant
+        (lambda v: (v.minimum(-1.0) + 1.0).sqrt(), 0.0, 0.0),
+        (lambda v: (v**0 - 1.0).sqrt(), 2.0, 0.0),  # x^0 is constant (PyTorch's pow masks exponent 0 too)
+        # a product is not a selection: 0 · inf = NaN, as in PyTorch
+        (lambda v: (v * 0.0).sqrt(), 2.0, NAN),
+        (lambda v: abs(v).sqrt(), 0.0, NAN),  # PyTorch: abs' = sgn(0) = 0 multiplies, NaN too
+    ],
+)
+def test_a_mask_selects_and_does_not_multiply(build: Callable, x: float, want: float) -> None:
+    v = Value(x)
+    build(v).backward()
+    assert same_float(v.grad, want), f"got {v.grad!r}, PyTorch gives {want!r}"
+
+
+def test_mask_table_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+
+    def grad(f, x):
+        t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        f(t).backward()
+        return t.grad.item()
+
+    assert grad(lambda t: t.relu().sqrt(), -1.0) == 0.0
+    assert grad(lambda t: (t.maximum(torch.tensor(1.0, dtype=torch.float64)) - 1.0).sqrt(), 0.0) == 0.0
+    assert grad(lambda t: (t**0 - 1.0).sqrt(), 2.0) == 0.0
+    assert math.isnan(grad(lambda t: (t * 0.0).sqrt(), 2.0))
+    assert math.isnan(grad(lambda t: t.abs().sqrt(), 0.0))
+
+
+def test_sqrt_of_a_negative_is_a_value_error() -> None:
+    for bad in (-1.0, -INF):
+        with pytest.raises(ValueError, match=r"Value\.sqrt: expected data >= 0, got -"):
+            Value(bad).sqrt()
+
+
+# ----------------------------------------------------------------------
+# threads: concurrent backward calls on graphs that share leaves
+# ----------------------------------------------------------------------
+
+
+def test_concurrent_backward_accumulates_exactly_on_shared_leaves() -> None:
+    import sys
+    import threading
+
+    shared = [Value(float(k)) for k in range(300)]  # leaves every thread's graphs use
+    n_threads, calls = 6, 20
+
+    def work() -> None:
+        for _ in range(calls):
+            out = shared[0] * 1.0  # a separate graph per call: ∂out/∂leaf = 2 for every leaf
+            for leaf in shared:
+                out = out + leaf + leaf
+            out = out - shared[0]
+            out.backward()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, inside every read-add-write
+    try:
+        threads = [threading.Thread(target=work) for _ in range(n_threads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    # every call adds exactly 2 to each leaf (integers: exact in floats): 6 · 20 · 2 = 240
+    assert [leaf.grad for leaf in shared] == [n_threads * calls * 2.0] * len(shared)
+
+
+def test_backward_does_not_reset_a_leaf_while_it_runs() -> None:
+    class RecordingLeaf(Value):
+        """A leaf that logs every value assigned to its ``grad``."""
+
+        __slots__ = ("writes",)
+
+        def __init__(self, data: float) -> None:
+            self.writes: list[float] = []
+            super().__init__(data)
+
+        @property
+        def grad(self) -> float:
+            return Value.grad.__get__(self)
+
+        @grad.setter
+        def grad(self, value: float) -> None:
+            self.writes.append(value)
+            Value.grad.__set__(self, value)
+
+    x = RecordingLeaf(2.0)
+    x.grad = 10.0
+    y = x * x + x  # ∂y/∂x = 2x + 1 = 5, reaching x along three edges
+    y.backward()
+    assert x.writes == [0.0, 10.0, 15.0]  # __init__, the assignment, then one write of the finished sum
+
+
+@given(w=floats(-5, 5), c=floats(-5, 5), z=floats(-5, 5))
+def test_mul_add_is_one_node_with_the_derivatives_of_w_times_c_plus_z(w: float, c: float, z: float) -> None:
+    vw, vz = Value(w), Value(z)
+    out = vw.mul_add(c, vz)
+    out.backward()
+    assert out.data == w * c + z
+    assert (vw.grad, vz.grad) == (c, 1.0)
+    assert out._a is vw and out._b is vz  # one node, two operands
+    vw2 = Value(w)
+    out2 = vw2.mul_add(c, z)  # a number addend
+    out2.backward()
+    assert (out2.data, vw2.grad) == (w * c + z, c)
+    with pytest.raises(TypeError, match=r"Value\.mul_add\(c\): expected a real number, got Value"):
+        vw.mul_add(vz, 1.0)
+
+
+# The tensor engine on this branch predates the "ops" helper's alignment with PyTorch (issue 10): these rows
+# disagree there (relu(-0.0) gives 0.0; relu' and maximum'/minimum' at NaN give 0; abs' at NaN gives NaN).
+# Not strict, so the suite passes before and after that merge; delete the set once both engines agree.
+TENSOR_ENGINE_GAPS: set[str] = set()  # edge rows where the tensor engine is known to differ (none today)
+
+
+@pytest.mark.parametrize("name, op, torch_op, inputs, out, grads_", EDGES, ids=EDGE_IDS)
+def test_edge_table_the_two_engines_agree(request, name, op, torch_op, inputs, out, grads_) -> None:
+    from tinygrad_cnn import Tensor
+
+    if request.node.callspec.id in TENSOR_ENGINE_GAPS:
+        request.applymarker(pytest.mark.xfail(reason="tensor engine not yet aligned with PyTorch here", strict=False))
+    leaves = [Value(x) for x in inputs]
+    result = op(*leaves)
+    result.backward()
+    tensors = [Tensor(np.array(x, dtype=np.float64), requires_grad=True) for x in inputs]
+    t_result = torch_op(*tensors)  # the same method names on Tensor as on torch.Tensor
+    t_result.backward(np.ones(()))
+    assert same_float(result.data, t_result.item())
+    for leaf, t in zip(leaves, tensors):
+        want = t.grad.item()
+        assert same_float(leaf.grad, want), f"{name}{tuple(inputs)}: Value {leaf.grad!r}, Tensor {want!r}"

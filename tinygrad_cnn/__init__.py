@@ -11,43 +11,58 @@ rules follow the book's neuron unit errors δ (``tinygrad_cnn/textbook/MATH.md``
 array([2., 4., 6.])
 """
 
+# The order matters: the engine first (``function`` before ``tensor``), then what builds on it.
+# isort: off
 from .function import Context, Function, SavedArrayModifiedError, unbroadcast
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
-
-from . import functional, nn, optim  # noqa: E402  (they build on the names above)
-from .ops.movement import concatenate, stack  # noqa: E402
-
-# data, checkpoints and ready-made models (issue 9)
-from . import data, datasets, models  # noqa: E402
-from .serialization import load, save  # noqa: E402
+from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .ops.activation import where
+from .ops.movement import cat, concatenate, stack
+from . import functional, nn, optim
+from . import data, datasets, models
+from .serialization import load, save
+# isort: on
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # the two engines and autograd
     "Context",
     "Function",
     "SavedArrayModifiedError",
     "Tensor",
     "Value",
-    "concatenate",
     "detect_anomaly",
-    "functional",
-    "nn",
-    "optim",
-    "stack",
     "enable_grad",
     "is_grad_enabled",
-    "manual_seed",
     "no_grad",
     "unbroadcast",
-    "__version__",
-    # data, checkpoints and ready-made models
+    # creating tensors and PyTorch-named ops
+    "arange",
+    "cat",
+    "concatenate",
+    "from_numpy",
+    "full",
+    "manual_seed",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
+    "stack",
+    "where",
+    "zeros",
+    "zeros_like",
+    # the library
     "data",
     "datasets",
+    "functional",
     "load",
     "models",
+    "nn",
+    "optim",
     "save",
+    "__version__",
 ]

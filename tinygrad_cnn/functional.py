@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from .ops.activation import gelu, leaky_relu, where
 from .ops.conv import conv2d
 from .ops.matmul import matmul
-from .ops.movement import concatenate, flatten, pad, reshape, stack
+from .ops.movement import cat, concatenate, flatten, pad, reshape, stack
 from .ops.pool import avg_pool2d, lp_pool2d, max_pool2d
 from .ops.reduce import log_softmax, softmax
 from .tensor import Tensor
@@ -47,8 +48,11 @@ __all__ = [
     "stack",
     "tanh",
 ]
+__all__ += ["cat", "clamp", "gelu", "leaky_relu", "where"]  # the ops helper's additions (issue 8)
 
 
+# activations: relu, sigmoid, tanh here; leaky_relu, gelu (ops/activation.py), softmax, log_softmax
+# (ops/reduce.py, ``dim=`` or ``axis=``) are imported above
 def relu(x: Tensor) -> Tensor:
     """max(x, 0) elementwise; relu'(0) = 0."""
     return x.relu()
@@ -71,6 +75,11 @@ def maximum(a: Tensor, b: Any) -> Tensor:
 def minimum(a: Tensor, b: Any) -> Tensor:
     """Elementwise minimum with broadcasting; a tie splits the gradient evenly."""
     return a.minimum(b)
+
+
+def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+    """``min ≤ x ≤ max`` elementwise (``Tensor.clip``); the gradient is 1 on the closed interval, 0 outside."""
+    return x.clamp(min, max)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -353,7 +353,8 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor:
         return _matmul.matmul(_lift(other, self), self)
 
-    # comparisons give bool data tensors (no gradient), handy for masks and accuracy
+    # comparisons give bool data tensors (no gradient), handy for masks and accuracy: ``(pred == y).mean()``.
+    # ``==`` and ``!=`` are element-wise like the others (as in PyTorch); tensors stay hashable by identity.
     def __lt__(self, other: Any) -> Tensor:
         return Tensor._make(self._data < _raw(other), None)
 
@@ -365,6 +366,38 @@ class Tensor:
 
     def __ge__(self, other: Any) -> Tensor:
         return Tensor._make(self._data >= _raw(other), None)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented  # None, strings, …: Python compares identity (False), as PyTorch
+        return Tensor._make(np.asarray(self._data == _raw(other)), None)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
+        return Tensor._make(np.asarray(self._data != _raw(other)), None)
+
+    # (``__hash__ = object.__hash__`` above keeps tensors hashable by identity although they define __eq__)
+
+    # conversions of a one-element tensor, as in PyTorch
+    def __float__(self) -> float:
+        return float(self._one_element("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_element("int()"))
+
+    def _one_element(self, what: str) -> Any:
+        if self._data.size != 1:
+            raise ValueError(
+                f"{what}: only a one-element tensor can be converted to a Python number, this one has shape "
+                f"{self.shape}"
+            )
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        """The data as a (nested) list of Python numbers; a 0-d tensor gives one number (as PyTorch)."""
+        return self._data.tolist()
+
 
     # ------------------------------------------------------------------------------ in-place updates
     # PyTorch's rules. Under no_grad() (an optimizer's step) the tensor's own memory is written: the same
@@ -408,14 +441,21 @@ class Tensor:
         return memory.write_in_place(self, "zero_", memory.assign, 0)
 
 
-def _lift(value: Any, like: Tensor) -> Tensor:
-    """The other operand of a binary op as a Tensor; Python numbers take ``like``'s dtype."""
+def _lift(value: Any, like: Tensor) -> Any:
+    """The other operand of a binary op: a Tensor, or a number kept as a Python number.
+
+    Numbers (Python's and numpy's scalars) stay numbers, PyTorch's "weak" scalars: they take part in type
+    promotion only by their kind (``float32_tensor * 2.5`` is float32, ``int_tensor * 2.5`` is a float), and
+    they are not rounded to the tensor's dtype before a float16 op (see ``ops/promotion.py``). Arrays and
+    lists become tensors (strong operands).
+    """
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (bool, int, float)):
-        dtype = like.dtype if like.dtype.kind == "f" else np.float64
-        return Tensor._make(np.asarray(value, dtype=dtype), None)
-    if isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    if isinstance(value, (np.ndarray, list, tuple)):
         return Tensor(value)
     raise TypeError(
         f"unsupported operand: expected a Tensor, a number or an array, got {type(value).__name__} {_short(value)}"
@@ -423,7 +463,17 @@ def _lift(value: Any, like: Tensor) -> Tensor:
 
 
 def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+    """The data of a comparison's other operand: a Tensor's array, a number or array as given."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _comparable(value: Any) -> bool:
+    """Whether ``==``/``!=`` compare element-wise with ``value`` (else Python falls back to identity)."""
+    return isinstance(value, (Tensor, bool, int, float, np.generic, np.ndarray, list, tuple))
 
 
 # ------------------------------------------------------------------------------------- the ops as methods
@@ -432,10 +482,12 @@ def _raw(value: Any) -> Any:
 # are built on the engine. The ops modules need only ``function`` at import time, so importing them here,
 # once ``Tensor`` exists, is safe. Each entry of ``_OP_METHODS`` is a method name and a function taking
 # the tensor first (it is attached as ``Tensor.<name>``); new ops add one line.
+from .ops import activation as _activation  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import matmul as _matmul  # noqa: E402
 from .ops import movement as _movement  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
+from .ops import shape as _shape  # noqa: E402
 
 
 def _unary(function: type) -> Callable[[Tensor], Tensor]:
@@ -454,14 +506,29 @@ def _binary(function: type, doc: str) -> Callable[[Tensor, Any], Tensor]:
     return method
 
 
-def _clip(self: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
-    """Clamp to [min, max]; the gradient passes on the closed interval."""
+def _arg_extreme(name: str) -> Callable[..., Tensor]:
+    def method(self: Tensor, axis: Any = _reduce._UNSET, keepdims: Any = _reduce._UNSET, *, dim: Any = _reduce._UNSET,
+               keepdim: Any = _reduce._UNSET) -> Tensor:
+        chosen = _reduce.pick_axis(axis, dim, name)
+        keep = _reduce.pick_keepdims(keepdims, keepdim, name)
+        if chosen is not None:
+            chosen = _reduce.normalize_axis(chosen, self.ndim, name)
+        function = np.argmax if name == "argmax" else np.argmin
+        return Tensor._make(np.asarray(function(self._data, axis=chosen, keepdims=keep)), None)
+
+    method.__name__ = name
+    method.__doc__ = f"Indices of the {name[3:]}ima (int64 data, no gradient); ``axis`` or ``dim``."
+    return method
+
+
+def _clamp(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """``clip`` under PyTorch's name: ``min ≤ x ≤ max`` elementwise, gradient 1 on the closed interval."""
     return _ew.Clip.apply(self, min=min, max=max)
 
 
-def _argmax(self: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Indices of the maxima (int64 data, no gradient)."""
-    return Tensor._make(np.argmax(self._data, axis=axis, keepdims=keepdims), None)
+def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """``self`` where ``condition``, else ``other`` (PyTorch's ``Tensor.where``)."""
+    return _activation.where(condition, self, other)
 
 
 _OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
@@ -475,13 +542,18 @@ _OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
     ("tanh", _unary(_ew.Tanh)),
     ("maximum", _binary(_ew.Maximum, "Elementwise maximum with broadcasting; a tie splits the gradient evenly.")),
     ("minimum", _binary(_ew.Minimum, "Elementwise minimum with broadcasting; a tie splits the gradient evenly.")),
-    ("clip", _clip),
+    ("clip", _clamp),
+    ("clamp", _clamp),
+    ("leaky_relu", _activation.leaky_relu),
+    ("gelu", _activation.gelu),
+    ("where", _where_method),
     # reductions
     ("sum", _reduce.sum),
     ("mean", _reduce.mean),
     ("max", _reduce.max),
     ("min", _reduce.min),
-    ("argmax", _argmax),
+    ("argmax", _arg_extreme("argmax")),
+    ("argmin", _arg_extreme("argmin")),
     ("softmax", _reduce.softmax),
     ("log_softmax", _reduce.log_softmax),
     # movement
@@ -491,6 +563,10 @@ _OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
     ("flatten", _movement.flatten),
     ("__getitem__", _movement.getitem),
     ("pad", _movement.pad),
+    ("unsqueeze", _shape.unsqueeze),
+    ("squeeze", _shape.squeeze),
+    ("view", _shape.view),
+    ("expand", _shape.expand),
 ]
 for _name, _method in _OP_METHODS:
     setattr(Tensor, _name, _method)

@@ -1,23 +1,19 @@
 """A scalar reverse-mode autodiff engine: :class:`Value`.
 
-Each :class:`Value` holds one float (``data``), the derivative of the last
-output it was backpropagated from (``grad``), and links to the one or two
-Values it was computed from.  Every operation ``out = f(a, b)`` computes its
-result *and*, right beside it, the local derivatives ``∂out/∂a`` and
-``∂out/∂b``, stored on ``out`` next to the operands.  :meth:`Value.backward`
-then applies the chain rule, ``a.grad += ∂out/∂a · out.grad``, over the graph
-in reverse topological order, found without recursion.
+Each :class:`Value` holds one float (``data``), the derivative of the last output it was
+backpropagated from (``grad``), and links to the one or two Values it was computed from.  Every
+operation ``out = f(a, b)`` computes its result and, beside it, the local derivatives ``∂out/∂a`` and
+``∂out/∂b``; :meth:`Value.backward` applies the chain rule ``a.grad += ∂out/∂a · out.grad`` over the
+graph in reverse topological order, found without recursion.
 
-(The operands and their local derivatives are plain attributes rather than a
-tuple of pairs or a closure: a node is then a single object, which keeps
-Python's garbage collector, the main cost of building big graphs, quiet.)
-
-The API follows micrograd's ``Value`` (``data``, ``grad``, the arithmetic
-operators, ``relu``, ``backward``), with ``exp``, ``log``, ``tanh``,
-``sigmoid``, ``Value ** Value``, and Graphviz export added.
-
-This module imports nothing from the tensor engine: the two engines are
-written independently so that checking one against the other means something.
+The API is micrograd's (``data``, ``grad``, operators, ``relu``, ``backward``) plus ``exp``, ``log``,
+``tanh``, ``sigmoid``, ``sqrt``, ``abs``, ``maximum``, ``minimum``, ``Value ** Value`` and Graphviz
+export.  At the edges (±0, ±inf, NaN, ties) values and gradients are PyTorch's, except that a result
+that is not a real number (``log`` of 0 or less, ``sqrt`` or a non-integer power of a negative, division
+by 0) raises ``ValueError`` where PyTorch returns inf or NaN.  A selection (``relu`` at 0 and below,
+the losing side of ``maximum``, ``x ** 0``) passes no gradient at all: 0, not NaN, from an infinite
+upstream gradient.  Nothing of the tensor engine is imported: the two are written independently, so
+that checking one against the other means something.
 
 >>> a, b = Value(2.0), Value(-3.0)
 >>> c = a * b + a ** 2            # c = ab + a²
@@ -25,323 +21,284 @@ written independently so that checking one against the other means something.
 >>> a.grad, b.grad                # ∂c/∂a = b + 2a,  ∂c/∂b = a
 (1.0, 2.0)
 
-Numbers are not turned into nodes: in ``a + 1.0`` the ``1.0`` is folded into
-the result's local derivative, so a graph holds only the Values you made and
-the results of operations.  The local derivatives are taken when the result
-is computed: after changing a leaf's ``data``, rebuild the expression before
-calling :meth:`Value.backward` again.
+Numbers are not nodes (``a + 1.0`` folds ``1.0`` into the local derivative).  Local derivatives are
+taken when a result is computed: after changing a leaf's ``data``, rebuild the expression.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from numbers import Real
 from typing import Union
 
 __all__ = ["Value"]
 
-Number = Union[int, float]
-"""A plain Python or numpy real number that can stand on either side of an operator."""
+Number = Union[int, float]  # noqa: UP007  (a plain Python or numpy real number, either side of an operator)
 
 _new = object.__new__
 _RANKDIRS = ("TB", "LR", "BT", "RL")
+_BACKWARD_LOCK = threading.Lock()  # one backward call at a time: a leaf's _da is that call's scratch sum
+_SELECTED_OUT = None  # the local derivative of an operand a selection drops: no gradient flows at all
+
+
+def _number(other: object) -> float | None:
+    """``float(other)`` for a real number that is not a Value, else None (the operator returns NotImplemented)."""
+    tp = type(other)
+    if tp is float:
+        return other  # type: ignore[return-value]
+    if tp is int or isinstance(other, Real):
+        return float(other)  # type: ignore[arg-type]
+    return None
 
 
 class Value:
     """A scalar that remembers how it was computed, so its gradient can be found.
 
-    Parameters
-    ----------
-    data:
-        A real number: ``int``, ``float``, ``bool``, or a numpy integer/float
-        scalar.  It is stored as a Python ``float``.
+    ``data`` is a real number (``int``, ``float``, ``bool`` or a numpy scalar), stored as a Python
+    ``float``; ``grad`` is ``∂output/∂self`` after ``output.backward()`` and starts at ``0.0``.
 
-    Attributes
-    ----------
-    data: float
-        The value.
-    grad: float
-        ``∂output/∂self`` after ``output.backward()``; starts at ``0.0``.
-
-    A result ``out = f(a)`` or ``out = f(a, b)`` of an operation also keeps its
-    operands ``out._a`` and ``out._b`` (``None`` for a one-operand op), their
-    local derivatives ``out._da = ∂out/∂a`` and ``out._db = ∂out/∂b``, and the
-    name of the operation, ``out._op``.  A leaf has ``_a = None`` and ``_op =
-    ""`` (its ``_da``, ``_b``, ``_db`` are never set).  ``_visit`` is scratch
-    space for graph walks.
-
-    Examples
-    --------
-    >>> x = Value(3)
-    >>> x
-    Value(data=3.0, grad=0.0)
-    >>> y = (x * x).tanh()
-    >>> y.backward()
-    >>> x.grad == 2 * 3 * (1 - math.tanh(9.0) ** 2)
-    True
     >>> Value("3")
     Traceback (most recent call last):
         ...
     TypeError: Value(data): expected a real number (int, float or numpy scalar), got '3' of type str
     """
 
+    # A result keeps its operands _a, _b (None for one operand) and their local derivatives
+    # _da, _db; a leaf has _a = None.  _op names the operation; _visit is scratch for graph walks.
     __slots__ = ("data", "grad", "_a", "_da", "_b", "_db", "_op", "_visit")
-
-    data: float
-    grad: float
-    _a: Value | None
-    _da: float
-    _b: Value | None
-    _db: float
-    _op: str
-    _visit: object
 
     def __init__(self, data: Number) -> None:
         if type(data) is not float:
-            data = _as_float(data, "Value(data)")
+            if (number := _number(data)) is None:
+                raise TypeError(f"Value(data): expected a real number (int, float or numpy scalar), "
+                                f"got {data!r} of type {type(data).__name__}")
+            data = number
         self.data = data
         self.grad = 0.0
-        self._a = None  # a leaf: no operands (so _da, _b, _db are never read)
+        self._a = None
         self._op = ""
         self._visit = None
 
-    # ------------------------------------------------------------------
-    # binary operators: out = a ∘ b, with a = self and b = other
-    # ------------------------------------------------------------------
-
+    # binary: out = a ∘ b with a = self
     def __add__(self, other: Value | Number) -> Value:
-        """``self + other``.
-
-        >>> (Value(1.5) + 2).data
-        3.5
-        """
+        out = _new(Value)
+        out.grad = 0.0
+        out._a = self
+        out._da = 1.0  # ∂(a+b)/∂a = 1
+        out._op = "+"
+        out._visit = None
         if isinstance(other, Value):
-            # ∂(a+b)/∂a = 1,  ∂(a+b)/∂b = 1
-            return _binary(self.data + other.data, self, 1.0, other, 1.0, "+")
-        if isinstance(other, Real):
-            # ∂(a+c)/∂a = 1
-            return _unary(self.data + float(other), self, 1.0, "+")
-        return NotImplemented
+            out.data = self.data + other.data
+            out._b = other
+            out._db = 1.0  # ∂(a+b)/∂b = 1
+            return out
+        if (c := _number(other)) is None:
+            return NotImplemented
+        out.data = self.data + c
+        out._b = None
+        return out
 
     __radd__ = __add__  # c + a = a + c
 
     def __sub__(self, other: Value | Number) -> Value:
-        """``self - other``.
-
-        >>> (Value(1.5) - 2).data
-        -0.5
-        """
         if isinstance(other, Value):
             # ∂(a-b)/∂a = 1,  ∂(a-b)/∂b = -1
-            return _binary(self.data - other.data, self, 1.0, other, -1.0, "-")
-        if isinstance(other, Real):
-            # ∂(a-c)/∂a = 1
-            return _unary(self.data - float(other), self, 1.0, "-")
-        return NotImplemented
+            return _node(self.data - other.data, self, 1.0, "-", other, -1.0)
+        if (c := _number(other)) is None:
+            return NotImplemented
+        return _node(self.data - c, self, 1.0, "-")  # ∂(a-c)/∂a = 1
 
     def __rsub__(self, other: Number) -> Value:
-        """``other - self`` for a number ``other``.
-
-        >>> v = Value(1.5); w = 2 - v; w.backward(); (w.data, v.grad)
-        (0.5, -1.0)
-        """
-        if isinstance(other, Real):
-            # ∂(c-a)/∂a = -1
-            return _unary(float(other) - self.data, self, -1.0, "-")
-        return NotImplemented
+        if (c := _number(other)) is None:
+            return NotImplemented
+        return _node(c - self.data, self, -1.0, "-")  # ∂(c-a)/∂a = -1
 
     def __mul__(self, other: Value | Number) -> Value:
-        """``self * other``.
-
-        >>> (Value(1.5) * 2).data
-        3.0
-        """
+        out = _new(Value)
+        out.grad = 0.0
+        out._a = self
+        out._op = "*"
+        out._visit = None
+        if type(other) is float:  # the commonest case first: a weight times an input
+            out.data = self.data * other
+            out._da = other  # ∂(ac)/∂a = c
+            out._b = None
+            return out
         if isinstance(other, Value):
             a, b = self.data, other.data
-            # ∂(ab)/∂a = b,  ∂(ab)/∂b = a
-            return _binary(a * b, self, b, other, a, "*")
-        if isinstance(other, Real):
-            c = float(other)
-            # ∂(ac)/∂a = c
-            return _unary(self.data * c, self, c, "*")
-        return NotImplemented
+            out.data = a * b
+            out._da = b  # ∂(ab)/∂a = b
+            out._b = other
+            out._db = a  # ∂(ab)/∂b = a
+            return out
+        if (c := _number(other)) is None:
+            return NotImplemented
+        out.data = self.data * c
+        out._da = c  # ∂(ac)/∂a = c
+        out._b = None
+        return out
 
     __rmul__ = __mul__  # c * a = a * c
 
-    def __truediv__(self, other: Value | Number) -> Value:
-        """``self / other``; dividing by zero raises ``ValueError``.
+    def mul_add(self, c: Number, addend: Value | Number) -> Value:
+        """``self * c + addend`` for a number ``c``, as one node (a weighted sum's term in half the nodes).
 
-        >>> (Value(3.0) / 2).data
-        1.5
+        >>> w, z = Value(2.0), Value(1.0)
+        >>> y = w.mul_add(3.0, z); y.backward(); (y.data, w.grad, z.grad)
+        (7.0, 3.0, 1.0)
         """
+        if type(c) is not float:
+            if (k := _number(c)) is None:
+                raise TypeError(f"Value.mul_add(c): expected a real number, got {type(c).__name__}")
+            c = k
+        if isinstance(addend, Value):  # ∂/∂self = c, ∂/∂addend = 1 (the node built inline: this is a hot path)
+            out = _new(Value)
+            out.data = self.data * c + addend.data
+            out.grad = 0.0
+            out._a = self
+            out._da = c
+            out._b = addend
+            out._db = 1.0
+            out._op = "*+"
+            out._visit = None
+            return out
+        if (d := _number(addend)) is None:
+            raise TypeError(f"Value.mul_add(addend): expected a Value or a real number, got {type(addend).__name__}")
+        return _node(self.data * c + d, self, c, "*+")
+
+    def __truediv__(self, other: Value | Number) -> Value:  # dividing by 0 raises ValueError
         if isinstance(other, Value):
             a, b = self.data, other.data
             if b == 0.0:
                 raise ValueError(f"Value / Value: the divisor is 0 (dividend {a!r})")
             out = a / b
             # ∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = -a/b² = -(a/b)/b
-            return _binary(out, self, 1.0 / b, other, -out / b, "/")
-        if isinstance(other, Real):
-            c = float(other)
-            if c == 0.0:
-                raise ValueError(f"Value / number: the divisor is 0 (dividend {self.data!r})")
-            # ∂(a/c)/∂a = 1/c
-            return _unary(self.data / c, self, 1.0 / c, "/")
-        return NotImplemented
+            return _node(out, self, 1.0 / b, "/", other, -out / b)
+        if (c := _number(other)) is None:
+            return NotImplemented
+        if c == 0.0:
+            raise ValueError(f"Value / number: the divisor is 0 (dividend {self.data!r})")
+        return _node(self.data / c, self, 1.0 / c, "/")  # ∂(a/c)/∂a = 1/c
 
     def __rtruediv__(self, other: Number) -> Value:
-        """``other / self`` for a number ``other``.
-
-        >>> v = Value(4.0); w = 2 / v; w.backward(); (w.data, v.grad)
-        (0.5, -0.125)
-        """
-        if isinstance(other, Real):
-            c, b = float(other), self.data
-            if b == 0.0:
-                raise ValueError(f"number / Value: the divisor is 0 (dividend {c!r})")
-            out = c / b
-            # ∂(c/b)/∂b = -c/b² = -(c/b)/b
-            return _unary(out, self, -out / b, "/")
-        return NotImplemented
+        if (c := _number(other)) is None:
+            return NotImplemented
+        b = self.data
+        if b == 0.0:
+            raise ValueError(f"number / Value: the divisor is 0 (dividend {c!r})")
+        out = c / b
+        return _node(out, self, -out / b, "/")  # ∂(c/b)/∂b = -c/b² = -(c/b)/b
 
     def __pow__(self, other: Value | Number) -> Value:
-        """``self ** other``, with a number or a Value as the exponent.
+        """``self ** other``; ``ValueError`` for a negative base to a non-integer power or 0 to a negative one.
 
-        Raises ``ValueError`` for a negative base to a non-integer power and
-        for ``0`` to a negative power.  With a Value exponent ``b`` the
-        derivative ``∂(a**b)/∂b = a**b · log a`` needs ``a > 0``: it is ``0.0``
-        at ``a = 0`` (its limit for ``b > 0``) and ``nan`` for ``a < 0``, as
-        in PyTorch.
+        ``∂(a**b)/∂b = a**b · log a`` is ``0.0`` at ``a = 0`` and ``nan`` for ``a < 0``, as in PyTorch.
 
         >>> a, b = Value(2.0), Value(3.0)
         >>> c = a ** b; c.backward()
         >>> c.data, a.grad, b.grad == 8 * math.log(2)
         (8.0, 12.0, True)
-        >>> Value(-8.0) ** 0.5
-        Traceback (most recent call last):
-            ...
-        ValueError: Value ** number: a negative base -8.0 to the non-integer power 0.5 is not a real number
         """
         if isinstance(other, Value):
             a, b = self.data, other.data
             out = _pow(a, b, "Value ** Value")
             # ∂(a^b)/∂a = b·a^(b-1),  ∂(a^b)/∂b = a^b·log a
-            return _binary(out, self, _dpow_dbase(a, b), other, _dpow_dexp(a, out), "**")
-        if isinstance(other, Real):
-            a, c = self.data, float(other)
-            out = _pow(a, c, "Value ** number")
-            # ∂(a^c)/∂a = c·a^(c-1)
-            return _unary(out, self, _dpow_dbase(a, c), "**")
-        return NotImplemented
+            return _node(out, self, _dpow_dbase(a, b), "**", other, _dpow_dexp(a, out))
+        if (c := _number(other)) is None:
+            return NotImplemented
+        a = self.data
+        return _node(_pow(a, c, "Value ** number"), self, _dpow_dbase(a, c), "**")  # ∂(a^c)/∂a = c·a^(c-1)
 
     def __rpow__(self, other: Number) -> Value:
-        """``other ** self`` for a number base ``other``.
+        if (c := _number(other)) is None:
+            return NotImplemented
+        out = _pow(c, self.data, "number ** Value")
+        return _node(out, self, _dpow_dexp(c, out), "**")  # ∂(c^b)/∂b = c^b·log c
 
-        >>> v = Value(3.0); w = 2 ** v; w.backward()
-        >>> w.data, v.grad == 8 * math.log(2)
-        (8.0, True)
-        """
-        if isinstance(other, Real):
-            c, b = float(other), self.data
-            out = _pow(c, b, "number ** Value")
-            # ∂(c^b)/∂b = c^b·log c
-            return _unary(out, self, _dpow_dexp(c, out), "**")
-        return NotImplemented
+    def maximum(self, other: Value | Number) -> Value:
+        """The larger of ``self`` and ``other``, as ``torch.maximum``: the gradient goes to the larger one,
+        is split in half at a tie, and goes to both if either is NaN (the result is then NaN)."""
+        return _extremum(self, other, True)
 
-    # ------------------------------------------------------------------
-    # unary operations: out = f(a), local derivative f'(a)
-    # ------------------------------------------------------------------
+    def minimum(self, other: Value | Number) -> Value:  # as torch.minimum: ties split, NaN spreads
+        return _extremum(self, other, False)
 
+    # unary: out = f(a), local derivative f'(a)
     def __neg__(self) -> Value:
-        """``-self``.
+        return _node(-self.data, self, -1.0, "neg")  # ∂(-a)/∂a = -1
 
-        >>> (-Value(2.0)).data
-        -2.0
-        """
-        # ∂(-a)/∂a = -1
-        return _unary(-self.data, self, -1.0, "neg")
+    def __abs__(self) -> Value:  # d|x|/dx = sign(x): 0 at ±0 and at NaN, as PyTorch's abs
+        x = self.data
+        return _node(abs(x), self, 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0, "abs")
 
-    def exp(self) -> Value:
-        """``e ** self``; overflows to ``inf`` like float arithmetic.
+    abs = __abs__
 
-        >>> v = Value(0.0); w = v.exp(); w.backward(); (w.data, v.grad)
-        (1.0, 1.0)
-        """
+    def exp(self) -> Value:  # overflows to inf like float arithmetic
         try:
             out = math.exp(self.data)
         except OverflowError:
             out = math.inf
-        # d(e^x)/dx = e^x
-        return _unary(out, self, out, "exp")
+        return _node(out, self, out, "exp")  # d(e^x)/dx = e^x
 
     def log(self) -> Value:
-        """Natural logarithm; ``ValueError`` unless ``self.data > 0``.
-
-        >>> v = Value(2.0); w = v.log(); w.backward(); v.grad
-        0.5
-        >>> Value(0.0).log()
-        Traceback (most recent call last):
-            ...
-        ValueError: Value.log: expected data > 0, got 0.0
-        """
+        """Natural logarithm; ``ValueError`` unless ``self.data > 0``."""
         x = self.data
         if not x > 0.0:  # also catches nan
             raise ValueError(f"Value.log: expected data > 0, got {x!r}")
-        # d(log x)/dx = 1/x
-        return _unary(math.log(x), self, 1.0 / x, "log")
+        return _node(math.log(x), self, 1.0 / x, "log")  # d(log x)/dx = 1/x
+
+    def sqrt(self) -> Value:
+        """Square root; ``ValueError`` for a negative number.
+
+        As in PyTorch, ``sqrt(±0) = ±0`` with derivative ``±inf``, ``sqrt(inf)
+        = inf`` with derivative 0, and NaN passes through.
+
+        >>> v = Value(4.0); w = v.sqrt(); w.backward(); (w.data, v.grad)
+        (2.0, 0.25)
+        """
+        x = self.data
+        if x < 0.0:
+            raise ValueError(f"Value.sqrt: expected data >= 0, got {x!r}")
+        if x == 0.0:  # ±0: the curve rises vertically; the sign of zero picks the side
+            return _node(x, self, math.copysign(math.inf, x), "sqrt")
+        out = math.sqrt(x)
+        return _node(out, self, 0.5 / out, "sqrt")  # d√x/dx = 1/(2√x)
 
     def tanh(self) -> Value:
-        """Hyperbolic tangent.
-
-        >>> v = Value(0.0); w = v.tanh(); w.backward(); (w.data, v.grad)
-        (0.0, 1.0)
-        """
         t = math.tanh(self.data)
-        # d(tanh x)/dx = 1 - tanh² x
-        return _unary(t, self, 1.0 - t * t, "tanh")
+        return _node(t, self, 1.0 - t * t, "tanh")  # d(tanh x)/dx = 1 - tanh² x
 
-    def sigmoid(self) -> Value:
-        """Logistic sigmoid ``1 / (1 + e^-x)``, computed without overflow.
-
-        >>> v = Value(0.0); w = v.sigmoid(); w.backward(); (w.data, v.grad)
-        (0.5, 0.25)
-        """
+    def sigmoid(self) -> Value:  # 1 / (1 + e^-x), without overflow
         x = self.data
         if x >= 0.0:
             s = 1.0 / (1.0 + math.exp(-x))
         else:  # e^x / (1 + e^x): the same number, and e^x cannot overflow here
             e = math.exp(x)
             s = e / (1.0 + e)
-        # dσ/dx = σ(1 - σ)
-        return _unary(s, self, s * (1.0 - s), "sigmoid")
+        return _node(s, self, s * (1.0 - s), "sigmoid")  # dσ/dx = σ(1 - σ)
 
     def relu(self) -> Value:
-        """``max(0, self)``; its derivative at 0 is taken as 0, as in PyTorch.
+        """``max(0, self)``, as PyTorch's ``relu``: derivative 1 above 0 and for NaN; at 0 and below the
+        input is not selected, so no gradient reaches it (0 even from an infinite upstream gradient).
 
-        >>> v = Value(0.0); w = v.relu(); w.backward(); (w.data, v.grad)
+        >>> v = Value(-1.0); w = v.relu().sqrt(); w.backward(); (w.data, v.grad)
         (0.0, 0.0)
         """
         x = self.data
-        # d relu(x)/dx = 0 if x <= 0 else 1
         if x <= 0.0:
-            return _unary(0.0, self, 0.0, "relu")
-        return _unary(x, self, 1.0, "relu")  # nan passes through, as in PyTorch
-
-    # ------------------------------------------------------------------
-    # backpropagation
-    # ------------------------------------------------------------------
+            return _node(0.0 if x < 0.0 else x, self, _SELECTED_OUT, "relu")  # relu(-0.0) = -0.0, as PyTorch
+        return _node(x, self, 1.0, "relu")  # nan passes through, as in PyTorch
 
     def backward(self) -> None:
         """Set ``grad`` of every Value this one depends on to ``∂self/∂node``.
 
-        Interior nodes (results of operations) have their ``grad`` reset and
-        recomputed on every call, and ``self.grad`` becomes ``1.0``; leaves
-        (Values you constructed) accumulate, as in PyTorch: each call adds
-        this call's gradient, summed first, to what they held, so calling
-        ``backward`` twice gives them exactly twice the gradient.  A node used
-        several times receives the sum of the gradients along every path.
-        The graph is walked without recursion, so chains of millions of
-        nodes work.
+        Results of operations have their ``grad`` recomputed on every call (``self.grad`` becomes 1.0).
+        Leaves (Values you made) accumulate, as in PyTorch: a call sums its gradient of each leaf apart
+        (in the leaf's otherwise unused ``_da`` slot), then adds the sum to ``leaf.grad``, so two calls
+        give exactly twice the gradient; ``leaf.grad`` is never reset, and calls run one at a time (a
+        lock), so calls in several threads on graphs that share Values add up exactly.  No recursion:
+        chains of millions of nodes work.
 
         >>> x = Value(3.0); y = x * x
         >>> y.backward(); x.grad
@@ -349,45 +306,43 @@ class Value:
         >>> y.backward(); x.grad
         12.0
         """
-        results, leaves = _walk(self)  # results in topological order: operands first
-        # This call computes ∂self/∂node from zero for every node; the leaves then add it
-        # to what they held before (so a second call adds exactly the same amount again).
-        earlier = [leaf.grad for leaf in leaves]
-        for node in leaves:
-            node.grad = 0.0
-        for node in results:
-            node.grad = 0.0
-        self.grad = 1.0  # ∂self/∂self
-        for node in reversed(results):  # every result before its operands
-            g = node.grad
-            node._a.grad += node._da * g  # chain rule: ∂self/∂a += ∂node/∂a · ∂self/∂node
-            b = node._b
-            if b is not None:
-                b.grad += node._db * g
-        for leaf, g in zip(leaves, earlier):
-            leaf.grad += g
-
-    # ------------------------------------------------------------------
-    # inspection
-    # ------------------------------------------------------------------
+        with _BACKWARD_LOCK:
+            if self._a is None:  # a leaf: ∂self/∂self = 1, accumulated
+                self.grad += 1.0
+                return
+            results, leaves = _walk(self)  # results with operands first; leaves with _da = 0.0
+            for node in results:
+                node.grad = 0.0
+            self.grad = 1.0  # ∂self/∂self
+            for node in reversed(results):  # every result before its operands
+                g = node.grad
+                a = node._a
+                d = node._da
+                # chain rule: ∂self/∂a += ∂node/∂a · ∂self/∂node (a selection that dropped a adds nothing)
+                if d is not None:
+                    if a._a is None:
+                        a._da += d * g  # a leaf: this call's sum, kept apart from a.grad
+                    else:
+                        a.grad += d * g
+                b = node._b
+                if b is not None:
+                    d = node._db
+                    if d is not None:
+                        if b._a is None:
+                            b._da += d * g
+                        else:
+                            b.grad += d * g
+            for leaf in leaves:
+                leaf.grad += leaf._da
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 
     def to_dot(self, rankdir: str = "TB") -> str:
-        """The graph that computed this Value, as Graphviz DOT text.
+        """The graph as Graphviz DOT text (``dot -Tsvg graph.dot -o graph.svg`` draws it).
 
-        One box per Value, showing its operation (``leaf`` for Values you
-        made), ``data`` and ``grad``; an edge from each operand to the result
-        it feeds, labelled with the local derivative ``∂result/∂operand``.
-        Render it with ``dot -Tsvg graph.dot -o graph.svg`` where Graphviz is
-        installed; no Python package is needed.
-
-        Parameters
-        ----------
-        rankdir:
-            Graphviz layout direction: ``"TB"`` (top to bottom, the default),
-            ``"LR"``, ``"BT"`` or ``"RL"``.
+        A box per Value (operation or ``leaf``, ``data``, ``grad``); an edge per operand, labelled with
+        ``∂result/∂operand`` (``-`` where a selection passes none); ``rankdir``: TB, LR, BT or RL.
 
         >>> a = Value(2.0); b = a * 3
         >>> print(b.to_dot(rankdir="LR"))
@@ -407,43 +362,22 @@ class Value:
         results, leaves = _walk(self)
         order = leaves + results
         name = {id(node): f"n{i}" for i, node in enumerate(order)}
-        lines = [
-            "digraph Value {",
-            f"  rankdir={rankdir};",
-            '  node [shape=box, fontname="monospace"];',
-            '  edge [fontname="monospace"];',
-        ]
+        lines = ["digraph Value {", f"  rankdir={rankdir};", '  node [shape=box, fontname="monospace"];',
+                 '  edge [fontname="monospace"];']
         for node in order:
             label = f"{node._op or 'leaf'}\\ndata={node.data:.6g}\\ngrad={node.grad:.6g}"
             lines.append(f'  {name[id(node)]} [label="{label}"];')
         for node in results:
-            lines.append(f'  {name[id(node._a)]} -> {name[id(node)]} [label="{node._da:.6g}"];')
-            if node._b is not None:
-                lines.append(f'  {name[id(node._b)]} -> {name[id(node)]} [label="{node._db:.6g}"];')
+            for operand, d in ((node._a, node._da), (node._b, getattr(node, "_db", None))):
+                if operand is not None:
+                    label = "-" if d is None else f"{d:.6g}"
+                    lines.append(f'  {name[id(operand)]} -> {name[id(node)]} [label="{label}"];')
         lines.append("}")
         return "\n".join(lines)
 
 
-# ----------------------------------------------------------------------
-# helpers
-# ----------------------------------------------------------------------
-
-
-def _unary(data: float, a: Value, da: float, op: str) -> Value:
-    """A new result ``out = f(a)`` with ``∂out/∂a = da`` (``data`` must already be a float)."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out._a = a
-    out._da = da
-    out._b = None
-    out._op = op
-    out._visit = None
-    return out
-
-
-def _binary(data: float, a: Value, da: float, b: Value, db: float, op: str) -> Value:
-    """A new result ``out = f(a, b)`` with ``∂out/∂a = da`` and ``∂out/∂b = db``."""
+def _node(data: float, a: Value, da: float | None, op: str, b: Value | None = None, db: float | None = None) -> Value:
+    """A new result ``out = f(a)`` or ``f(a, b)`` with ``∂out/∂a = da``, ``∂out/∂b = db`` (``data`` a float)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -456,22 +390,29 @@ def _binary(data: float, a: Value, da: float, b: Value, db: float, op: str) -> V
     return out
 
 
-def _as_float(x: object, name: str) -> float:
-    """``float(x)`` for a real number, else ``TypeError`` naming ``name``."""
-    if isinstance(x, Real):
-        return float(x)
-    raise TypeError(
-        f"{name}: expected a real number (int, float or numpy scalar), "
-        f"got {x!r} of type {type(x).__name__}"
-    )
+def _extremum(a: Value, other: Value | Number, larger: bool) -> Value:
+    """``maximum`` (``larger``) or ``minimum`` of a Value and a Value or number, with PyTorch's gradients."""
+    op = "maximum" if larger else "minimum"
+    if (b := other.data if isinstance(other, Value) else _number(other)) is None:
+        raise TypeError(f"Value.{op}(other): expected a Value or a real number, got {type(other).__name__}")
+    x = a.data
+    if math.isnan(x) or math.isnan(b):  # NaN spreads, and both operands get the full gradient (as torch.maximum)
+        out, da, db = math.nan, 1.0, 1.0
+    elif x == b:  # a tie: half each; the value is b's, as the tensor engine's (0.0 vs −0.0 keeps b's sign)
+        out, da, db = b, 0.5, 0.5
+    elif (x > b) == larger:  # a wins; b is not selected
+        out, da, db = x, 1.0, _SELECTED_OUT
+    else:
+        out, da, db = b, _SELECTED_OUT, 1.0
+    if isinstance(other, Value):
+        return _node(out, a, da, op, other, db)
+    return _node(out, a, da, op)
 
 
 def _pow(a: float, b: float, what: str) -> float:
     """``a ** b`` on the reals, or ``ValueError`` (naming ``what``) where it is not defined there."""
     if a < 0.0 and not b.is_integer():
-        raise ValueError(
-            f"{what}: a negative base {a!r} to the non-integer power {b!r} is not a real number"
-        )
+        raise ValueError(f"{what}: a negative base {a!r} to the non-integer power {b!r} is not a real number")
     if a == 0.0 and b < 0.0:
         raise ValueError(f"{what}: 0 to the negative power {b!r} is undefined (division by zero)")
     try:
@@ -480,10 +421,10 @@ def _pow(a: float, b: float, what: str) -> float:
         return -math.inf if a < 0.0 and b % 2.0 == 1.0 else math.inf
 
 
-def _dpow_dbase(a: float, b: float) -> float:
+def _dpow_dbase(a: float, b: float) -> float | None:
     """``∂(a^b)/∂a = b·a^(b-1)``, with its limits where ``a^(b-1)`` is not finite."""
-    if b == 0.0:  # a^0 = 1 is constant
-        return 0.0
+    if b == 0.0:  # a^0 = 1 is constant: no gradient reaches a (PyTorch: 0 even from inf)
+        return _SELECTED_OUT
     if a == 0.0 and b < 1.0:  # 0 < b < 1: a^b rises vertically from 0
         return math.inf
     try:
@@ -503,37 +444,42 @@ def _dpow_dexp(a: float, out: float) -> float:
 
 
 def _walk(root: Value) -> tuple[list[Value], list[Value]]:
-    """The Values ``root`` depends on, itself included, as ``(results, leaves)``.
-
-    ``results`` are the results of operations in topological order (each after
-    the results it has as operands); ``leaves`` are the Values with no operands.
-    An iterative depth-first search, so there is no recursion limit.  Each
-    Value reached is stamped (``_visit``) with a token new to this walk: a
-    cheaper "seen it" test than a set of the nodes.
-    """
+    """``(results, leaves)`` that ``root`` depends on: each result after its operands, each leaf once
+    (with its scratch ``_da`` set to 0.0).  An iterative depth-first search; every Value reached is
+    stamped (``_visit``) with a token new to this walk, a cheaper "seen" test than a set."""
     results: list[Value] = []
     leaves: list[Value] = []
     token = object()
-    stack: list[Value | None] = [root]  # Values to visit, and None markers
+    if root._a is None:
+        root._da = 0.0
+        return results, [root]
+    stack: list[Value | None] = [root]  # results to visit, and None markers
     pending: list[Value] = []  # results waiting for their operands, one per None marker
-    push, pop = stack.append, stack.pop
+    push, pop, done, wait, leaf = stack.append, stack.pop, results.append, pending.append, leaves.append
     while stack:
         node = pop()
         if node is None:  # everything pushed above this marker is in order
-            results.append(pending.pop())
+            done(pending.pop())
             continue
         if node._visit is token:  # reached before along another path
             continue
         node._visit = token
-        a = node._a
-        if a is None:
-            leaves.append(node)
-            continue
         push(None)
-        pending.append(node)
+        wait(node)
+        a = node._a
         if a._visit is not token:
-            push(a)
+            if a._a is None:  # a leaf: listed once, its scratch sum zeroed
+                a._visit = token
+                a._da = 0.0
+                leaf(a)
+            else:
+                push(a)
         b = node._b
         if b is not None and b._visit is not token:
-            push(b)
+            if b._a is None:
+                b._visit = token
+                b._da = 0.0
+                leaf(b)
+            else:
+                push(b)
     return results, leaves

@@ -1,16 +1,16 @@
 """conv2d and max_pool2d, forward + backward, against PyTorch (CPU) and MyGrad.
 
-- ``conv2d_f32`` / ``conv2d_f64``: x (32, 8, 28, 28), weight (16, 8, 3, 3), bias (16,), stride 1, no
-  padding -> (32, 16, 26, 26); the timed call runs the forward pass and the backward pass with a fixed
-  upstream gradient, giving the gradients of x, weight and bias.
-- ``max_pool2d_f32`` / ``max_pool2d_f64``: 2×2 windows, stride 2, on (32, 16, 26, 26) -> (32, 16, 13, 13),
-  forward + backward with a fixed upstream gradient.
+conv2d (x, weight and bias gradients from a fixed upstream gradient), in float32 and float64:
 
-Every contestant gets the same arrays (drawn once per case). PyTorch runs on one thread: on the small
-shared machines this project is measured on, its default thread pool (one thread per core) is slowed
-by an order of magnitude whenever another process holds a core (we saw 63 ms instead of 11 ms for the
-same conv2d), which would flatter us; one thread is also what our numpy code mostly uses (numpy's
-elementwise loops are single-threaded; only its BLAS calls may use more).
+- ``conv2d_*``: x (32, 8, 28, 28), weight (16, 8, 3, 3), stride 1, no padding -> (32, 16, 26, 26);
+- ``conv2d_64ch_pad1_*``: a 3×3 padding-1 layer, 64 -> 64 channels on 32×32 images, batch 8;
+- ``conv2d_stride2_*``: a 3×3 stride-2 padding-1 downsampling layer, x (32, 32, 32, 32), 32 -> 64
+  channels -> (32, 64, 16, 16).
+
+Each conv case carries its FLOPs (forward, input gradient and weight gradient: 3 × 2·N·C_out·Ho·Wo·C_in·k²),
+so the report gives the machine's limit: those FLOPs at numpy's GEMM rate measured in the same run.
+``max_pool2d_*``: 2×2 windows, stride 2, on (32, 16, 26, 26). Every contestant gets the same arrays.
+The harness runs both sides at the same thread count (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -19,56 +19,51 @@ from collections.abc import Callable
 
 import numpy as np
 
-from benchmarks.harness import Case, PeerUnavailable
+from benchmarks.cases import _peers
+from benchmarks.harness import Case
 
-CONV_X, CONV_W = (32, 8, 28, 28), (16, 8, 3, 3)
-CONV_OUT = (32, 16, 26, 26)
 POOL_X, POOL_OUT = (32, 16, 26, 26), (32, 16, 13, 13)
+# name -> (x shape, weight shape, stride, padding)
+CONVS = {
+    "conv2d": ((32, 8, 28, 28), (16, 8, 3, 3), 1, 0),
+    "conv2d_64ch_pad1": ((8, 64, 32, 32), (64, 64, 3, 3), 1, 1),
+    "conv2d_stride2": ((32, 32, 32, 32), (64, 32, 3, 3), 2, 1),
+}
+DTYPES = {"f32": np.float32, "f64": np.float64}
 
 
-def _conv_data(dtype: type) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def out_shape(x: tuple, w: tuple, stride: int, padding: int) -> tuple[int, int, int, int]:
+    n, _, h, wd = x
+    k = w[2]
+    return (n, w[0], (h + 2 * padding - k) // stride + 1, (wd + 2 * padding - k) // stride + 1)
+
+
+def conv_flops(x: tuple, w: tuple, stride: int, padding: int) -> float:
+    """Multiply-adds × 2 of the forward pass, the input gradient and the weight gradient."""
+    n, c_out, ho, wo = out_shape(x, w, stride, padding)
+    return 3 * 2.0 * n * c_out * ho * wo * w[1] * w[2] * w[3]
+
+
+def _conv_data(spec: tuple, dtype: type) -> tuple[np.ndarray, ...]:
     """x, weight, bias and the upstream gradient, in ``dtype``: the same for every contestant."""
+    x_shape, w_shape, stride, padding = spec
     rng = np.random.default_rng(0)
-    x, w = rng.standard_normal(CONV_X), rng.standard_normal(CONV_W) / 8
-    b, g = rng.standard_normal(16), rng.standard_normal(CONV_OUT)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape) / np.sqrt(np.prod(w_shape[1:]))
+    b, g = rng.standard_normal(w_shape[0]), rng.standard_normal(out_shape(x_shape, w_shape, stride, padding))
     return tuple(a.astype(dtype) for a in (x, w, b, g))
 
 
-def _pool_data(dtype: type) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(1)
-    return rng.standard_normal(POOL_X).astype(dtype), rng.standard_normal(POOL_OUT).astype(dtype)
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise PeerUnavailable("the CPU build of PyTorch (see benchmarks/README.md)") from None
-    torch.set_num_threads(1)  # see the module docstring: stable on a shared machine, and like our numpy code
-    return torch
-
-
-def _mygrad():
-    try:
-        import mygrad
-        import mygrad.nnet
-    except ImportError:
-        raise PeerUnavailable("pip install mygrad") from None
-    return mygrad
-
-
-# ------------------------------------------------------------------------------------------ conv2d
-def _conv_ours(dtype: type) -> Callable[[], Callable[[], object]]:
+def _conv_ours(spec: tuple, dtype: type) -> Callable[[], Callable[[], object]]:
     def factory() -> Callable[[], object]:
         from tinygrad_cnn import Tensor
         from tinygrad_cnn.ops.conv import conv2d
 
-        x, w, b, g = _conv_data(dtype)
+        x, w, b, g = _conv_data(spec, dtype)
         tx, tw, tb = (Tensor(a, requires_grad=True) for a in (x, w, b))
 
         def run() -> object:
             tx.grad = tw.grad = tb.grad = None
-            z = conv2d(tx, tw, tb)
+            z = conv2d(tx, tw, tb, stride=spec[2], padding=spec[3])
             z.backward(g)
             return z
 
@@ -77,15 +72,15 @@ def _conv_ours(dtype: type) -> Callable[[], Callable[[], object]]:
     return factory
 
 
-def _conv_torch(dtype: type) -> Callable[[], Callable[[], object]]:
+def _conv_torch(spec: tuple, dtype: type) -> Callable[[], Callable[[], object]]:
     def factory() -> Callable[[], object]:
-        torch = _torch()
-        x, w, b, g = (torch.from_numpy(a) for a in _conv_data(dtype))
+        torch = _peers.torch()
+        x, w, b, g = (torch.from_numpy(a) for a in _conv_data(spec, dtype))
         x.requires_grad_(), w.requires_grad_(), b.requires_grad_()
 
         def run() -> object:
             x.grad = w.grad = b.grad = None
-            z = torch.nn.functional.conv2d(x, w, b)
+            z = torch.nn.functional.conv2d(x, w, b, stride=spec[2], padding=spec[3])
             z.backward(g)
             return z
 
@@ -94,11 +89,11 @@ def _conv_torch(dtype: type) -> Callable[[], Callable[[], object]]:
     return factory
 
 
-def _conv_mygrad(dtype: type) -> Callable[[], Callable[[], object]]:
+def _conv_mygrad(spec: tuple, dtype: type) -> Callable[[], Callable[[], object]]:
     def factory() -> Callable[[], object]:
-        mg = _mygrad()
-        x, w, b, g = _conv_data(dtype)
-        mx, mw, mb = mg.tensor(x), mg.tensor(w), mg.tensor(b.reshape(1, 16, 1, 1))
+        mg = _peers.mygrad()
+        x, w, b, g = _conv_data(spec, dtype)
+        mx, mw, mb = mg.tensor(x), mg.tensor(w), mg.tensor(b.reshape(1, -1, 1, 1))
 
         def run() -> object:
             z = mg.nnet.conv_nd(mx, mw, stride=1) + mb  # MyGrad's conv has no bias argument
@@ -110,7 +105,11 @@ def _conv_mygrad(dtype: type) -> Callable[[], Callable[[], object]]:
     return factory
 
 
-# -------------------------------------------------------------------------------------- max_pool2d
+def _pool_data(dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    return rng.standard_normal(POOL_X).astype(dtype), rng.standard_normal(POOL_OUT).astype(dtype)
+
+
 def _pool_ours(dtype: type) -> Callable[[], Callable[[], object]]:
     def factory() -> Callable[[], object]:
         from tinygrad_cnn import Tensor
@@ -132,7 +131,7 @@ def _pool_ours(dtype: type) -> Callable[[], Callable[[], object]]:
 
 def _pool_torch(dtype: type) -> Callable[[], Callable[[], object]]:
     def factory() -> Callable[[], object]:
-        torch = _torch()
+        torch = _peers.torch()
         x, g = (torch.from_numpy(a) for a in _pool_data(dtype))
         x.requires_grad_()
 
@@ -149,7 +148,7 @@ def _pool_torch(dtype: type) -> Callable[[], Callable[[], object]]:
 
 def _pool_mygrad(dtype: type) -> Callable[[], Callable[[], object]]:
     def factory() -> Callable[[], object]:
-        mg = _mygrad()
+        mg = _peers.mygrad()
         x, g = _pool_data(dtype)
         mx = mg.tensor(x)
 
@@ -163,25 +162,34 @@ def _pool_mygrad(dtype: type) -> Callable[[], Callable[[], object]]:
     return factory
 
 
+def _conv_case(name: str, tag: str) -> Case:
+    spec, dtype = CONVS[name], DTYPES[tag]
+    x_shape, w_shape, stride, padding = spec
+    peers = {"pytorch": _conv_torch(spec, dtype)}
+    targets = {"pytorch": ("ratio<=", 1.0)}
+    if name == "conv2d":  # MyGrad's conv has no padding: only the unpadded case
+        peers["mygrad"] = _conv_mygrad(spec, dtype)
+        targets["mygrad"] = ("speedup>=", 2.0)
+    return Case(
+        name=f"{name}_{tag}",
+        description=f"conv2d x {x_shape} * w {w_shape} + bias, stride {stride}, padding {padding}, "
+        f"forward + backward (x, weight, bias), {dtype.__name__}",
+        ours=_conv_ours(spec, dtype), peers=peers, targets=targets,
+        targets_all_cores={**targets, "pytorch": ("ratio<=", 1.5)},
+        flops=conv_flops(*spec), dtype=dtype.__name__,
+    )
+
+
 CASES = [
-    *(
-        Case(
-            name=f"conv2d_{tag}",
-            description=f"conv2d {CONV_X} * {CONV_W} + bias, forward + backward (x, weight, bias), {tag}",
-            ours=_conv_ours(dtype),
-            peers={"pytorch": _conv_torch(dtype), "mygrad": _conv_mygrad(dtype)},
-            targets={"pytorch": ("ratio<=", 2.0), "mygrad": ("speedup>=", 2.0)},
-        )
-        for tag, dtype in (("f32", np.float32), ("f64", np.float64))
-    ),
+    *(_conv_case(name, tag) for name in CONVS for tag in DTYPES),
     *(
         Case(
             name=f"max_pool2d_{tag}",
-            description=f"max_pool2d 2x2 stride 2 on {POOL_X}, forward + backward, {tag}",
+            description=f"max_pool2d 2x2 stride 2 on {POOL_X}, forward + backward, {dtype.__name__}",
             ours=_pool_ours(dtype),
             peers={"pytorch": _pool_torch(dtype), "mygrad": _pool_mygrad(dtype)},
             targets={"pytorch": ("ratio<=", 2.0), "mygrad": ("speedup>=", 4.0)},
         )
-        for tag, dtype in (("f32", np.float32), ("f64", np.float64))
+        for tag, dtype in DTYPES.items()
     ),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,17 +1,89 @@
 """Elementwise ops: arithmetic with broadcasting and the unary functions, each with its derivative.
 
 Binary ops broadcast like numpy; their backward sums the gradient back to each input's shape
-(``unbroadcast``). Kinks follow PyTorch: relu'(0) = 0, |x|'(0) = 0, ties of maximum/minimum split
-the gradient evenly, clip passes the gradient on its closed interval [min, max].
+(``unbroadcast``). Dtypes follow PyTorch's promotion (``ops/promotion.py``): a Python number does not raise
+a tensor's precision, float16 is computed in float32, and an op whose result is not an integer in general
+(``/``, ``exp``, ``sigmoid``, …) gives a float for integer input (float64, this project's default float).
+
+Edge conventions are PyTorch's (checked against PyTorch 2.13 in ``tests/test_dtype_edges.py``):
+
+* kinks: relu'(0) = 0, |x|'(0) = 0, ties of maximum/minimum split the gradient evenly, clip passes the
+  gradient on its closed interval [min, max];
+* a mask selects, it does not multiply: relu, clip and maximum/minimum route the incoming gradient with
+  ``np.where``, so an infinite gradient behind a closed gate gives 0, not inf·0 = NaN
+  (``relu(x).sqrt()`` at x < 0 has gradient 0);
+* NaN: relu(NaN) = NaN with gradient 1 (PyTorch's threshold rule), |x|'(NaN) = 0, maximum/minimum with a NaN
+  give NaN and the full gradient to both inputs, clip(NaN) = NaN with gradient 0;
+* −0.0: √(−0.0) = −0.0 with gradient −inf, as PyTorch; relu(−0.0) is np.maximum's ±0.0 (PyTorch −0.0), deliberately (speed).
+
+Ops never leak numpy's RuntimeWarnings: inf and NaN results follow IEEE arithmetic, as in PyTorch.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import functools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..function import Context, Function, unbroadcast
+from .promotion import as_operand, compute_dtype, float_dtype, result_type
+
+
+def _ignore_all_context() -> Callable[[], Any]:
+    """A context factory that turns numpy's floating-point warnings off.
+
+    numpy keeps its error state in a context variable; setting it directly costs ~0.5 µs where
+    ``np.errstate`` costs ~4 µs, which matters on the per-op hot path. Falls back to ``np.errstate``
+    where numpy's internals differ.
+    """
+    try:
+        from numpy._core import _multiarray_umath as umath
+
+        variable = umath._extobj_contextvar
+        with np.errstate(all="ignore"):
+            ignore_all = variable.get()
+    except (ImportError, AttributeError):  # pragma: no cover - other numpy versions
+        return lambda: np.errstate(all="ignore")
+
+    class _IgnoreAll:
+        __slots__ = ("token",)
+
+        def __enter__(self) -> None:
+            self.token = variable.set(ignore_all)
+
+        def __exit__(self, *exc: object) -> None:
+            variable.reset(self.token)
+
+    return _IgnoreAll
+
+
+_ignore_all = _ignore_all_context()
+
+
+def quiet(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` with numpy's floating-point warnings off: IEEE results (inf, NaN) are the answer."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _ignore_all():
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+def select(keep: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``grad`` where ``keep``, +0 elsewhere: ``np.where(keep, grad, 0)``, computed as a product (several times
+    faster) and repaired where that differs: an inf or NaN gradient behind a closed gate gives 0, not inf·0 = NaN
+    (a mask selects; it does not multiply), and a negative gradient times 0 gives +0, not −0."""
+    if not np.isfinite(grad).all():
+        return np.where(keep, grad, np.zeros((), grad.dtype))
+    out = grad * keep
+    if out.dtype != grad.dtype:
+        out = out.astype(grad.dtype)
+    out += 0  # −0.0 + 0 = +0.0, every other value unchanged
+    return out
 
 
 def _broadcasting(name: str, op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: Any, b: Any) -> np.ndarray:
@@ -25,85 +97,180 @@ def _broadcasting(name: str, op: Callable[[np.ndarray, np.ndarray], np.ndarray],
         ) from None
 
 
+_FAST = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _operands(ctx: Context, a: Any, b: Any, floating: bool = False) -> tuple[Any, Any, np.dtype]:
+    """Both operands in the dtype the op computes in, and the dtype of its result (PyTorch's promotion).
+
+    ``floating``: the result is not an integer in general (division), so integer operands give a float.
+    The common cases (one float32/float64 dtype, or such a tensor and a Python number, which numpy treats as
+    a weak scalar exactly as PyTorch does) skip the general rule.
+    """
+    if type(a) is np.ndarray:
+        dtype = a.dtype
+        if dtype in _FAST and ((type(b) is np.ndarray and b.dtype == dtype) or type(b) in (float, int)):
+            ctx.shapes, ctx.work = (a.shape, np.shape(b)), dtype
+            return a, b, dtype
+    elif type(b) is np.ndarray and type(a) in (float, int) and b.dtype in _FAST:
+        ctx.shapes, ctx.work = ((), b.shape), b.dtype
+        return a, b, b.dtype
+    out_dtype = result_type(a, b)
+    if floating:
+        out_dtype = float_dtype(out_dtype)
+    work = compute_dtype(out_dtype)
+    ctx.shapes, ctx.work = (np.shape(a), np.shape(b)), work
+    return as_operand(a, work), as_operand(b, work), out_dtype
+
+
+def _unary_operand(a: np.ndarray) -> np.ndarray:
+    """The input of an op whose result is not an integer in general: ints and bools become float64."""
+    return a if a.dtype.kind == "f" else a.astype(float_dtype(a.dtype))
+
+
+def _up(array: np.ndarray) -> np.ndarray:
+    """float16 as float32 (the dtype PyTorch computes float16 in), anything else as it is."""
+    return array.astype(np.float32) if array.dtype == np.float16 else array
+
+
+def to_input(ctx: Context, index: int, grad: np.ndarray | None) -> np.ndarray | None:
+    """``grad`` in the dtype of input ``index`` (cast here, quietly: an overflow to inf is the right answer)."""
+    parent = ctx.parents[index]
+    if grad is None or parent is None or grad.dtype == parent.dtype:
+        return grad
+    with np.errstate(all="ignore"):
+        return grad.astype(parent.dtype)
+
+
+def _work(grad: np.ndarray, like: np.ndarray | Context) -> np.ndarray:
+    """The incoming gradient in the dtype the forward computed in (float32 for a float16 result): that of the
+    array ``like``, or the ``ctx.work`` dtype ``_operands`` recorded."""
+    dtype = like.work if isinstance(like, Context) else like.dtype
+    return grad if grad.dtype == dtype else grad.astype(dtype)
+
+
 class Add(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.shapes = (a.shape, b.shape)
-        return _broadcasting("add", np.add, a, b)
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
+        return _broadcasting("add", np.add, a, b).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a_shape, b_shape = ctx.shapes  # ∂(a+b)/∂a = ∂(a+b)/∂b = 1
-        return unbroadcast(grad, a_shape), unbroadcast(grad, b_shape)
+        return to_input(ctx, 0, unbroadcast(grad, a_shape)), to_input(ctx, 1, unbroadcast(grad, b_shape))
 
 
 class Sub(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.shapes = (a.shape, b.shape)
-        return _broadcasting("subtract", np.subtract, a, b)
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        if any(isinstance(v, (np.ndarray, bool, np.bool_)) and np.asarray(v).dtype == np.bool_ for v in (a, b)):
+            raise TypeError("subtract: a bool operand cannot be subtracted or subtracted from (as in PyTorch); "
+                            "use ~mask to invert a mask, or cast it with .astype")
+        a, b, dtype = _operands(ctx, a, b)
+        return _broadcasting("subtract", np.subtract, a, b).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a_shape, b_shape = ctx.shapes  # ∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1
-        return unbroadcast(grad, a_shape), unbroadcast(-grad, b_shape)
+        return to_input(ctx, 0, unbroadcast(grad, a_shape)), to_input(ctx, 1, unbroadcast(-grad, b_shape))
 
 
 class Mul(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
         ctx.save_for_backward(a, b)
-        return _broadcasting("multiply", np.multiply, a, b)
+        return _broadcasting("multiply", np.multiply, a, b).astype(dtype, copy=False)
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         a, b = ctx.saved_tensors  # ∂(ab)/∂a = b, ∂(ab)/∂b = a
-        da = unbroadcast(grad * b, a.shape) if ctx.needs_input_grad[0] else None
-        db = unbroadcast(grad * a, b.shape) if ctx.needs_input_grad[1] else None
-        return da, db
+        g = _work(grad, ctx)
+        a_shape, b_shape = ctx.shapes
+        da = unbroadcast(g * b, a_shape) if ctx.needs_input_grad[0] else None
+        db = unbroadcast(g * a, b_shape) if ctx.needs_input_grad[1] else None
+        return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Div(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a, b)
-        return _broadcasting("divide", np.divide, a, b)
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b, floating=True)
+        out = _broadcasting("divide", np.divide, a, b)  # (broadcast shape), in the computation dtype
+        ctx.save_for_backward(b, out)
+        return out.astype(dtype, copy=False)
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
-        a, b = ctx.saved_tensors  # ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²
-        da = unbroadcast(grad / b, a.shape) if ctx.needs_input_grad[0] else None
-        db = unbroadcast(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
-        return da, db
+        b, out = ctx.saved_tensors
+        g = _work(grad, out)
+        a_shape, b_shape = ctx.shapes
+        g_over_b = g / b  # ∂(a/b)/∂a = 1/b
+        da = unbroadcast(g_over_b, a_shape) if ctx.needs_input_grad[0] else None
+        db = None
+        if ctx.needs_input_grad[1]:
+            # ∂(a/b)/∂b = −a/b², formed as −(g/b)·(a/b) so that b² never over/underflows on its own
+            # (1e-23/1e-23 in float32: b² = 0 but the gradient is −1e23); where that product is not finite,
+            # −g·((a/b)/b) is tried; a zero quotient (a = 0, or b = ±inf) has gradient ±0 exactly
+            local = -g_over_b * out
+            local = np.where(np.isfinite(local), local, -(g * (out / b)))
+            local = np.where((out == 0) & np.isfinite(g) & (b != 0), -(g * out) / b, local).astype(out.dtype, copy=False)
+            db = unbroadcast(local, b_shape)
+        return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Pow(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = _broadcasting("power", np.power, a, b)
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        ctx.exponent = b if isinstance(b, (int, float)) else None  # a Python number keeps its double precision
+        a, b, dtype = _operands(ctx, a, b)
+        if dtype.kind == "b":
+            raise TypeError("pow: both operands are bool; cast one to an integer or float dtype (as in PyTorch)")
+        if dtype.kind in "iu" and np.any(b < 0):
+            raise ValueError(
+                f"pow: integers to negative integer powers are not allowed (integer base, exponent "
+                f"{b.min() if b.ndim else b.item()}); make the base or the exponent a float"
+            )
+        out = _broadcasting("power", np.power, a, b)
         ctx.save_for_backward(a, b, out)
-        return out
+        return out.astype(dtype, copy=False)
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         a, b, out = ctx.saved_tensors
+        g = _work(grad, out)
+        a_shape, b_shape = ctx.shapes
         da = db = None
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if ctx.needs_input_grad[0]:
-                # ∂(a^b)/∂a = b·a^(b−1), taken as 0 where b = 0 (a^0 is constant), as PyTorch does
-                local = np.where(b == 0, 0.0, b * np.power(a, b - 1))
-                da = unbroadcast(grad * local, a.shape)
-            if ctx.needs_input_grad[1]:
-                # ∂(a^b)/∂b = a^b·ln a, taken as 0 where a = 0 and b ≥ 0 (the one-sided limit), as PyTorch does
-                local = np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))
-                db = unbroadcast(grad * local, b.shape)
-        return da, db
+        if ctx.needs_input_grad[0]:
+            # ∂(a^b)/∂a = b·a^(b−1), taken as 0 where b = 0 (a^0 is constant), as PyTorch does
+            # (a number exponent's b − 1 is formed in double precision, as PyTorch: −1e-8 − 1 is −1 in float32)
+            exponent = ctx.exponent
+            if exponent is not None and float(np.asarray(exponent - 1, a.dtype)) != exponent - 1:
+                local = (exponent * np.power(a.astype(np.float64), exponent - 1)).astype(out.dtype)
+            else:
+                local = np.where(b == 0, 0.0, b * np.power(a, b - 1)).astype(out.dtype, copy=False)
+            da = unbroadcast(g * local, a_shape)
+        if ctx.needs_input_grad[1]:
+            # ∂(a^b)/∂b = a^b·ln a, taken as 0 where a = 0 and b ≥ 0 (the one-sided limit), as PyTorch does
+            local = np.where((a == 0) & (b >= 0), 0.0, out * np.log(a)).astype(out.dtype, copy=False)
+            db = unbroadcast(g * local, b_shape)
+        return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Neg(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        if a.dtype.kind == "b":
+            raise TypeError("neg: a bool tensor cannot be negated (as in PyTorch); use ~t or t.logical_not")
         return np.negative(a)
 
     @staticmethod
@@ -113,149 +280,209 @@ class Neg(Function):
 
 class Exp(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        out = np.exp(a)
+        out = np.exp(_unary_operand(a))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (out,) = ctx.saved_tensors  # (e^a)' = e^a
-        return grad * out
+        (out,) = ctx.saved_tensors  # (e^a)' = e^a, read from the saved output
+        return (_up(grad) * _up(out)).astype(out.dtype)
 
 
 class Log(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        a = _unary_operand(a)
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
+        return np.log(a)  # log 0 = −inf, log of a negative number = NaN, as PyTorch
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (a,) = ctx.saved_tensors  # (ln a)' = 1/a
-        return grad / a
+        return (_up(grad) / _up(a)).astype(a.dtype)
 
 
 class Sqrt(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            out = np.sqrt(a)
+        out = np.sqrt(_unary_operand(a))  # √(−0.0) = −0.0, √(negative) = NaN
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (out,) = ctx.saved_tensors  # (√a)' = 1/(2√a)
-        with np.errstate(divide="ignore"):
-            return grad / (2 * out)
+        (out,) = ctx.saved_tensors  # (√a)' = 1/(2√a): +inf at 0, −inf at −0.0, as PyTorch
+        return (_up(grad) / (2 * _up(out))).astype(out.dtype)
+
+
+def _no_bool(a: np.ndarray, op: str) -> None:
+    if a.dtype == np.bool_:
+        raise TypeError(f"{op}: not defined for a bool tensor (as in PyTorch); cast it with .astype first")
 
 
 class Abs(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        _no_bool(a, "abs")
         ctx.save_for_backward(a)
         return np.abs(a)
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (a,) = ctx.saved_tensors  # |a|' = sign(a), and 0 at a = 0 (PyTorch's choice)
-        return grad * np.sign(a)
+        (a,) = ctx.saved_tensors
+        # |a|' = sign(a): 0 at a = 0 and at NaN (PyTorch's sgn); a derivative, not a mask, so inf·0 = NaN at 0
+        # stays what PyTorch gives
+        return grad * np.where(np.isnan(a), 0, np.sign(a)).astype(grad.dtype, copy=False)
 
 
 class Sigmoid(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        dtype = float_dtype(a.dtype)
+        a = _up(_unary_operand(a))
         # σ(a) = 1/(1 + e^−a), written so neither branch overflows: e^a/(1 + e^a) for a < 0
-        e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        e = np.exp(-np.abs(a))  # in (0, 1]
+        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         # σ'(a) = σ(a)(1 − σ(a)), the book's a'(z): in the book's network this is the a'(z^O) factor of
         # eq. (17) (output layer) and the a'(z^F) factor of eq. (25) (convolution layer)
         (out,) = ctx.saved_tensors
-        return grad * out * (1 - out)
+        s = _up(out)
+        return (_up(grad) * (s * (1 - s))).astype(out.dtype)
 
 
 class Relu(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(a)
-        return np.maximum(a, 0)
-
-    @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (a,) = ctx.saved_tensors  # relu'(a) = 1 for a > 0, else 0 (relu'(0) = 0, as PyTorch)
-        return grad * (a > 0)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        out = np.tanh(a)
+        _no_bool(a, "relu")
+        # NaN passes through, as PyTorch. On a tie np.maximum returns its second operand (float32/64), so
+        # maximum(0, a) keeps relu(−0.0) = −0.0 as PyTorch does (float16's loop returns +0.0 there)
+        out = np.maximum(0, a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
+        (out,) = ctx.saved_tensors
+        # relu'(a) = 1 where relu(a) > 0 (and at NaN, PyTorch's threshold rule), 0 elsewhere, 0 at a = 0;
+        # the gate selects the gradient, it does not multiply it (an inf gradient behind it gives 0)
+        return select(~(out <= 0), grad)
+
+
+class Tanh(Function):
+    @staticmethod
+    @quiet
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        out = np.tanh(_unary_operand(a))  # exactly ±1 beyond |a| ≈ 19 (float64), never an overflow
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors  # tanh' = 1 − tanh²
-        return grad * (1 - out * out)
+        t = _up(out)
+        return (_up(grad) * (1 - t * t)).astype(out.dtype)
+
+
+def _extremum_backward(ctx: Context, grad: np.ndarray, a_loses: np.ndarray, b_loses: np.ndarray) -> tuple:
+    """Maximum/minimum: each input takes the gradient where it wins, half on a tie, all of it on a NaN."""
+    a, b = ctx.saved_tensors
+    g = _work(grad, ctx)
+    half = g / 2
+    zero = np.zeros((), g.dtype)
+    a_shape, b_shape = ctx.shapes
+    da = db = None
+    if ctx.needs_input_grad[0]:
+        da = unbroadcast(np.where(a == b, half, np.where(a_loses, zero, g)), a_shape)
+    if ctx.needs_input_grad[1]:
+        db = unbroadcast(np.where(a == b, half, np.where(b_loses, zero, g)), b_shape)
+    return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Maximum(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
         ctx.save_for_backward(a, b)
-        return _broadcasting("maximum", np.maximum, a, b)
+        return _broadcasting("maximum", np.maximum, a, b).astype(dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, b = ctx.saved_tensors  # the larger input takes the gradient; a tie splits it evenly
-        share_a = (a > b) + 0.5 * (a == b)
-        return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = ctx.saved_tensors  # the larger input takes the gradient (a NaN is in both comparisons false)
+        return _extremum_backward(ctx, grad, a < b, a > b)
 
 
 class Minimum(Function):
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    @quiet
+    def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
+        a, b, dtype = _operands(ctx, a, b)
         ctx.save_for_backward(a, b)
-        return _broadcasting("minimum", np.minimum, a, b)
+        return _broadcasting("minimum", np.minimum, a, b).astype(dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, b = ctx.saved_tensors  # the smaller input takes the gradient; a tie splits it evenly
-        share_a = (a < b) + 0.5 * (a == b)
-        return unbroadcast(grad * share_a, a.shape), unbroadcast(grad * (1 - share_a), b.shape)
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = ctx.saved_tensors  # the smaller input takes the gradient
+        return _extremum_backward(ctx, grad, a > b, a < b)
+
+
+def check_bounds(min: Any, max: Any, op: str) -> None:
+    """clip/clamp bounds: numbers (Python or numpy) or None, not both None, min ≤ max."""
+    if min is None and max is None:
+        raise ValueError(f"{op}(): at least one of min and max must be given, got min=None, max=None")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and (not isinstance(bound, (int, float, np.number)) or isinstance(bound, bool)):
+            raise TypeError(f"{op}(): {name} must be a number or None, got {type(bound).__name__} {bound!r}")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"{op}(): min must be <= max, got min={min}, max={max}")
 
 
 class Clip(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, min: float | None = None, max: float | None = None) -> np.ndarray:
-        if min is None and max is None:
-            raise ValueError("clip(): at least one of min and max must be given, got min=None, max=None")
-        for name, bound in (("min", min), ("max", max)):
-            if bound is not None and not isinstance(bound, (int, float, np.number)):
-                raise TypeError(f"clip(): {name} must be a number or None, got {type(bound).__name__} {bound!r}")
-        if min is not None and max is not None and min > max:
-            raise ValueError(f"clip(): min must be <= max, got min={min}, max={max}")
-        ctx.save_for_backward(a)
+        check_bounds(min, max, "clip")
+        dtype = result_type(a, min, max)  # an int tensor with float bounds gives a float (never a cast back)
+        x = as_operand(a, dtype)
+        ctx.save_for_backward(x)
         ctx.bounds = (min, max)
-        return np.clip(a, min, max).astype(a.dtype, copy=False)
+        out = x
+        if min is not None:
+            out = np.where(out < min, np.asarray(min, dtype), out)  # NaN stays NaN, as PyTorch
+        if max is not None:
+            out = np.where(out > max, np.asarray(max, dtype), out)
+        return out
 
     @staticmethod
+    @quiet
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (a,) = ctx.saved_tensors  # slope 1 on [min, max], 0 outside (boundaries included, as PyTorch)
+        (x,) = ctx.saved_tensors  # slope 1 on [min, max], 0 outside and at NaN (boundaries included, as PyTorch)
         low, high = ctx.bounds
-        inside = np.ones(a.shape, dtype=bool)
+        inside = np.ones(x.shape, dtype=bool)
         if low is not None:
-            inside &= a >= low
+            inside &= x >= low
         if high is not None:
-            inside &= a <= high
-        return grad * inside
+            inside &= x <= high
+        return select(inside, grad)  # a mask selects; it does not multiply
 
 
 class Cast(Function):

@@ -18,12 +18,16 @@ import numpy as np
 
 from ..function import Context, Function, unbroadcast
 from ..tensor import Tensor
+from .promotion import result_type
 
 
 class MatMul(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         _check_shapes(a.shape, b.shape)
+        if a.dtype != b.dtype:  # PyTorch's promotion (an int matrix and a float32 one give float32), not numpy's
+            dtype = result_type(a, b)
+            a, b = a.astype(dtype, copy=False), b.astype(dtype, copy=False)
         ctx.save_for_backward(a, b)
         return np.matmul(a, b)
 

@@ -18,19 +18,18 @@ array([2., 0., 1.])
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .._checks import is_int as _is_int
 from ..function import Context, Function
 from ..tensor import Tensor
-from .reduce import normalize_axis
+from .promotion import result_type
+from .reduce import _UNSET, normalize_axis, pick_axis
 
 Shape = tuple[int, ...]
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def _varargs(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -89,15 +88,19 @@ def reshape(t: Tensor, *shape: Any) -> Tensor:
     return Reshape.apply(t, _resolve_shape(_varargs(shape), t.shape, "reshape"))
 
 
-def flatten(t: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:
+def flatten(
+    t: Tensor, start_axis: int = _UNSET, end_axis: int = _UNSET, *, start_dim: int = _UNSET, end_dim: int = _UNSET
+) -> Tensor:
     """Merge the axes ``start_axis`` to ``end_axis`` (both included) into one, like ``torch.flatten``.
 
-    A 0-d tensor becomes a 1-element vector.
+    A 0-d tensor becomes a 1-element vector. PyTorch's names ``start_dim``/``end_dim`` are accepted too.
 
     >>> from tinygrad_cnn import Tensor
     >>> Tensor(np.zeros((2, 3, 4))).flatten(1).shape
     (2, 12)
     """
+    start_axis = pick_axis(start_axis, start_dim, "flatten", default=0, name="start_axis")
+    end_axis = pick_axis(end_axis, end_dim, "flatten", default=-1, name="end_axis")
     ndim = max(t.ndim, 1)  # a 0-d tensor flattens as if it had one axis of length 1
     shape = t.shape if t.ndim else (1,)
     start = normalize_axis(start_axis, ndim, "flatten", "start_axis")
@@ -267,6 +270,7 @@ class Pad(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, widths: tuple[tuple[int, int], ...], value: float) -> np.ndarray:
         ctx.interior = tuple(slice(before, before + n) for (before, _), n in zip(widths, a.shape))
+        a = a.astype(result_type(a, value), copy=False)  # a float value pads an int tensor as floats, not 0
         if not widths:  # a 0-d tensor: nothing to pad (np.pad rejects an empty pad_width)
             return a.copy()
         return np.pad(a, widths, mode="constant", constant_values=value)  # (n + before + after per axis)
@@ -285,18 +289,21 @@ def pad(t: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
     """
     if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
         raise TypeError(f"pad: value must be a number, got {type(value).__name__} {value!r}")
-    return Pad.apply(t, _pad_widths(pad_width, t.ndim), value)
+    return Pad.apply(t, _pad_widths(pad_width, t.ndim), value.item() if isinstance(value, np.generic) else value)
 
 
 # ------------------------------------------------------------------------------- concatenate and stack
 def _as_tensors(tensors: Any, op: str) -> list[Tensor]:
+    """The inputs as Tensors of one dtype: mixed dtypes are promoted as PyTorch's ``cat`` does."""
     if isinstance(tensors, (Tensor, np.ndarray)) or not isinstance(tensors, Sequence):
         raise TypeError(
             f"{op}: tensors must be a sequence (list or tuple) of Tensors or arrays, got {type(tensors).__name__}"
         )
     if len(tensors) == 0:
         raise ValueError(f"{op}: tensors must hold at least one tensor, got an empty sequence")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    dtype = result_type(*[np.empty((1,) * max(t.ndim, 1), t.dtype) for t in ts])  # every input counts as a tensor
+    return [t if t.dtype == dtype else t.astype(dtype) for t in ts]
 
 
 class Concatenate(Function):
@@ -322,13 +329,18 @@ class Stack(Function):
         return tuple(np.moveaxis(grad, ctx.axis, 0))  # slice k along the new axis is input k's gradient
 
 
-def concatenate(tensors: Sequence[Tensor | np.ndarray], axis: int = 0) -> Tensor:
-    """Join tensors end to end along an existing ``axis``; all other axes must agree.
+def concatenate(tensors: Sequence[Tensor | np.ndarray], axis: int = _UNSET, *, dim: int = _UNSET) -> Tensor:
+    """Join tensors end to end along an existing ``axis`` (or ``dim``); all other axes must agree.
+
+    ``cat`` is the same function under PyTorch's name. Mixed dtypes are promoted (int and float32 give float32).
 
     >>> from tinygrad_cnn import Tensor
     >>> concatenate([Tensor([[1.0]]), Tensor([[2.0], [3.0]])], axis=0).shape
     (3, 1)
+    >>> cat([Tensor([[1.0]]), Tensor([[2.0, 3.0]])], dim=1)
+    Tensor([[1., 2., 3.]])
     """
+    axis = pick_axis(axis, dim, "concatenate", default=0)
     ts = _as_tensors(tensors, "concatenate")
     shapes = [t.shape for t in ts]
     if any(len(s) != len(shapes[0]) for s in shapes) or not shapes[0]:
@@ -339,7 +351,7 @@ def concatenate(tensors: Sequence[Tensor | np.ndarray], axis: int = 0) -> Tensor
     return Concatenate.apply(*ts, axis=ax)
 
 
-def stack(tensors: Sequence[Tensor | np.ndarray], axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[Tensor | np.ndarray], axis: int = _UNSET, *, dim: int = _UNSET) -> Tensor:
     """Join tensors of one shape along a new ``axis``.
 
     >>> from tinygrad_cnn import Tensor
@@ -347,8 +359,12 @@ def stack(tensors: Sequence[Tensor | np.ndarray], axis: int = 0) -> Tensor:
     Tensor([[1., 3.],
             [2., 4.]])
     """
+    axis = pick_axis(axis, dim, "stack", default=0)
     ts = _as_tensors(tensors, "stack")
     shapes = [t.shape for t in ts]
     if any(s != shapes[0] for s in shapes):
         raise ValueError(f"stack: all tensors must have the same shape, got shapes {shapes}")
     return Stack.apply(*ts, axis=normalize_axis(axis, len(shapes[0]) + 1, "stack"))
+
+
+cat = concatenate  # PyTorch's name

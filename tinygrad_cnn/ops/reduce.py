@@ -17,20 +17,41 @@ array([[0. , 0.5, 0.5],
 from __future__ import annotations
 
 import builtins
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from .._checks import is_int as _is_int
 from ..function import Context, Function
 from ..tensor import Tensor
+from .elementwise import quiet
+from .promotion import compute_dtype, float_dtype
 
 AxisArg = int | Sequence[int] | None
+_UNSET: Any = object()
 
 
 # ------------------------------------------------------------------------------------- axis checking
-def _is_int(value: Any) -> bool:
-    """A Python or numpy integer, but not a bool (``True`` as an axis is almost surely a mistake)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+def pick_axis(axis: Any, dim: Any, op: str, default: Any = None, name: str = "axis") -> Any:
+    """numpy's ``axis=`` or PyTorch's ``dim=`` (the same argument under two names); both given is a TypeError.
+
+    >>> pick_axis(_UNSET, 1, "sum"), pick_axis(0, _UNSET, "sum")
+    (1, 0)
+    """
+    if axis is not _UNSET and dim is not _UNSET:
+        raise TypeError(f"{op}: give {name}= or dim= (the same argument, numpy's and PyTorch's name), not both")
+    if dim is not _UNSET:
+        return dim
+    return default if axis is _UNSET else axis
+
+
+def pick_keepdims(keepdims: Any, keepdim: Any, op: str) -> bool:
+    """numpy's ``keepdims=`` or PyTorch's ``keepdim=``; both given is a TypeError."""
+    if keepdims is not _UNSET and keepdim is not _UNSET:
+        raise TypeError(f"{op}: give keepdims= or keepdim= (the same argument), not both")
+    value = keepdim if keepdim is not _UNSET else (False if keepdims is _UNSET else keepdims)
+    return _check_keepdims(value, op)
 
 
 def normalize_axis(axis: Any, ndim: int, op: str, name: str = "axis") -> int:
@@ -103,9 +124,13 @@ def _spread(grad: np.ndarray, in_shape: tuple[int, ...], axes: tuple[int, ...]) 
 # ------------------------------------------------------------------------------------------- reductions
 class Sum(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         ctx.in_shape, ctx.axes = a.shape, axes
-        return np.sum(a, axis=axes, keepdims=keepdims)
+        if a.dtype.kind in "iub":  # ints and bools sum to int64, as in PyTorch
+            return np.sum(a, axis=axes, keepdims=keepdims, dtype=np.int64)
+        # float16 accumulates in float32 (a sum of 1000 values of 100 is 1e5 > float16's max only at the end)
+        return np.sum(a, axis=axes, keepdims=keepdims, dtype=compute_dtype(a.dtype)).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
@@ -115,12 +140,14 @@ class Sum(Function):
 
 class Mean(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         count = int(np.prod([a.shape[i] for i in axes], dtype=np.int64))
         ctx.in_shape, ctx.axes, ctx.count = a.shape, axes, count
-        total = np.sum(a, axis=axes, keepdims=keepdims)
-        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan, as numpy/PyTorch
-            return np.asarray(total / count if count else total * np.nan)
+        dtype = float_dtype(a.dtype)  # the mean of ints is a float (float64), never truncated
+        total = np.sum(a, axis=axes, keepdims=keepdims, dtype=compute_dtype(dtype))
+        # the mean of nothing is nan, as numpy/PyTorch
+        return np.asarray(total / count if count else total * np.nan).astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
@@ -154,6 +181,7 @@ def _extreme_backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None,
 
 class Max(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         return _extreme_forward(ctx, a, axes, keepdims, "max")
 
@@ -164,6 +192,7 @@ class Max(Function):
 
 class Min(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         return _extreme_forward(ctx, a, axes, keepdims, "min")
 
@@ -178,18 +207,22 @@ def _check_keepdims(keepdims: Any, op: str) -> bool:
     return bool(keepdims)
 
 
-def sum(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
+def sum(
+    t: Tensor, axis: AxisArg = _UNSET, keepdims: bool = _UNSET, *, dim: AxisArg = _UNSET, keepdim: bool = _UNSET
+) -> Tensor:
     """Sum over ``axis`` (an int, a tuple of ints, or None for all axes).
 
     >>> from tinygrad_cnn import Tensor
     >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
     Tensor([4., 6.])
     """
-    axes = normalize_axes(axis, t.ndim, "sum")
-    return Sum.apply(t, axes, _check_keepdims(keepdims, "sum"))
+    axes = normalize_axes(pick_axis(axis, dim, "sum"), t.ndim, "sum")
+    return Sum.apply(t, axes, pick_keepdims(keepdims, keepdim, "sum"))
 
 
-def mean(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
+def mean(
+    t: Tensor, axis: AxisArg = _UNSET, keepdims: bool = _UNSET, *, dim: AxisArg = _UNSET, keepdim: bool = _UNSET
+) -> Tensor:
     """Arithmetic mean over ``axis`` (an int, a tuple of ints, or None for all axes).
 
     >>> from tinygrad_cnn import Tensor
@@ -197,11 +230,13 @@ def mean(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
     Tensor([[1.5],
             [3.5]])
     """
-    axes = normalize_axes(axis, t.ndim, "mean")
-    return Mean.apply(t, axes, _check_keepdims(keepdims, "mean"))
+    axes = normalize_axes(pick_axis(axis, dim, "mean"), t.ndim, "mean")
+    return Mean.apply(t, axes, pick_keepdims(keepdims, keepdim, "mean"))
 
 
-def max(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
+def max(
+    t: Tensor, axis: AxisArg = _UNSET, keepdims: bool = _UNSET, *, dim: AxisArg = _UNSET, keepdim: bool = _UNSET
+) -> Tensor:
     """Largest element over ``axis``; tied maxima share the gradient evenly.
 
     >>> from tinygrad_cnn import Tensor
@@ -210,19 +245,21 @@ def max(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
     >>> x.grad
     array([0. , 0.5, 0.5])
     """
-    axes = normalize_axes(axis, t.ndim, "max")
-    return Max.apply(t, axes, _check_keepdims(keepdims, "max"))
+    axes = normalize_axes(pick_axis(axis, dim, "max"), t.ndim, "max")
+    return Max.apply(t, axes, pick_keepdims(keepdims, keepdim, "max"))
 
 
-def min(t: Tensor, axis: AxisArg = None, keepdims: bool = False) -> Tensor:
+def min(
+    t: Tensor, axis: AxisArg = _UNSET, keepdims: bool = _UNSET, *, dim: AxisArg = _UNSET, keepdim: bool = _UNSET
+) -> Tensor:
     """Smallest element over ``axis``; tied minima share the gradient evenly.
 
     >>> from tinygrad_cnn import Tensor
     >>> Tensor([[4.0, 1.0], [0.0, 2.0]]).min(axis=-1)
     Tensor([1., 0.])
     """
-    axes = normalize_axes(axis, t.ndim, "min")
-    return Min.apply(t, axes, _check_keepdims(keepdims, "min"))
+    axes = normalize_axes(pick_axis(axis, dim, "min"), t.ndim, "min")
+    return Min.apply(t, axes, pick_keepdims(keepdims, keepdim, "min"))
 
 
 # --------------------------------------------------------------------------------- softmax, log_softmax
@@ -235,51 +272,59 @@ def _shifted(a: np.ndarray, axis: int) -> np.ndarray:
 
 class Softmax(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axis: int) -> np.ndarray:
+        dtype = float_dtype(a.dtype)
+        a = a.astype(compute_dtype(dtype), copy=False)  # ints -> float64, float16 computed in float32
         e = np.exp(_shifted(a, axis))  # (shape of a), each in (0, 1]
         s = e / np.sum(e, axis=axis, keepdims=True)  # s_i = e^{a_i} / Σ_j e^{a_j}
         ctx.save_for_backward(s)
         ctx.axis = axis
-        return s
+        return s.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
         (s,) = ctx.saved_tensors
+        g = grad.astype(s.dtype, copy=False)
         # ∂s_j/∂a_i = s_j (δ_ij − s_i), so (∂L/∂a)_i = s_i (g_i − Σ_j g_j s_j)
-        return s * (grad - np.sum(grad * s, axis=ctx.axis, keepdims=True)), None
+        return s * (g - np.sum(g * s, axis=ctx.axis, keepdims=True)), None
 
 
 class LogSoftmax(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, axis: int) -> np.ndarray:
+        dtype = float_dtype(a.dtype)
+        a = a.astype(compute_dtype(dtype), copy=False)  # ints -> float64, float16 computed in float32
         shifted = _shifted(a, axis)  # (shape of a), max 0 along axis
         out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # a_i − log Σ_j e^{a_j}
         ctx.save_for_backward(out)
         ctx.axis = axis
-        return out
+        return out.astype(dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
         (out,) = ctx.saved_tensors
-        # ∂(log s_j)/∂a_i = δ_ij − s_i, so (∂L/∂a)_i = g_i − s_i Σ_j g_j, with s = e^out
-        return grad - np.exp(out) * np.sum(grad, axis=ctx.axis, keepdims=True), None
+        g = grad.astype(out.dtype, copy=False)
+        # ∂(log s_j)/∂a_i = δ_ij − s_i, so (∂L/∂a)_i = g_i − s_i Σ_j g_j, with s = e^out ≤ 1 (no overflow)
+        return g - np.exp(out) * np.sum(g, axis=ctx.axis, keepdims=True), None
 
 
-def softmax(t: Tensor, axis: int = -1) -> Tensor:
+def softmax(t: Tensor, axis: int = _UNSET, *, dim: int = _UNSET) -> Tensor:
     """``e^{x_i} / Σ_j e^{x_j}`` along ``axis``, computed without overflow.
 
     >>> from tinygrad_cnn import Tensor
     >>> Tensor([1000.0, 1000.0]).softmax()
     Tensor([0.5, 0.5])
     """
-    return Softmax.apply(t, normalize_axis(axis, t.ndim, "softmax"))
+    return Softmax.apply(t, normalize_axis(pick_axis(axis, dim, "softmax", default=-1), t.ndim, "softmax"))
 
 
-def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(t: Tensor, axis: int = _UNSET, *, dim: int = _UNSET) -> Tensor:
     """``x_i − log Σ_j e^{x_j}`` along ``axis``: finite even where softmax underflows to 0.
 
     >>> from tinygrad_cnn import Tensor
     >>> Tensor([0.0, -1000.0]).log_softmax()
     Tensor([    0., -1000.])
     """
-    return LogSoftmax.apply(t, normalize_axis(axis, t.ndim, "log_softmax"))
+    return LogSoftmax.apply(t, normalize_axis(pick_axis(axis, dim, "log_softmax", default=-1), t.ndim, "log_softmax"))

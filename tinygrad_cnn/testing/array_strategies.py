@@ -18,7 +18,8 @@ kept away from the places where a derivative does not exist:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -33,11 +34,11 @@ except ImportError as error:  # pragma: no cover - exercised only without the te
 from ..tensor import Tensor
 
 __all__ = [
-    "shapes",
     "arrays",
-    "tensors",
-    "broadcastable_shapes",
     "axes",
+    "broadcastable_shapes",
+    "shapes",
+    "tensors",
 ]
 
 

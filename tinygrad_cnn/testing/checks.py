@@ -14,11 +14,11 @@ True
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.extra import numpy as hnp
@@ -27,6 +27,7 @@ from ..ops import pool
 from ..ops.conv import conv2d
 from ..ops.movement import concatenate, stack
 from ..tensor import Tensor
+from . import op_cases
 from .array_strategies import arrays, axes, broadcastable_shapes, shapes, st, tensors
 from .conv_strategies import conv2d_inputs, pool2d_inputs
 from .gradcheck import gradcheck
@@ -95,14 +96,16 @@ def _maximum_pair() -> st.SearchStrategy[Case]:
     return cases()
 
 
-def _clip_cases() -> st.SearchStrategy[Case]:
+def _clip_cases(method: str = "clip") -> st.SearchStrategy[Case]:
+    """``t.clip(min, max)`` (or ``t.clamp``, PyTorch's name) with one or both bounds, inputs away from them."""
+
     @st.composite
     def cases(draw: st.DrawFn) -> Case:
         low = draw(st.sampled_from([-1.0, -0.5, None]))
         high = draw(st.sampled_from([0.5, 1.0, None] if low is not None else [0.5, 1.0]))
         kinks = tuple(v for v in (low, high) if v is not None)
         x = draw(tensors(shape=shapes(max_dims=3), avoid=kinks, gap=1e-2))
-        return Case(lambda t: t.clip(low, high), (x,), f"clip({low}, {high})")
+        return Case(lambda t: getattr(t, method)(low, high), (x,), f"{method}({low}, {high})")
 
     return cases()
 
@@ -311,6 +314,23 @@ CHECKS += [
     Check("stack", "movement", _stack_cases),
 ]
 
+# ---- the ops added for PyTorch users (issue 8): shape ops, where, cat with dim=, leaky_relu, gelu (op_cases.py)
+def _from(factory: Callable[[], st.SearchStrategy[tuple]]) -> Callable[[], st.SearchStrategy[Case]]:
+    return lambda: factory().map(lambda drawn: Case(*drawn))
+
+
+CHECKS += [
+    Check("unsqueeze_squeeze", "movement", _from(op_cases.unsqueeze_squeeze_cases)),
+    Check("view", "movement", _from(op_cases.view_cases)),
+    Check("expand", "movement", _from(op_cases.expand_cases)),
+    Check("cat", "movement", _from(op_cases.cat_cases)),
+    Check("where", "elementwise", _from(op_cases.where_cases)),
+    Check("leaky_relu", "elementwise", _from(op_cases.leaky_relu_cases)),
+    Check("gelu", "elementwise", _from(op_cases.gelu_cases)),
+    Check("clamp", "elementwise", lambda: _clip_cases("clamp")),
+    Check("dim_keyword", "reduction", _from(op_cases.dim_cases)),
+]
+
 # ---- conv2d and pooling
 def _conv2d_cases() -> st.SearchStrategy[Case]:
     """Valid conv2d calls (groups, stride, padding, dilation, bias or not): gradients of x, weight, bias."""
@@ -397,7 +417,7 @@ def run_check(check: Check, examples: int = 50, seed: int | None = None) -> Chec
     start = time.perf_counter()
     try:
         property_()
-    except Exception as error:  # a failing property: report it, do not crash the run
+    except Exception as error:  # noqa: BLE001  (a failing property: report it, do not crash the run)
         return CheckResult(check.name, stats["examples"], stats["abs"], stats["rel"], False,
                            time.perf_counter() - start, f"{type(error).__name__}: {error}")
     return CheckResult(check.name, stats["examples"], stats["abs"], stats["rel"], True, time.perf_counter() - start)

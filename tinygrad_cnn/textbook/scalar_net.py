@@ -118,14 +118,16 @@ def _forward_image(p: ScalarParameters, x: list[list[float]], pool: str) -> dict
     """Every unit of eqs. (1)-(3) for one image ``x`` (6x6 nested lists), as object arrays of Values."""
     z_F = np.empty((3, 4, 4), dtype=object)
     a_F = np.empty((3, 4, 4), dtype=object)
+    w_F = [[w for row in kernel for w in row] for kernel in p.w_F.tolist()]  # (3, 9) nested lists: fast to index
     for k in range(3):
+        w_k, b_k = w_F[k], p.b_F[k]
         for i in range(4):
             for j in range(4):
                 # eq. (1): z^F_k[i,j] = Σ_{p,q} w^F_k[p,q] x[i+p−1, j+q−1] + b^F_k
-                z = p.b_F[k]
-                for pp in range(3):
-                    for q in range(3):
-                        z = z + p.w_F[k, pp, q] * x[i + pp][j + q]
+                window = x[i][j : j + 3] + x[i + 1][j : j + 3] + x[i + 2][j : j + 3]  # the 9 inputs, row-major
+                z = b_k
+                for w, x_pq in zip(w_k, window):
+                    z = w.mul_add(x_pq, z)  # z + w·x as one node: the input x is a number, not a Value
                 z_F[k, i, j] = z
                 a_F[k, i, j] = z.sigmoid()  # a^F = σ(z^F)
     z_P = np.empty((3, 2, 2), dtype=object)

@@ -1,0 +1,165 @@
+"""Tensor creation functions, PyTorch-shaped: ``zeros``, ``ones``, ``full``, ``zeros_like``, ``ones_like``,
+``arange``, ``randn``, ``rand`` and ``from_numpy``.
+
+Sizes are given as varargs or one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``). The default dtype is float64,
+this project's default float (``Tensor([1, 2])`` is float64 too); ``full`` and ``arange`` infer an integer or
+bool dtype from integer or bool arguments, as PyTorch does. Random tensors draw from
+``tinygrad_cnn.random.generator``: an explicit ``generator=`` wins over ``seed=``, which wins over the global
+generator that ``tinygrad_cnn.manual_seed`` resets.
+
+>>> import tinygrad_cnn as tg
+>>> tg.zeros(2, 3).shape, tg.full((2,), 7).dtype, tg.arange(5).tolist()
+((2, 3), dtype('int64'), [0, 1, 2, 3, 4])
+>>> (tg.randn(3, seed=0) == tg.randn(3, seed=0)).tolist()
+[True, True, True]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._checks import is_int, is_real
+from .ops.promotion import DEFAULT_FLOAT
+from .random import generator as _generator
+from .tensor import Tensor
+
+__all__ = ["arange", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
+
+
+def _size(size: tuple[Any, ...], where: str) -> tuple[int, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` both mean shape (2, 3); every entry a non-negative int."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for n in size:
+        if not is_int(n):
+            raise TypeError(f"{where}: size must be ints (varargs or one tuple), got {size!r} containing {n!r}")
+        if n < 0:
+            raise ValueError(f"{where}: size must be non-negative, got {size!r}")
+    return tuple(int(n) for n in size)
+
+
+def _dtype(dtype: Any, default: Any, where: str) -> np.dtype:
+    try:
+        chosen = np.dtype(default if dtype is None else dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype must be a numpy dtype such as np.float32, got {dtype!r}") from None
+    if chosen.kind not in "fiub":
+        raise TypeError(f"{where}: dtype must be a real numeric dtype (float, int or bool), got {chosen}")
+    return chosen
+
+
+def _made(data: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size`` (float64 unless ``dtype``)."""
+    return _made(np.zeros(_size(size, "zeros"), _dtype(dtype, DEFAULT_FLOAT, "zeros")), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size`` (float64 unless ``dtype``)."""
+    return _made(np.ones(_size(size, "ones"), _dtype(dtype, DEFAULT_FLOAT, "ones")), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64 or
+    float64) unless ``dtype`` is given.
+
+    >>> full((2,), 0.5)
+    Tensor([0.5, 0.5])
+    """
+    shape = _size((size,) if not isinstance(size, (tuple, list)) else tuple(size), "full")
+    if isinstance(fill_value, (bool, np.bool_)):
+        default: Any = np.bool_
+    elif is_int(fill_value):
+        default = np.int64
+    elif is_real(fill_value):
+        default = DEFAULT_FLOAT
+    else:
+        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__} {fill_value!r}")
+    return _made(np.full(shape, fill_value, _dtype(dtype, default, "full")), requires_grad)
+
+
+def _like(t: Any, where: str) -> np.ndarray:
+    if isinstance(t, Tensor):
+        return t.data
+    if isinstance(t, np.ndarray):
+        return t
+    raise TypeError(f"{where}: input must be a Tensor or a numpy array, got {type(t).__name__}")
+
+
+def zeros_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``input``'s shape and dtype (or ``dtype``)."""
+    data = _like(input, "zeros_like")
+    return _made(np.zeros(data.shape, _dtype(dtype, data.dtype, "zeros_like")), requires_grad)
+
+
+def ones_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``input``'s shape and dtype (or ``dtype``)."""
+    data = _like(input, "ones_like")
+    return _made(np.ones(data.shape, _dtype(dtype, data.dtype, "ones_like")), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``start, start + step, …`` up to but excluding ``end`` (``arange(n)`` counts from 0), as ``torch.arange``.
+
+    int64 when every argument is an integer, else float64.
+
+    >>> arange(1, 2, 0.25)
+    Tensor([1.  , 1.25, 1.5 , 1.75])
+    """
+    if end is None:
+        start, end = 0, start
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if not is_real(value):
+            raise TypeError(f"arange: {name} must be a real number, got {type(value).__name__} {value!r}")
+        if not np.isfinite(value):
+            raise ValueError(f"arange: {name} must be finite, got {value!r}")
+    if step == 0:
+        raise ValueError("arange: step must be non-zero, got 0")
+    default = np.int64 if all(is_int(v) for v in (start, end, step)) else DEFAULT_FLOAT
+    return _made(np.arange(start, end, step, dtype=_dtype(dtype, default, "arange")), requires_grad)
+
+
+def _float_for_random(dtype: Any, where: str) -> np.dtype:
+    chosen = _dtype(dtype, DEFAULT_FLOAT, where)
+    if chosen.kind != "f":
+        raise TypeError(f"{where}: dtype must be a float dtype, got {chosen}")
+    return chosen
+
+
+def randn(
+    *size: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None, generator: Any = None
+) -> Tensor:
+    """Standard normal samples of shape ``size`` (drawn in float64, then cast to ``dtype``)."""
+    shape = _size(size, "randn")
+    chosen = _float_for_random(dtype, "randn")
+    rng = _generator(seed, generator, where="randn")
+    return _made(rng.standard_normal(shape).astype(chosen, copy=False), requires_grad)
+
+
+def rand(
+    *size: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None, generator: Any = None
+) -> Tensor:
+    """Uniform samples on [0, 1) of shape ``size`` (drawn in float64, then cast to ``dtype``)."""
+    shape = _size(size, "rand")
+    chosen = _float_for_random(dtype, "rand")
+    rng = _generator(seed, generator, where="rand")
+    return _made(rng.random(shape).astype(chosen, copy=False), requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory and dtype (a change to one shows in the other), as ``torch.from_numpy``.
+
+    >>> a = np.zeros(2)
+    >>> t = from_numpy(a)
+    >>> a[0] = 5.0
+    >>> t
+    Tensor([5., 0.])
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    return Tensor._wrap(array)

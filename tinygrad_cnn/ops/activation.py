@@ -1,0 +1,168 @@
+"""More activations and the selection op: ``leaky_relu``, ``gelu`` (exact and tanh forms) and ``where``.
+
+Each computes float16 in float32 and gives float64 for integer input (``ops/promotion.py``); gates select
+the gradient with ``np.where`` rather than multiplying it by a 0/1 mask.
+
+>>> from tinygrad_cnn import Tensor
+>>> x = Tensor([-2.0, 0.0, 3.0], requires_grad=True)
+>>> leaky_relu(x, 0.1).sum().backward()
+>>> x.grad                        # slope 1 where x > 0, else negative_slope (also at 0, as PyTorch)
+array([0.1, 0.1, 1. ])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._checks import check_float
+from ..function import Context, Function, unbroadcast
+from ..tensor import Tensor, _lift
+from .elementwise import quiet
+from .promotion import as_operand, compute_dtype, float_dtype, result_type
+
+__all__ = ["erfc", "gelu", "leaky_relu", "where"]
+
+try:  # scipy's erfc is vectorised C; the fallback is exact too (math.erfc per element), only slower
+    from scipy.special import erfc as _scipy_erfc
+except ImportError:  # pragma: no cover - exercised only without scipy
+    _scipy_erfc = None
+
+_math_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def erfc(x: np.ndarray) -> np.ndarray:
+    """The complementary error function 1 − erf(x), elementwise, in ``x``'s float dtype.
+
+    >>> float(erfc(np.array(0.0)))
+    1.0
+    """
+    if _scipy_erfc is not None:
+        return np.asarray(_scipy_erfc(x), dtype=x.dtype)
+    return np.asarray(_math_erfc(x), dtype=x.dtype)
+
+
+def _float_work(a: np.ndarray) -> tuple[np.ndarray, np.dtype]:
+    """``a`` in the dtype to compute in, and the result dtype (ints -> float64, float16 -> computed in float32)."""
+    dtype = float_dtype(a.dtype)
+    return a.astype(compute_dtype(dtype), copy=False), dtype
+
+
+class LeakyRelu(Function):
+    @staticmethod
+    @quiet
+    def forward(ctx: Context, a: np.ndarray, negative_slope: float) -> np.ndarray:
+        x, dtype = _float_work(a)
+        ctx.save_for_backward(x)
+        ctx.slope = negative_slope
+        return np.where(x > 0, x, x * negative_slope).astype(dtype, copy=False)  # NaN·slope = NaN
+
+    @staticmethod
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        (x,) = ctx.saved_tensors
+        g = grad.astype(x.dtype, copy=False)
+        # leaky_relu'(x) = 1 for x > 0, negative_slope otherwise (at 0 and NaN too, as PyTorch)
+        return np.where(x > 0, g, g * ctx.slope), None
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_SCALE = math.sqrt(2.0 / math.pi)
+_TANH_CUBIC = 0.044715
+
+
+class Gelu(Function):
+    @staticmethod
+    @quiet
+    def forward(ctx: Context, a: np.ndarray, approximate: str) -> np.ndarray:
+        x, dtype = _float_work(a)
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            # 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))
+            out = 0.5 * x * (1 + np.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x)))
+        else:
+            # x·Φ(x) with Φ(x) = ½·erfc(−x/√2): no cancellation in the left tail, where 1 + erf(x/√2) would
+            # round to 0 (PyTorch's form gives −0.0 below x ≈ −8.3; this gives the tiny true value)
+            out = x * (0.5 * erfc(-x * _SQRT_HALF))
+        return out.astype(dtype, copy=False)
+
+    @staticmethod
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
+        (x,) = ctx.saved_tensors
+        g = grad.astype(x.dtype, copy=False)
+        if ctx.approximate == "tanh":
+            inner = _TANH_SCALE * (x + _TANH_CUBIC * x * x * x)
+            t = np.tanh(inner)
+            # d/dx [½x(1 + t)] = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
+            local = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
+        else:
+            # d/dx [x·Φ(x)] = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π)
+            local = 0.5 * erfc(-x * _SQRT_HALF) + x * (_INV_SQRT_2PI * np.exp(-0.5 * x * x))
+        return g * local, None
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``x`` where x > 0, else ``negative_slope · x`` (PyTorch's default slope 0.01).
+
+    >>> leaky_relu(Tensor([-10.0, 5.0])).data
+    array([-0.1,  5. ])
+    """
+    slope = check_float(negative_slope, "negative_slope", "leaky_relu")
+    return LeakyRelu.apply(x, slope)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """The Gaussian error linear unit x·Φ(x) (``approximate="none"``, PyTorch's default), or its tanh form.
+
+    >>> round(float(gelu(Tensor(1.0))), 6), round(float(gelu(Tensor(1.0), approximate="tanh")), 6)
+    (0.841345, 0.841192)
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(x, approximate)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx: Context, condition: np.ndarray, a: Any, b: Any) -> np.ndarray:
+        dtype = result_type(a, b)
+        ctx.shapes = (np.shape(a), np.shape(b))
+        ctx.save_for_backward(condition)
+        try:
+            return np.where(condition, as_operand(a, dtype), as_operand(b, dtype))
+        except ValueError:
+            raise ValueError(
+                f"where: condition {condition.shape}, input {np.shape(a)} and other {np.shape(b)} cannot be "
+                "broadcast together"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[None, np.ndarray | None, np.ndarray | None]:
+        (condition,) = ctx.saved_tensors
+        zero = np.zeros((), grad.dtype)
+        a_shape, b_shape = ctx.shapes
+        # the gradient goes to the input that was picked: selected, never multiplied by a 0/1 mask
+        da = unbroadcast(np.where(condition, grad, zero), a_shape) if ctx.needs_input_grad[1] else None
+        db = unbroadcast(np.where(condition, zero, grad), b_shape) if ctx.needs_input_grad[2] else None
+        return None, da, db
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """``input`` where ``condition`` is True, else ``other`` (broadcast together), as ``torch.where``.
+
+    ``condition`` is a bool Tensor or array; ``input``/``other`` are Tensors, arrays or numbers (numbers
+    are weak operands of the type promotion, as in PyTorch).
+
+    >>> x = Tensor([-1.0, 2.0])
+    >>> where(x > 0, x, 0.0)
+    Tensor([0., 2.])
+    """
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor or array (e.g. x > 0), got dtype {cond.dtype}")
+    return Where.apply(Tensor._make(cond, None), _lift(input, None), _lift(other, None))

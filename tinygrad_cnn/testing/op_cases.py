@@ -1,0 +1,120 @@
+"""Drawn cases of the ops added for PyTorch users (issue 8), for the registry in ``checks.py``.
+
+Each strategy draws ``(function, inputs, note)``: ``gradcheck(function, inputs)`` must pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis.extra import numpy as hnp
+
+from ..ops.activation import gelu, leaky_relu, where
+from ..ops.movement import cat
+from ..tensor import Tensor
+from .array_strategies import arrays, broadcastable_shapes, shapes, st, tensors
+
+
+def unsqueeze_squeeze_cases() -> st.SearchStrategy[tuple]:
+    """``unsqueeze(dim)`` at every position (negative too), then ``squeeze`` of all, one or a tuple of axes."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        x = draw(tensors(shape=shapes(max_dims=3, max_side=3, min_side=1)))
+        position = draw(st.integers(-x.ndim - 1, x.ndim))
+        form = draw(st.sampled_from(["all", "one", "tuple", "not-one"]))
+        squeeze_arg = {"all": None, "one": position, "tuple": (position, 0), "not-one": 0}[form]
+        if form == "tuple" and x.ndim + 1 < 2:
+            squeeze_arg = position
+        return (lambda t: (t.unsqueeze(position) * 2).squeeze(squeeze_arg) if squeeze_arg is not None
+                    else (t.unsqueeze(position) * 2).squeeze(), (x,), f"unsqueeze({position}).squeeze({squeeze_arg})")
+
+    return cases()
+
+
+def view_cases() -> st.SearchStrategy[tuple]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        x = draw(tensors(shape=shapes(max_dims=3)))
+        target = draw(st.sampled_from([(-1,), (x.size,), (1, -1), x.shape[::-1]]))
+        return (lambda t: t.view(*target) * t.view(*target), (x,), f"view{target} squared")
+
+    return cases()
+
+
+def expand_cases() -> st.SearchStrategy[tuple]:
+    """Axes of length 1 expanded, -1 kept, new leading axes: each element's gradient sums over its copies."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        base = draw(shapes(max_dims=3, max_side=3))
+        shape = tuple(draw(st.sampled_from([1, n])) for n in base)  # some axes of length 1
+        x = draw(tensors(shape=shape))
+        lead = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+        sizes = lead + tuple(b if n == 1 else draw(st.sampled_from([n, -1])) for n, b in zip(shape, base))
+        weights = Tensor(draw(arrays(shape=tuple(lead) + base)))  # makes every copy's gradient different
+        return (lambda t: t.expand(*sizes) * weights, (x,), f"expand{sizes}")
+
+    return cases()
+
+
+def where_cases() -> st.SearchStrategy[tuple]:
+    """``where(condition, x, y)`` with a drawn bool condition broadcast against both inputs."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        shape_c, shape_a, shape_b = draw(broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3))
+        condition = draw(hnp.arrays(np.bool_, shape_c))
+        a, b = draw(tensors(shape=shape_a)), draw(tensors(shape=shape_b))
+        return (lambda x, y: where(condition, x, y) * where(condition, y, 2.0), (a, b), "where")
+
+    return cases()
+
+
+def cat_cases() -> st.SearchStrategy[tuple]:
+    """``cat`` with PyTorch's ``dim=``: pieces that differ in length along ``dim`` only."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+        dim = draw(st.integers(-len(shape), len(shape) - 1))
+        at = dim % len(shape)
+        parts = tuple(draw(tensors(shape=shape[:at] + (n,) + shape[at + 1 :])) for n in draw(
+            st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+        return (lambda *ts: cat(ts, dim=dim), parts, f"cat(dim={dim})")
+
+    return cases()
+
+
+def leaky_relu_cases() -> st.SearchStrategy[tuple]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        x = draw(tensors(shape=shapes(max_dims=3), avoid=(0.0,), gap=1e-2))
+        slope = draw(st.sampled_from([0.01, 0.2, -0.5, 1.5]))
+        return (lambda t: leaky_relu(t, slope), (x,), f"leaky_relu(slope={slope})")
+
+    return cases()
+
+
+def gelu_cases() -> st.SearchStrategy[tuple]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        x = draw(tensors(shape=shapes(max_dims=3), min_value=-6.0, max_value=6.0))
+        approximate = draw(st.sampled_from(["none", "tanh"]))
+        return (lambda t: gelu(t, approximate), (x,), f"gelu(approximate={approximate!r})")
+
+    return cases()
+
+
+def dim_cases() -> st.SearchStrategy[tuple]:
+    """PyTorch's spelling of the reductions and softmaxes: ``dim=`` and ``keepdim=``."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        x = draw(tensors(shape=shapes(min_dims=1, max_dims=3, max_side=3), distinct=True, gap=1e-2))
+        dim = draw(st.integers(-x.ndim, x.ndim - 1))
+        keepdim = draw(st.booleans())
+        method = draw(st.sampled_from(["sum", "mean", "max", "min"]))
+        return (lambda t: getattr(t, method)(dim=dim, keepdim=keepdim) + t.log_softmax(dim=dim).sum(dim=dim,
+                    keepdim=keepdim), (x,), f"{method}(dim={dim}, keepdim={keepdim}) + log_softmax(dim={dim})")
+
+    return cases()
