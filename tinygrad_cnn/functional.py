@@ -53,18 +53,25 @@ __all__ += ["cat", "clamp", "gelu", "leaky_relu", "where"]  # the ops helper's a
 
 # activations: relu, sigmoid, tanh here; leaky_relu, gelu (ops/activation.py), softmax, log_softmax
 # (ops/reduce.py, ``dim=`` or ``axis=``) are imported above
+def _tensor(x: Any, name: str, where: str) -> Tensor:
+    """``x`` if it is a Tensor; a TypeError naming the argument otherwise (not an AttributeError from inside)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{where}: {name} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
 def relu(x: Tensor) -> Tensor:
     """max(x, 0) elementwise; relu'(0) = 0."""
-    return x.relu()
+    return _tensor(x, "input", "relu").relu()
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """σ(x) = 1 / (1 + e^−x), the book's activation a(z)."""
-    return x.sigmoid()
+    return _tensor(x, "input", "sigmoid").sigmoid()
 
 
 def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
+    return _tensor(x, "input", "tanh").tanh()
 
 
 def maximum(a: Tensor, b: Any) -> Tensor:
@@ -84,6 +91,17 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weightᵀ + bias``: x ``(..., in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(..., out)``."""
+    _tensor(x, "input", "linear")
+    _tensor(weight, "weight", "linear")
+    if bias is not None:
+        _tensor(bias, "bias", "linear")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input's last axis must equal weight.shape[1] (in_features = {weight.shape[1]}), "
+                         f"got input of shape {x.shape}")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) (out_features), got {bias.shape}")
     out = x @ weight.T
     return out + bias if bias is not None else out
 
