@@ -323,9 +323,13 @@ def restore(checkpoint: dict[str, Any], model: Any = None, optimizer: Any = None
     Raises :class:`CheckpointError` (a ``ValueError``) naming the key that does not fit.
     """
     if not isinstance(checkpoint, dict):
-        raise CheckpointError(f"restore: expected a checkpoint dict, got {type(checkpoint).__name__}")
+        raise TypeError(f"restore: checkpoint must be a dict (what load() returns), got {type(checkpoint).__name__}")
     parts = [(name, obj) for name, obj in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler))
              if obj is not None]
+    for name, obj in parts:
+        if not (callable(getattr(obj, "state_dict", None)) and callable(getattr(obj, "load_state_dict", None))):
+            raise TypeError(f"restore: {name} must have state_dict() and load_state_dict() (a Module, an "
+                            f"Optimizer, a scheduler), got {type(obj).__name__}")
     for name, _ in parts:
         if name not in checkpoint:
             raise CheckpointError(f"restore: the checkpoint has no {name!r} entry (it has {sorted(checkpoint)})")
