@@ -54,6 +54,7 @@ from tinygrad_cnn.nn.utils import clip_grad_norm_, clip_grad_value_
 from tinygrad_cnn.optim import lr_scheduler as sched
 from tinygrad_cnn.optim.lr_scheduler import LRScheduler
 from tinygrad_cnn.optim.optimizer import Optimizer
+from tinygrad_cnn.serialization import restore
 from tinygrad_cnn.testing import gradcheck as tg_gradcheck
 from tinygrad_cnn.testing.gradcheck import analytical_jacobian, numerical_grad, numerical_jacobian
 from tinygrad_cnn.textbook import formulas, layerwise, scalar_net, tensor_net
@@ -1213,6 +1214,15 @@ bad(tinygrad_cnn.save, {"w": object()}, EMPTY_DIR / "x.npz", raises=TypeError, n
 bad(tinygrad_cnn.save, {"w": np.array([object()])}, EMPTY_DIR / "x.npz", raises=TypeError, names="w")
 bad(tinygrad_cnn.save, {"w": {(1, 2): A(2)}}, EMPTY_DIR / "x.npz", raises=TypeError, names="key")
 bad(tinygrad_cnn.save, lambda: 1, EMPTY_DIR / "x.npz", raises=TypeError, names="function")
+bad(restore, "checkpoint", mlp(), raises=TypeError, names="checkpoint")
+bad(restore, {"model": state_of(mlp)}, 3, raises=TypeError, names="model")
+bad(restore, {"model": state_of(mlp)}, mlp(), "opt", raises=TypeError, names="optimizer")
+bad(restore, {"model": state_of(mlp)}, mlp(), sgd(), raises=ValueError, names="optimizer")
+bad(restore, {"model": state_of(mlp, **{"2__bias": np.zeros(3)})}, mlp(), raises=ValueError, names="2.bias")
+bad(restore, {"model": state_of(mlp, **{"2__bias": ...})}, mlp(), raises=ValueError, names="2.bias")
+bad(restore, {"model": state_of(mlp, extra=A(2))}, mlp(), raises=ValueError, names="extra")
+bad(restore, {"model": state_of(mlp), "optimizer": {"state": {}, "param_groups": []}}, mlp(), sgd(),
+    raises=ValueError, names="param_groups")
 bad(tinygrad_cnn.load, 3, raises=TypeError, names="path")
 bad(tinygrad_cnn.load, None, raises=TypeError, names="path")
 bad(tinygrad_cnn.load, MISSING_DIR / "x.npz", raises=FileNotFoundError, names="x.npz")
