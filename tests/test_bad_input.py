@@ -1037,7 +1037,7 @@ bad(Value.log, Value(-1.0), raises=ValueError, names="log")
 bad(Value.to_dot, Value(1.0), rankdir=3, raises=TypeError, names="rankdir")
 bad(Value.to_dot, Value(1.0), rankdir="XY", raises=ValueError, names="rankdir")
 
-# ============================================================================================ the book (textbook package)
+# ================================================================================ the book (textbook package)
 for _fn in (formulas.forward, formulas.predict, tensor_net.forward, tensor_net.predict):
     bad(_fn, book_params(), images(), pool="min", raises=ValueError, names="pool")
     bad(_fn, book_params(), images(), pool=None, raises=ValueError, names="pool")

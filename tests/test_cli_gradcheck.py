@@ -53,7 +53,9 @@ class _BrokenExp(Function):
 def test_a_failing_op_fails_the_run_with_status_1(monkeypatch, capsys):
     broken = checks.Check(
         "broken_exp", "elementwise",
-        lambda: tst.tensors(shape=(3,), min_value=0.5, max_value=2.0).map(lambda x: checks.Case(_BrokenExp.apply, (x,))),
+        lambda: tst.tensors(shape=(3,), min_value=0.5, max_value=2.0).map(
+            lambda x: checks.Case(_BrokenExp.apply, (x,))
+        ),
     )
     monkeypatch.setattr(checks, "CHECKS", [*checks.CHECKS, broken])
     assert main(["gradcheck", "--examples", "3", "--op", "broken_exp", "--seed", "1"]) == 1

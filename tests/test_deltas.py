@@ -260,8 +260,8 @@ def test_your_deltas_must_agree_to_one_part_in_a_million(error, agrees):
     arithmetic would), one off by 1e-5 is reported."""
     x, t = _book(3)
     d = formulas.deltas(initial_parameters(), x.reshape(3, 6, 6), t)
-    result = deltas.compare(deltas.textbook_model(), x, t, "squared_error", user_deltas={"4": d["delta_O"] * (1 + error)},
-                            fd_units=0)
+    result = deltas.compare(deltas.textbook_model(), x, t, "squared_error",
+                            user_deltas={"4": d["delta_O"] * (1 + error)}, fd_units=0)
     assert result.agrees() is agrees
     assert result.failing_layers() == ([] if agrees else ["4"])
 

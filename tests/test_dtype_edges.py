@@ -45,7 +45,8 @@ CONVENTIONS = [
     ("tanh", lambda t: t.tanh(), [0.0, -0.0, 1.0, -1.0, NAN, math.tanh(-1), 1e-310],
      [1, 1, 0, 0, NAN, 1 - math.tanh(-1) ** 2, 1]),
     ("exp", lambda t: t.exp(), [1, 1, INF, 0, NAN, math.exp(-1), 1], [1, 1, INF, 0, NAN, math.exp(-1), 1]),
-    ("log", lambda t: t.log(), [-INF, -INF, INF, NAN, NAN, NAN, math.log(1e-310)], [INF, -INF, 0, -0.0, NAN, -1, 1e310]),
+    ("log", lambda t: t.log(), [-INF, -INF, INF, NAN, NAN, NAN, math.log(1e-310)],
+     [INF, -INF, 0, -0.0, NAN, -1, 1e310]),
     ("clamp(0,1)", lambda t: t.clamp(0.0, 1.0), [0, -0.0, 1, 0, NAN, 0, 1e-310], [1, 1, 0, 0, 0, 0, 1]),
     ("leaky_relu(0.1)", lambda t: F.leaky_relu(t, 0.1), [0, -0.0, INF, -INF, NAN, -0.1, 1e-310],
      [0.1, 0.1, 1, 0.1, 0.1, 0.1, 1]),
@@ -58,7 +59,8 @@ CONVENTIONS = [
 def test_edge_conventions_are_pytorchs(name, fn, values, grads):
     out, grad = _grad(fn, X)
     np.testing.assert_allclose(out, values, rtol=1e-12, atol=0, equal_nan=True)
-    np.testing.assert_array_equal(np.signbit(out[np.array(values) == 0]), np.signbit(np.array(values)[np.array(values) == 0]))
+    zeros = np.array(values) == 0
+    np.testing.assert_array_equal(np.signbit(out[zeros]), np.signbit(np.array(values)[zeros]))
     np.testing.assert_allclose(grad, grads, rtol=1e-12, atol=0, equal_nan=True)
 
 
@@ -213,7 +215,8 @@ def test_divisor_gradient_has_no_spurious_overflow(dtype, a, b):
     exact_b = -Fraction(float(x[0])) / Fraction(float(y[0])) ** 2
     exact_a = 1 / Fraction(float(y[0]))
     with np.errstate(over="ignore"):
-        expected_b, expected_a = np.array([_to_float(exact_b)]).astype(dtype), np.array([_to_float(exact_a)]).astype(dtype)
+        expected_b = np.array([_to_float(exact_b)]).astype(dtype)
+        expected_a = np.array([_to_float(exact_a)]).astype(dtype)
     np.testing.assert_allclose(t_b.grad, expected_b, rtol=2e-3 if dtype == np.float16 else 1e-6)
     np.testing.assert_allclose(t_a.grad, expected_a, rtol=2e-3 if dtype == np.float16 else 1e-6)
 
@@ -275,7 +278,8 @@ def test_eq_and_ne_are_elementwise_and_tensors_stay_hashable():
     assert (pred != Tensor(labels)).tolist() == [False, True, False, True]
     assert (pred == labels).mean().item() == 0.5  # accuracy
     assert (pred == 3).tolist() == [False, False, True, False] and (pred == np.int64(3)).sum().item() == 1
-    assert (pred == None) is False and (pred != "a") is True
+    # deliberately `==`, not `is`: Tensor.__eq__ must give way to None's, so the comparison is a plain False
+    assert (pred == None) is False and (pred != "a") is True  # noqa: E711
     a, b = Tensor([1.0]), Tensor([1.0])
     assert len({a, b, a}) == 2 and {a: 1}[a] == 1  # hashable by identity
 

@@ -352,7 +352,8 @@ def _scalar_case(name, ours_fn, torch_fn, left, right) -> None:
             out = ours_fn(t, number) if right == "number" else ours_fn(number, t)
             if out.requires_grad:
                 out.backward(np.ones(out.shape, dtype=out.dtype))
-        what = f"{name} {'tensor, ' + repr(number) if right == 'number' else repr(number) + ', tensor'} ({np.dtype(dtype)})"
+        operands = f"tensor, {number!r}" if right == "number" else f"{number!r}, tensor"
+        what = f"{name} {operands} ({np.dtype(dtype)})"
         expected_dtype = _expected_dtype(expected.dtype, [dtype])
         assert out.dtype == expected_dtype, (what, out.dtype, expected_dtype)
         if expected_dtype != NUMPY[expected.dtype]:

@@ -125,7 +125,8 @@ def check_imports(root: Path) -> list[str]:
         key = _floor_key(module)
         if key not in FLOORS:
             problems.append(
-                f"{path.relative_to(root.parent)}: module '{key}' has no floor; add it to FLOORS in tests/test_imports.py "
+                f"{path.relative_to(root.parent)}: module '{key}' has no floor; "
+                "add it to FLOORS in tests/test_imports.py "
                 "(engine, ops, functional, nn/optim/textbook or cli) so its imports can be checked"
             )
             continue

@@ -61,7 +61,7 @@ def _engine_vs_layerwise(case) -> float:
     for name, delta in lw.deltas.items():
         np.testing.assert_allclose(rec.outputs[name], lw.outputs[name], rtol=1e-12, atol=1e-12)
         worst = max(worst, float(np.abs(rec.deltas[name] - delta).max()))
-    for name, param in case.model.named_parameters():
+    for name, _param in case.model.named_parameters():
         worst = max(worst, float(np.abs(rec.grads[name] - lw.gradients[name]).max()))
     return worst
 

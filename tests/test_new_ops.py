@@ -19,7 +19,8 @@ from tinygrad_cnn import Tensor
 # ------------------------------------------------------------------------------------------ shape ops
 def test_unsqueeze_and_squeeze_follow_pytorch():
     x = Tensor(np.zeros((2, 3)))
-    assert x.unsqueeze(0).shape == (1, 2, 3) and x.unsqueeze(-1).shape == (2, 3, 1) and x.unsqueeze(dim=1).shape == (2, 1, 3)
+    assert x.unsqueeze(0).shape == (1, 2, 3) and x.unsqueeze(-1).shape == (2, 3, 1)
+    assert x.unsqueeze(dim=1).shape == (2, 1, 3)
     y = Tensor(np.zeros((1, 3, 1)))
     assert y.squeeze().shape == (3,) and y.squeeze(0).shape == (3, 1) and y.squeeze((0, 2)).shape == (3,)
     assert y.squeeze(1).shape == (1, 3, 1)  # not of length 1: left alone, as PyTorch

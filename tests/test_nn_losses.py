@@ -42,7 +42,9 @@ def test_cross_entropy_class_indices_weight_ignore_index_and_smoothing():
     smooth = (1 - eps) * picked + eps / 3 * (-logp).sum(axis=1)  # target (1 − ε)·onehot + ε/C
     got = F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=eps, reduction="none").data
     np.testing.assert_allclose(got, smooth, rtol=1e-14)
-    assert F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=eps).item() == pytest.approx(smooth.mean(), rel=1e-14)
+    assert F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=eps).item() == pytest.approx(
+        smooth.mean(), rel=1e-14
+    )
     # with class weights, PyTorch's mean divides both terms by the summed weights of the targets
     smooth_weighted = ((1 - eps) * (w[LABELS] * picked).sum() + eps / 3 * (-logp * w).sum()) / w[LABELS].sum()
     got_weighted = F.cross_entropy(Tensor(LOGITS), LABELS, weight=w, label_smoothing=eps).item()
@@ -98,10 +100,12 @@ def test_mse_of_integer_input_is_float():
     (lambda: F.cross_entropy(Tensor(LOGITS), LOGITS[:, 0]), TypeError, r"integer class indices of shape \(3,\)"),
     (lambda: F.cross_entropy(Tensor(np.array([1.0, 2.0, 0.5])), np.array([1])), ValueError,
      r"input must be logits of shape \(N, C\) or \(N, C, d1, ...\), got a 1-D tensor of shape \(3,\)"),
-    (lambda: F.cross_entropy(Tensor(LOGITS), np.array([0, 1])), ValueError, r"expected input \(3, 3\) and target \(3,\)"),
+    (lambda: F.cross_entropy(Tensor(LOGITS), np.array([0, 1])), ValueError,
+     r"expected input \(3, 3\) and target \(3,\)"),
     (lambda: F.cross_entropy(Tensor(LOGITS), np.array([0, 1, 3])), ValueError, r"must be in \[0, 3\)"),
     (lambda: F.cross_entropy(Tensor(LOGITS), LABELS, weight=np.ones(2)), ValueError, r"weight must have shape \(3,\)"),
-    (lambda: F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=1.5), ValueError, "label_smoothing must be at most"),
+    (lambda: F.cross_entropy(Tensor(LOGITS), LABELS, label_smoothing=1.5), ValueError,
+     "label_smoothing must be at most"),
     (lambda: F.cross_entropy(Tensor(LOGITS), LABELS, reduction="avg"), ValueError, "reduction must be one of"),
     (lambda: F.nll_loss(Tensor(LOGITS), LABELS, ignore_index=1.0), TypeError, "ignore_index must be an int"),
     (lambda: F.mse_loss(Tensor(LOGITS), np.ones(3)), ValueError, r"input has shape \(3, 3\) but target"),

@@ -53,7 +53,8 @@ def test_eval_uses_running_statistics_and_changes_nothing():
     x = np.random.default_rng(0).standard_normal((3, 2, 2, 2))
     bn.eval()
     y = bn(Tensor(x))
-    expected = (x - np.array([1.0, -2.0])[None, :, None, None]) / np.sqrt(np.array([4.0, 0.25]) + 1e-5)[None, :, None, None]
+    mean, var = np.array([1.0, -2.0])[None, :, None, None], np.array([4.0, 0.25])[None, :, None, None]
+    expected = (x - mean) / np.sqrt(var + 1e-5)
     np.testing.assert_allclose(y.data, expected, rtol=1e-12)
     np.testing.assert_array_equal(bn.running_mean.data, [1.0, -2.0])
     assert bn.num_batches_tracked.item() == 0
@@ -128,7 +129,8 @@ def test_batchnorm_backward_matches_finite_differences(case):
 
 @given(tst.tensors(shape=tst.shapes(min_dims=2, max_dims=3, max_side=3), min_value=-3, max_value=3))
 def test_batchnorm_without_affine_backward(x):
-    if x.shape[0] * int(np.prod(x.shape[2:])) < 2 or np.ptp(x.data.reshape(x.shape[0], x.shape[1], -1), axis=(0, 2)).min() < 0.1:
+    if (x.shape[0] * int(np.prod(x.shape[2:])) < 2
+            or np.ptp(x.data.reshape(x.shape[0], x.shape[1], -1), axis=(0, 2)).min() < 0.1):
         return  # a channel of (nearly) equal values has σ ≈ 0: the normalization is ill-conditioned there
     assert gradcheck(lambda x: batch_norm(x, None, None, training=True), [x], atol=1e-5, rtol=1e-3)
 

@@ -131,7 +131,9 @@ def test_state_dict_loads_into_torch_and_resumes_identically():
     assert math.isfinite(float(ours[0].data[0]))
 
 
-@pytest.mark.parametrize("name, options", [OPTIMIZERS[3], OPTIMIZERS[7], OPTIMIZERS[12]], ids=["SGD", "Adam", "RMSprop"])
+@pytest.mark.parametrize(
+    "name, options", [OPTIMIZERS[3], OPTIMIZERS[7], OPTIMIZERS[12]], ids=["SGD", "Adam", "RMSprop"]
+)
 def test_torch_state_dict_loads_into_ours_and_resumes_identically(name, options):
     _, theirs, opt, ref = _run_pair(name, options, steps=4)
     fresh = [Tensor(q.detach().numpy().copy(), requires_grad=True) for q in theirs]

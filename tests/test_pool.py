@@ -335,7 +335,8 @@ def _torch_pool(config, tx):
         return f.max_pool2d(tx, k["kernel_size"], k["stride"], k["padding"], k["dilation"], k["ceil_mode"])
     if config.kind == "avg":
         return f.avg_pool2d(
-            tx, k["kernel_size"], k["stride"], k["padding"], k["ceil_mode"], k["count_include_pad"], k["divisor_override"]
+            tx, k["kernel_size"], k["stride"], k["padding"], k["ceil_mode"],
+            k["count_include_pad"], k["divisor_override"],
         )
     return f.lp_pool2d(tx, k["norm_type"], k["kernel_size"], k["stride"], k["ceil_mode"])
 

@@ -77,7 +77,7 @@ def max_pool_is_smooth(params, images, margin=1e-4):
     units = F.forward(params, images, "max")
     a_F, z_F = units["a_F"], units["z_F"]  # (M, 3, 4, 4)
     for m in range(len(images)):
-        window = lambda i, j: images[m, i : i + 3, j : j + 3]  # noqa: E731
+        window = lambda i, j, m=m: images[m, i : i + 3, j : j + 3]  # noqa: E731
         for k in range(3):
             for bi in range(2):
                 for bj in range(2):

@@ -1,6 +1,7 @@
 """The backward pass: walk the recorded graph from an output back to the leaves (the chain rule).
 
-``Tensor.backward`` calls :func:`backward`, which checks the seed and calls :func:`run_backward`. The walk, in four steps:
+``Tensor.backward`` calls :func:`backward`, which checks the seed and calls :func:`run_backward`.
+The walk, in four steps:
 
 1. **Order** (:func:`topological_order`): every tensor the output depends on, each placed after all the
    tensors computed from it, so that a node's gradient is complete (every path summed) before it is

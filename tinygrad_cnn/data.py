@@ -67,7 +67,8 @@ class TensorDataset:
                 raise ValueError(f"TensorDataset: arrays[{i}] is 0-dimensional; expected one row per example")
         lengths = [len(a) for a in self.tensors]
         if len(set(lengths)) != 1:
-            raise ValueError(f"TensorDataset: every array must have the same length (first axis); got lengths {lengths}")
+            raise ValueError("TensorDataset: every array must have the same length (first axis); "
+                             f"got lengths {lengths}")
 
     def __len__(self) -> int:
         return len(self.tensors[0])
@@ -92,7 +93,8 @@ class Subset:
         self.dataset = as_dataset(dataset, "Subset")
         indices = np.asarray(indices)
         if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
-            raise TypeError(f"Subset: indices must be a 1-D sequence of ints, got {indices.dtype} shape {indices.shape}")
+            raise TypeError("Subset: indices must be a 1-D sequence of ints, "
+                            f"got {indices.dtype} shape {indices.shape}")
         n = len(self.dataset)
         if indices.size and (indices.min() < -n or indices.max() >= n):
             raise ValueError(f"Subset: indices must be in [0, {n}) for a dataset of {n} examples; "
@@ -152,7 +154,8 @@ def random_split(dataset: Any, lengths: Sequence[int | float], seed: Any = None,
         if min(counts) < 0:
             raise ValueError(f"random_split: lengths must be non-negative, got {counts}")
         if sum(counts) != n:
-            raise ValueError(f"random_split: lengths {counts} add up to {sum(counts)}, but the dataset has {n} examples")
+            raise ValueError(f"random_split: lengths {counts} add up to {sum(counts)}, "
+                             f"but the dataset has {n} examples")
     else:
         fractions = [float(v) for v in lengths]
         if min(fractions) < 0 or not math.isclose(sum(fractions), 1.0, abs_tol=1e-9):

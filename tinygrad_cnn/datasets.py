@@ -128,7 +128,8 @@ def _read_bytes(path: Path) -> bytes:
             with gzip.open(path, "rb") as stream:
                 return stream.read()
         except (OSError, EOFError, zlib.error) as error:
-            raise ValueError(f"{path}: not a readable gzip file ({error}); the file may be truncated or corrupt") from None
+            raise ValueError(f"{path}: not a readable gzip file ({error}); "
+                             "the file may be truncated or corrupt") from None
     return path.read_bytes()
 
 
@@ -178,7 +179,9 @@ def _find(root: Path, stem: str, folder: str) -> Path:
                             f"Nothing is downloaded: put the IDX files in {root}")
 
 
-def _idx_dataset(root: str | os.PathLike, train: bool, folder: str, classes: tuple[str, ...], name: str) -> ImageDataset:
+def _idx_dataset(
+    root: str | os.PathLike, train: bool, folder: str, classes: tuple[str, ...], name: str
+) -> ImageDataset:
     root = as_path(root, "root", name)
     train = check_bool(train, "train", name)
     if not root.is_dir():
@@ -206,7 +209,8 @@ def mnist(root: str | os.PathLike, train: bool = True) -> ImageDataset:
 
 
 def fashion_mnist(root: str | os.PathLike, train: bool = True) -> ImageDataset:
-    """Fashion-MNIST from IDX files in ``root`` (the same file names as :func:`mnist`; also ``root/FashionMNIST/raw``)."""
+    """Fashion-MNIST from IDX files in ``root`` (the same file names as :func:`mnist`;
+    also ``root/FashionMNIST/raw``)."""
     return _idx_dataset(root, train, "FashionMNIST", FASHION_CLASSES, "fashion-mnist")
 
 

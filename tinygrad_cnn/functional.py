@@ -308,7 +308,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     0.126928
     """
     _check_reduction(reduction, "cross_entropy")
-    if isinstance(input, Tensor) and input.dtype.kind != "f" and isinstance(target, Tensor) and target.dtype.kind == "f":
+    if (isinstance(input, Tensor) and input.dtype.kind != "f"
+            and isinstance(target, Tensor) and target.dtype.kind == "f"):
         raise TypeError("cross_entropy: input must be float logits (N, C) and target the class indices; got integer "
                         "input and float target: are input and target swapped?")
     input = _float_input(input, "cross_entropy")

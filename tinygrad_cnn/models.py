@@ -44,7 +44,8 @@ def small(num_classes: int = 10, in_channels: int = 1, image_size: int | tuple[i
     num_classes = check_int(num_classes, "num_classes", "small", minimum=1)
     in_channels = check_int(in_channels, "in_channels", "small", minimum=1)
     return nn.Sequential(
-        nn.Conv2d(in_channels, 32, 3, padding=1, dtype=dtype, seed=rng), nn.ReLU(), nn.MaxPool2d(2),  # (N, 32, H/2, W/2)
+        # (N, 32, H/2, W/2)
+        nn.Conv2d(in_channels, 32, 3, padding=1, dtype=dtype, seed=rng), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1, dtype=dtype, seed=rng), nn.ReLU(), nn.MaxPool2d(2),  # (N, 64, H/4, W/4)
         nn.Flatten(), nn.Linear(64 * (h // 4) * (w // 4), num_classes, dtype=dtype, seed=rng),  # (N, num_classes)
     )

@@ -46,7 +46,9 @@ def default_generator() -> np.random.Generator:
     return _default
 
 
-def generator(seed: Any = None, generator: np.random.Generator | None = None, where: str = "generator") -> np.random.Generator:
+def generator(
+    seed: Any = None, generator: np.random.Generator | None = None, where: str = "generator"
+) -> np.random.Generator:
     """The generator to draw from: ``generator`` if given, else a new one seeded with ``seed``, else the global one.
 
     ``seed`` may also be a ``numpy.random.Generator`` (taken as it is), so ``seed=`` arguments that always

@@ -5,10 +5,11 @@ plain values ``int``, ``float``, ``bool``, ``str``, ``None`` — what ``model.st
 ``optimizer.state_dict()`` and ``scheduler.state_dict()`` return, plus an epoch number and metadata.
 
 How it is stored: every array is one ``.npz`` entry named by its path in ``obj`` (``model/0.weight``,
-``optimizer/state/0/exp_avg``; a ``/``, ``%`` or control character inside a key is written ``%2F``, ``%25``, …), and the structure —
-the containers, key types and plain values — is a JSON document in the entry ``__manifest__`` (a numpy
-string array). Reading uses ``numpy.load(..., allow_pickle=False)`` and ``json.loads`` only, so **loading a
-file, even an untrusted one, never runs code**: an object array in the file is refused, with its name.
+``optimizer/state/0/exp_avg``; a ``/``, ``%`` or control character inside a key is written ``%2F``,
+``%25``, …), and the structure — the containers, key types and plain values — is a JSON document in
+the entry ``__manifest__`` (a numpy string array). Reading uses ``numpy.load(..., allow_pickle=False)``
+and ``json.loads`` only, so **loading a file, even an untrusted one, never runs code**: an object array
+in the file is refused, with its name.
 
 Saving writes a temporary file in the target's directory and renames it over the target, so an
 interrupted save (Ctrl-C) leaves the previous file intact.
@@ -109,8 +110,8 @@ def _flatten(obj: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
 
 def _check_array(array: np.ndarray, where: str) -> np.ndarray:
     if array.dtype.hasobject or array.dtype.kind not in "biufcSU":
-        raise TypeError(f"save: {where} is an array of dtype {array.dtype}; only numeric, bool and string arrays can be "
-                        f"stored (object arrays would need pickle)")
+        raise TypeError(f"save: {where} is an array of dtype {array.dtype}; "
+                        "only numeric, bool and string arrays can be stored (object arrays would need pickle)")
     return array
 
 

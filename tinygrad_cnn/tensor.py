@@ -259,7 +259,9 @@ class Tensor:
             target = None
         if target is None or target.kind not in "fiub":
             raise TypeError(f"astype: dtype must be a real numpy dtype such as np.float32, got {dtype!r}")
-        return _ew.Cast.apply(self, dtype=target) if target.kind == "f" else Tensor._make(self._data.astype(target), None)
+        if target.kind == "f":
+            return _ew.Cast.apply(self, dtype=target)
+        return Tensor._make(self._data.astype(target), None)
 
     float32 = lambda self: self.astype(np.float32)  # noqa: E731
     float64 = lambda self: self.astype(np.float64)  # noqa: E731

@@ -90,7 +90,8 @@ def _model(args: argparse.Namespace) -> tuple[Any, str, str]:
     """(model, description, dataset name)."""
     if args.model == "textbook":
         params = book.initial_parameters() if args.params == "initial" else book.optimized_parameters()
-        return deltas.textbook_model(params), f"the book's network ({args.params} parameters)", args.dataset or "textbook"
+        description = f"the book's network ({args.params} parameters)"
+        return deltas.textbook_model(params), description, args.dataset or "textbook"
     if args.model in NAMED_MODELS:
         name = args.dataset or "digits"
         images, _, classes = _dataset(name, args.data)
@@ -99,7 +100,8 @@ def _model(args: argparse.Namespace) -> tuple[Any, str, str]:
         return model, f"{args.model} (fresh, seed 0)", name
     path = Path(args.model)
     if not path.exists():
-        raise ValueError(f"--model must be one of {', '.join(NAMED_MODELS)} or a checkpoint file; {path} does not exist")
+        raise ValueError(f"--model must be one of {', '.join(NAMED_MODELS)} or a checkpoint file; "
+                         f"{path} does not exist")
     serialization = _optional("serialization", "a checkpoint")
     try:
         state = serialization.load(path)

@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"gradcheck of {len(names)} ops against central finite differences (float64), "
           f"{args.examples} Hypothesis examples each" + (f", seed {args.seed}" if args.seed is not None else ""))
-    header = f"| {'op':20s} | {'examples':>8s} | {'max abs err':>11s} | {'max rel err':>11s} | {'seconds':>7s} | result |"
+    header = (f"| {'op':20s} | {'examples':>8s} | {'max abs err':>11s} | {'max rel err':>11s} "
+              f"| {'seconds':>7s} | result |")
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     failures = []

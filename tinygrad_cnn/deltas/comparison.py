@@ -301,7 +301,8 @@ def compare(
         if name not in rec.layers:
             continue
         shapes[(name, "δ")] = rec[name].output.shape
-        values["engine"][(name, "δ")] = rec[name].delta if rec[name].delta is not None else np.zeros(shapes[(name, "δ")])
+        delta = rec[name].delta
+        values["engine"][(name, "δ")] = delta if delta is not None else np.zeros(shapes[(name, "δ")])
         for attr, param in _own_parameters(module):
             if param is None or not param.requires_grad:
                 continue

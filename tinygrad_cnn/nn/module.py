@@ -189,7 +189,9 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, kind: str, prefix: str, recurse: bool, remove_duplicate: bool) -> Iterator[tuple[str, Any]]:
+    def _named_members(
+        self, kind: str, prefix: str, recurse: bool, remove_duplicate: bool
+    ) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
         modules = self.named_modules(prefix, remove_duplicate) if recurse else iter([(prefix, self)])
         for name, module in modules:

@@ -1,5 +1,6 @@
 """``BatchNorm1d`` and ``BatchNorm2d``, as in ``torch.nn``: parameters ``weight``/``bias``, buffers ``running_mean``,
-``running_var``, ``num_batches_tracked``; the backward rule is derived in ``textbook/MATH.md``, section "Batch normalization".
+``running_var``, ``num_batches_tracked``; the backward rule is derived in ``textbook/MATH.md``,
+section "Batch normalization".
 
 >>> import numpy as np
 >>> from tinygrad_cnn import Tensor, nn

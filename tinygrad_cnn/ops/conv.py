@@ -256,7 +256,9 @@ class Conv2d(Function):
                 dx = _input_gradient(delta, weight, geometry, groups, rows)  # (N, C, H, W)
                 dx = dx[0] if ctx.unbatched else dx
             if need_w:
-                dw = _filter_gradient(delta, rows, ctx.cols, x[0] if x else None, ctx.clean, weight.shape, geometry, groups)
+                dw = _filter_gradient(
+                    delta, rows, ctx.cols, x[0] if x else None, ctx.clean, weight.shape, geometry, groups
+                )
             if need_b:
                 db = delta.sum(axis=(0, 2, 3))  # eq. (14): ∂C/∂b^F_k = Σ_n Σ_{i,j} δ[n,k,i,j] -> (F,)
         return dx, dw, db
@@ -305,8 +307,9 @@ def _input_gradient(
     """∂C/∂x, the transposed correlation: each δ sent back through the weight that met its pixel.
 
     δ (N, F, Ho, Wo) -> (N, C, H, W). With stride 1 and no more filters than input channels, a correlation
-    of δ with the flipped kernel (:func:`_transposed_correlation`, measured faster there); otherwise the columns ``w^T · δ`` (one GEMM per group) are added
-    onto the pixels they were read from (:func:`_col2im`, summing where windows overlap), then cropped.
+    of δ with the flipped kernel (:func:`_transposed_correlation`, measured faster there); otherwise the
+    columns ``w^T · δ`` (one GEMM per group) are added onto the pixels they were read from
+    (:func:`_col2im`, summing where windows overlap), then cropped.
     Not part of the book's network (its conv layer reads the image): the step that would carry δ further down.
     """
     if geometry.stride == (1, 1) and weight.shape[0] <= weight.shape[1] * groups:  # F ≤ C: δ's columns no larger

@@ -263,7 +263,8 @@ def pool2d_configs(
 ) -> Pool2dConfig:
     """Legal pooling configurations of ``kind``: padding at most half the kernel (max, avg), dilation
     (max only), ``ceil_mode`` either way, ``count_include_pad`` either way (avg), ``norm_type`` from
-    ``norm_types`` (lp), ``divisor_override`` None or 1–5 (avg); the image between the smallest size with one output and ``max_extra_size`` more."""
+    ``norm_types`` (lp), ``divisor_override`` None or 1–5 (avg); the image between the smallest size
+    with one output and ``max_extra_size`` more."""
     if kind not in POOL_KINDS:
         raise ValueError(f"pool2d_configs: kind must be one of {POOL_KINDS}, got {kind!r}")
     kernel = (draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel)))

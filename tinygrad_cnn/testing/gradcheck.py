@@ -111,7 +111,9 @@ def numerical_jacobian(fn: Fn, inputs: Sequence[Any], eps: float = 1e-6) -> list
     return jacobians
 
 
-def numerical_grad(fn: Fn, inputs: Sequence[Any], eps: float = 1e-6, grad_output: Any = None) -> list[np.ndarray | None]:
+def numerical_grad(
+    fn: Fn, inputs: Sequence[Any], eps: float = 1e-6, grad_output: Any = None
+) -> list[np.ndarray | None]:
     """Central-difference gradient of ``sum(fn(*inputs) * grad_output)`` for each input requiring grad.
 
     ``grad_output`` defaults to ones, so for a scalar function this is its gradient. Entries are

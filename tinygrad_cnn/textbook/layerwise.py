@@ -284,7 +284,10 @@ def _avg_divisor(layer: Layer, g: dict[str, Any], i: int, j: int, h: int, w: int
         return float(override)
     include_pad = bool(getattr(layer.module, "count_include_pad", True))
     count = 1
-    for index, size, k, s, pad in ((i, h, g["k"][0], g["s"][0], g["pad"][0]), (j, w, g["k"][1], g["s"][1], g["pad"][1])):
+    for index, size, k, s, pad in (
+        (i, h, g["k"][0], g["s"][0], g["pad"][0]),
+        (j, w, g["k"][1], g["s"][1], g["pad"][1]),
+    ):
         start = index * s - pad
         end = min(start + k, size + pad)  # up to the end of the padding, not into a ceil-mode overhang
         if not include_pad:
