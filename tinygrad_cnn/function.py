@@ -163,20 +163,33 @@ class Function:
         Non-tensor arguments (numbers, shapes, None) are passed through unchanged and get no gradient.
         The result's array is made read-only (the engine owns it).
         """
-        arrays: list[Any] = []
-        needs: list[bool] = []
-        all_tensors = True
-        for a in args:  # one pass: this is the hot path of every op
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                needs.append(a._requires_grad)
-            else:
-                arrays.append(a)
-                needs.append(False)
-                all_tensors = False
-        record = True in needs and _state.enabled
-        parents = args if all_tensors else tuple(a if isinstance(a, Tensor) else None for a in args)
-        ctx = Context(cls, parents, tuple(needs), record)
+        n = len(args)
+        if n == 2 and type(args[0]) is Tensor and type(args[1]) is Tensor:  # the commonest cases, unrolled
+            x, y = args
+            arrays: list[Any] | tuple[Any, ...] = (x._data, y._data)
+            needs: list[bool] | tuple[bool, ...] = (x._requires_grad, y._requires_grad)
+            record = (needs[0] or needs[1]) and _state.enabled
+            parents: tuple[Any, ...] = args
+        elif n == 1 and type(args[0]) is Tensor:
+            x = args[0]
+            arrays, needs = (x._data,), (x._requires_grad,)
+            record = needs[0] and _state.enabled
+            parents = args
+        else:
+            arrays, needs = [], []
+            all_tensors = True
+            for a in args:  # one pass: this is the hot path of every op
+                if isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    needs.append(a._requires_grad)
+                else:
+                    arrays.append(a)
+                    needs.append(False)
+                    all_tensors = False
+            record = True in needs and _state.enabled
+            parents = args if all_tensors else tuple(a if isinstance(a, Tensor) else None for a in args)
+            needs = tuple(needs)
+        ctx = Context(cls, parents, needs, record)
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)

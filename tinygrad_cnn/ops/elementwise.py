@@ -60,17 +60,38 @@ def _ignore_all_context() -> Callable[[], Any]:
 
 
 _ignore_all = _ignore_all_context()
+try:  # numpy's error-state context variable and the "ignore all" state, for quiet's inlined fast path
+    from numpy._core import _multiarray_umath as _umath
+
+    with np.errstate(all="ignore"):
+        _ERRSTATE: tuple[Any, Any, Any] | None = (_umath._extobj_contextvar.set, _umath._extobj_contextvar.reset,
+                                                  _umath._extobj_contextvar.get())
+except (ImportError, AttributeError):  # pragma: no cover - other numpy versions
+    _ERRSTATE = None
 
 
 def quiet(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``method`` with numpy's floating-point warnings off: IEEE results (inf, NaN) are the answer."""
 
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _ignore_all():
-            return method(*args, **kwargs)
+    if _ERRSTATE is None:  # pragma: no cover - other numpy versions
 
-    return wrapper
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _ignore_all():
+                return method(*args, **kwargs)
+
+        return wrapper
+    set_state, reset_state, ignore_all = _ERRSTATE
+
+    @functools.wraps(method)
+    def fast_wrapper(*args: Any, **kwargs: Any) -> Any:  # _ignore_all inlined: this runs on every op
+        token = set_state(ignore_all)
+        try:
+            return method(*args, **kwargs)
+        finally:
+            reset_state(token)
+
+    return fast_wrapper
 
 
 def select(keep: np.ndarray, grad: np.ndarray) -> np.ndarray:
@@ -348,11 +369,16 @@ class Sigmoid(Function):
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        dtype = float_dtype(a.dtype)
-        a = _up(_unary_operand(a))
         # σ(a) = 1/(1 + e^−a), written so neither branch overflows: e^a/(1 + e^a) for a < 0
-        e = np.exp(-np.abs(a))  # in (0, 1]
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(dtype, copy=False)
+        if a.dtype in _FAST:  # float32/float64 compute in their own dtype: no casts (the common case)
+            e = np.exp(-np.abs(a))  # in (0, 1]
+            out = np.where(a >= 0, 1, e)  # the numerator: 1/(1 + e) for a >= 0, e/(1 + e) below (and for NaN)
+            out /= 1 + e
+        else:
+            dtype = float_dtype(a.dtype)
+            a = _up(_unary_operand(a))
+            e = np.exp(-np.abs(a))  # in (0, 1]
+            out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
