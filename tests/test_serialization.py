@@ -252,7 +252,7 @@ def test_restore_needs_the_parts_it_is_given():
     model = _model()
     with pytest.raises(CheckpointError, match="no 'model' entry"):
         restore({"epoch": 1}, model)
-    with pytest.raises(CheckpointError, match="expected a checkpoint dict"):
+    with pytest.raises(TypeError, match="checkpoint must be a dict"):  # a wrong type (test_bad_input.py)
         restore([1], model)
 
 

@@ -335,18 +335,18 @@ def test_zero_steps_only_measures(data):
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "kwargs, error, message",
     [
-        ({"lr": 0.0}, "lr"),
-        ({"lr": float("nan")}, "lr"),
-        ({"steps": -1}, "steps"),
-        ({"steps": 2.5}, "steps"),
-        ({"engine": "gpu"}, "engine"),
-        ({"pool": "min"}, "pool"),
+        ({"lr": 0.0}, ValueError, "lr"),
+        ({"lr": float("nan")}, ValueError, "lr"),
+        ({"steps": -1}, ValueError, "steps"),
+        ({"steps": 2.5}, TypeError, "steps"),  # a wrong type (tests/test_bad_input.py has the full catalogue)
+        ({"engine": "gpu"}, ValueError, "engine"),
+        ({"pool": "min"}, ValueError, "pool"),
     ],
 )
-def test_train_rejects_bad_arguments(data, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_train_rejects_bad_arguments(data, kwargs, error, message):
+    with pytest.raises(error, match=message):
         train(initial_parameters(), *data, **kwargs)
 
 

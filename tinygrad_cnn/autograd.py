@@ -71,6 +71,8 @@ def topological_order(root: Tensor) -> list[Tensor]:
 
 def backward(root: Tensor, seed: np.ndarray | None, retain_graph: bool) -> None:
     """``root.backward(seed)``: check the seed (None means 1 for a one-element ``root``), then walk."""
+    if not isinstance(retain_graph, (bool, np.bool_)):
+        raise TypeError(f"backward(): retain_graph must be True or False, got {retain_graph!r}")
     if not root._requires_grad:
         raise ValueError(
             "backward(): this tensor does not require grad and has no graph; create the inputs with "

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import is_int, is_real
+from ._checks import check_bool, is_int, is_real
 from .ops.promotion import DEFAULT_FLOAT
 from .random import generator as _generator
 from .tensor import Tensor
@@ -137,6 +137,7 @@ def randn(
     """Standard normal samples of shape ``size`` (drawn in float64, then cast to ``dtype``)."""
     shape = _size(size, "randn")
     chosen = _float_for_random(dtype, "randn")
+    check_bool(requires_grad, "requires_grad", "randn")  # before drawing: a failed call leaves the generator
     rng = _generator(seed, generator, where="randn")
     return _made(rng.standard_normal(shape).astype(chosen, copy=False), requires_grad)
 
@@ -147,6 +148,7 @@ def rand(
     """Uniform samples on [0, 1) of shape ``size`` (drawn in float64, then cast to ``dtype``)."""
     shape = _size(size, "rand")
     chosen = _float_for_random(dtype, "rand")
+    check_bool(requires_grad, "requires_grad", "rand")  # before drawing: a failed call leaves the generator
     rng = _generator(seed, generator, where="rand")
     return _made(rng.random(shape).astype(chosen, copy=False), requires_grad)
 
@@ -162,4 +164,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"from_numpy: the array's data must be real numbers (float, int or bool), got dtype "
+                        f"{array.dtype}")
     return Tensor._wrap(array)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -142,9 +142,13 @@ def random_split(dataset: Any, lengths: Sequence[int | float], seed: Any = None,
     """
     dataset = as_dataset(dataset, "random_split")
     n = len(dataset)
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, Iterable):
+        raise TypeError(f"random_split: lengths must be a list of ints or fractions, got {type(lengths).__name__}")
     lengths = list(lengths)
-    if not lengths or not all(is_real(v) for v in lengths):
-        raise TypeError(f"random_split: lengths must be a non-empty list of ints or fractions, got {lengths!r}")
+    if not all(is_real(v) for v in lengths):
+        raise TypeError(f"random_split: lengths must be a list of ints or fractions, got {lengths!r}")
+    if not lengths:
+        raise ValueError("random_split: lengths must not be empty")
     if all(is_int(v) for v in lengths):
         counts = [int(v) for v in lengths]
         if min(counts) < 0:
@@ -271,7 +275,10 @@ class DataLoader:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the shuffling generator saved by :meth:`state_dict` (the same bit generator kind)."""
-        if not isinstance(state, dict) or "generator" not in state:
+        if not isinstance(state, dict):
+            raise TypeError(f"DataLoader.load_state_dict: state must be a dict (from state_dict()), got "
+                            f"{type(state).__name__}")
+        if "generator" not in state:
             raise ValueError(f"DataLoader.load_state_dict: expected a dict with key 'generator', got {state!r:.80}")
         bit_generator = self.generator.bit_generator
         wanted = state["generator"].get("bit_generator") if isinstance(state["generator"], dict) else None

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import check_bool, is_real
 from .data import TensorDataset
 
 __all__ = [
@@ -69,6 +70,12 @@ def to_images(pixels: np.ndarray, max_value: float, dtype: Any = np.float32) -> 
     >>> to_images(np.array([[[0, 255]]], dtype=np.uint8), 255)
     array([[[[0., 1.]]]], dtype=float32)
     """
+    if not is_real(max_value) or isinstance(max_value, bool):
+        raise TypeError(f"to_images: max_value must be a number, got {type(max_value).__name__} {max_value!r}")
+    if not (0 < max_value < np.inf):
+        raise ValueError(f"to_images: max_value must be a positive finite number, got {max_value!r}")
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"to_images: dtype must be a floating-point dtype, got {np.dtype(dtype)}")
     pixels = np.asarray(pixels)
     if pixels.ndim != 3:
         raise ValueError(f"to_images: expected pixels of shape (N, H, W), got shape {pixels.shape}")
@@ -108,6 +115,13 @@ def digits() -> ImageDataset:
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
+def as_path(path: Any, name: str, where: str) -> Path:
+    """``path`` (a str or os.PathLike) as a Path; TypeError naming the argument otherwise."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: {name} must be a path (str or os.PathLike), got {type(path).__name__} {path!r:.40}")
+    return Path(path)
+
+
 def _read_bytes(path: Path) -> bytes:
     if path.suffix == ".gz":
         try:
@@ -127,7 +141,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     A wrong magic number, a file shorter than its header or its data, or data longer than the dimensions
     say raise a ``ValueError`` naming the file.
     """
-    path = Path(path)
+    path = as_path(path, "path", "read_idx")
     raw = _read_bytes(path)
     if len(raw) < 4:
         raise ValueError(f"{path}: truncated IDX file: {len(raw)} bytes, shorter than the 4-byte magic number")
@@ -168,7 +182,8 @@ def _find(root: Path, stem: str, folder: str) -> Path:
 def _idx_dataset(
     root: str | os.PathLike, train: bool, folder: str, classes: tuple[str, ...], name: str
 ) -> ImageDataset:
-    root = Path(root)
+    root = as_path(root, "root", name)
+    train = check_bool(train, "train", name)
     if not root.is_dir():
         raise FileNotFoundError(f"{name}: data directory {root} does not exist (nothing is downloaded; put the IDX "
                                 f"files there)")

@@ -53,18 +53,25 @@ __all__ += ["cat", "clamp", "gelu", "leaky_relu", "where"]  # the ops helper's a
 
 # activations: relu, sigmoid, tanh here; leaky_relu, gelu (ops/activation.py), softmax, log_softmax
 # (ops/reduce.py, ``dim=`` or ``axis=``) are imported above
+def _tensor(x: Any, name: str, where: str) -> Tensor:
+    """``x`` if it is a Tensor; a TypeError naming the argument otherwise (not an AttributeError from inside)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{where}: {name} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
 def relu(x: Tensor) -> Tensor:
     """max(x, 0) elementwise; relu'(0) = 0."""
-    return x.relu()
+    return _tensor(x, "input", "relu").relu()
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """σ(x) = 1 / (1 + e^−x), the book's activation a(z)."""
-    return x.sigmoid()
+    return _tensor(x, "input", "sigmoid").sigmoid()
 
 
 def tanh(x: Tensor) -> Tensor:
-    return x.tanh()
+    return _tensor(x, "input", "tanh").tanh()
 
 
 def maximum(a: Tensor, b: Any) -> Tensor:
@@ -84,6 +91,17 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weightᵀ + bias``: x ``(..., in)``, weight ``(out, in)``, bias ``(out,)`` -> ``(..., out)``."""
+    _tensor(x, "input", "linear")
+    _tensor(weight, "weight", "linear")
+    if bias is not None:
+        _tensor(bias, "bias", "linear")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
+    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input's last axis must equal weight.shape[1] (in_features = {weight.shape[1]}), "
+                         f"got input of shape {x.shape}")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) (out_features), got {bias.shape}")
     out = x @ weight.T
     return out + bias if bias is not None else out
 
@@ -188,10 +206,29 @@ def _class_axis_last(input: Tensor, name: str, what: str) -> tuple[Tensor, tuple
 def _weight_array(weight: Any, classes: int, dtype: np.dtype, name: str) -> np.ndarray | None:
     if weight is None:
         return None
-    array = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=dtype)
+    array = _numbers(weight, "weight", name, dtype)
     if array.shape != (classes,):
         raise ValueError(f"{name}: weight must have shape ({classes},) (one per class), got {array.shape}")
     return array
+
+
+def _numbers(value: Any, what: str, name: str, dtype: Any) -> np.ndarray:
+    """``value`` (a Tensor, an array, a number or a list) as an array of ``dtype``; TypeError naming ``what`` if not."""
+    try:
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if array.dtype.kind not in "fiub":
+            raise TypeError
+        return array.astype(dtype, copy=False)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: {what} must be a Tensor, an array or a number, got {type(value).__name__} "
+                        f"{value!r:.40}") from None
+
+
+def _check_not_swapped(input: Any, target: Any, name: str) -> None:
+    """Integer scores with a float target are the labels and the scores in the wrong order."""
+    if isinstance(input, Tensor) and isinstance(target, Tensor) and input.dtype.kind != "f" == target.dtype.kind:
+        raise TypeError(f"{name}: input must be float scores (N, C) and target the class indices; got integer "
+                        "input and float target: are input and target swapped?")
 
 
 def _indices(target: Any, input: Tensor, element_shape: tuple[int, ...], ignore_index: int, name: str) -> np.ndarray:
@@ -251,6 +288,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     the summed weights of the counted targets.
     """
     _check_reduction(reduction, "nll_loss")
+    _check_not_swapped(input, target, "nll_loss")
     input = _float_input(input, "nll_loss")
     ignore_index = _check_int(ignore_index, "ignore_index", "nll_loss")
     return _nll(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
@@ -342,8 +380,16 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target must have the input's shape {input.shape}, got "
                          f"{target.shape}")
-    pw = np.ones((), dtype=input.dtype) if pos_weight is None else np.asarray(
-        pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight, dtype=input.dtype)
+    name = "binary_cross_entropy_with_logits"
+    pw = np.ones((), dtype=input.dtype) if pos_weight is None else _numbers(pos_weight, "pos_weight", name, input.dtype)
+    if weight is not None:
+        weight = weight if isinstance(weight, Tensor) else Tensor(_numbers(weight, "weight", name, input.dtype))
+        try:
+            if np.broadcast_shapes(weight.shape, input.shape) != input.shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to the input's shape "
+                             f"{input.shape}") from None
     try:
         np.broadcast_shapes(pw.shape, input.shape)
     except ValueError:
@@ -351,7 +397,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
                          f"the input's shape {input.shape}") from None
     losses = BCEWithLogits.apply(input, target, pw)
     if weight is not None:
-        losses = losses * (weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=input.dtype)))
+        losses = losses * weight
     return _reduce(losses, reduction, "binary_cross_entropy_with_logits")
 
 

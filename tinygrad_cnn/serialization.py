@@ -115,18 +115,25 @@ def _check_array(array: np.ndarray, where: str) -> np.ndarray:
     return array
 
 
+def _as_path(path: Any, where: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a file name (str or os.PathLike), got {type(path).__name__} "
+                        f"{path!r:.40}")
+    return Path(path)
+
+
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write ``obj`` (nested dicts/lists of arrays, Tensors and plain values) to ``path`` as ``.npz``.
 
     The file is written under a temporary name in the same directory and renamed over ``path`` when complete.
     ``path`` is used exactly as given (no ``.npz`` is appended).
     """
+    path = _as_path(path, "save")
     arrays: dict[str, np.ndarray] = {}
     root = _flatten(obj, "", arrays)
     if MANIFEST in arrays:
         raise ValueError(f"save: the key {MANIFEST!r} is reserved for the checkpoint's manifest")
     manifest = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
-    path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: cannot write {path}: the directory {path.parent} does not exist")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
@@ -201,7 +208,7 @@ def load(path: str | os.PathLike) -> Any:
     dict of its arrays. Raises :class:`CheckpointError` (a ``ValueError``) naming the entry for an object
     array, an entry the manifest names but the file lacks, or an entry the manifest does not know.
     """
-    path = Path(path)
+    path = _as_path(path, "load")
     if not path.is_file():
         raise FileNotFoundError(f"load: no checkpoint file at {path}")
     try:
@@ -317,9 +324,13 @@ def restore(checkpoint: dict[str, Any], model: Any = None, optimizer: Any = None
     Raises :class:`CheckpointError` (a ``ValueError``) naming the key that does not fit.
     """
     if not isinstance(checkpoint, dict):
-        raise CheckpointError(f"restore: expected a checkpoint dict, got {type(checkpoint).__name__}")
+        raise TypeError(f"restore: checkpoint must be a dict (what load() returns), got {type(checkpoint).__name__}")
     parts = [(name, obj) for name, obj in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler))
              if obj is not None]
+    for name, obj in parts:
+        if not (callable(getattr(obj, "state_dict", None)) and callable(getattr(obj, "load_state_dict", None))):
+            raise TypeError(f"restore: {name} must have state_dict() and load_state_dict() (a Module, an "
+                            f"Optimizer, a scheduler), got {type(obj).__name__}")
     for name, _ in parts:
         if name not in checkpoint:
             raise CheckpointError(f"restore: the checkpoint has no {name!r} entry (it has {sorted(checkpoint)})")

@@ -253,7 +253,12 @@ class Tensor:
 
     def astype(self, dtype: Any) -> Tensor:
         """This tensor cast to ``dtype``; differentiable between float dtypes."""
-        target = np.dtype(dtype)
+        try:
+            target = np.dtype(dtype) if dtype is not None else None  # np.dtype(None) would be float64
+        except TypeError:
+            target = None
+        if target is None or target.kind not in "fiub":
+            raise TypeError(f"astype: dtype must be a real numpy dtype such as np.float32, got {dtype!r}")
         if target.kind == "f":
             return _ew.Cast.apply(self, dtype=target)
         return Tensor._make(self._data.astype(target), None)

@@ -79,7 +79,10 @@ def _dataset(name: str, root: Path | None) -> tuple[np.ndarray, np.ndarray, int]
     if name == "textbook":
         images, _ = book.load_data()  # (96, 6, 6), pixels 0/1
         return images.reshape(-1, 1, 6, 6), book.labels() - 1, len(book.DIGITS)
-    dataset = _optional("datasets", f"--dataset {name}").load(name, root)
+    try:
+        dataset = _optional("datasets", f"--dataset {name}").load(name, root)
+    except FileNotFoundError as error:  # a missing directory or IDX file: the user's --data
+        raise FileNotFoundError(f"--data {root}: {error}") from None
     return np.asarray(dataset.images, dtype=np.float64), np.asarray(dataset.labels), len(dataset.classes)
 
 
@@ -100,9 +103,12 @@ def _model(args: argparse.Namespace) -> tuple[Any, str, str]:
         raise ValueError(f"--model must be one of {', '.join(NAMED_MODELS)} or a checkpoint file; "
                          f"{path} does not exist")
     serialization = _optional("serialization", "a checkpoint")
-    state = serialization.load(path)
+    try:
+        state = serialization.load(path)
+    except ValueError as error:
+        raise ValueError(f"--model {path}: {error}") from None
     if not isinstance(state, dict) or "settings" not in state:
-        raise ValueError(f"{path}: not a checkpoint of tinygrad-cnn train")
+        raise ValueError(f"--model {path}: not a checkpoint of tinygrad-cnn train")
     settings = state["settings"]
     name = args.dataset or settings["dataset"]
     images, _, classes = _dataset(name, args.data)
@@ -117,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.fd_units < 0:
             raise ValueError(f"--fd-units must be at least 0; got {args.fd_units}")
+        if args.json is not None and args.json.is_dir():
+            raise ValueError(f"--json {args.json}: is a directory; expected a file name")
+        if args.plot is not None and args.plot.exists() and not args.plot.is_dir():
+            raise ValueError(f"--plot {args.plot}: exists and is not a directory")
         model, description, dataset = _model(args)
         images, labels, classes = _dataset(dataset, args.data)
         chosen = _indices(args.image, len(images))
@@ -125,8 +135,12 @@ def run(args: argparse.Namespace) -> int:
         target = np.eye(classes)[y] if loss == "squared_error" else y  # one-hot t for the book's cost
         user = None
         if args.user_deltas is not None:
-            with np.load(args.user_deltas, allow_pickle=False) as npz:
-                user = {key: npz[key] for key in npz.files}
+            try:
+                with np.load(args.user_deltas, allow_pickle=False) as npz:
+                    user = {key: npz[key] for key in npz.files}
+            except (OSError, ValueError, AttributeError) as error:  # AttributeError: a .npy file, not an .npz
+                raise ValueError(f"--user-deltas {args.user_deltas}: not a readable .npz file of arrays ({error})") \
+                    from None
         result = deltas.compare(model, x, target, loss, user, fd_units=args.fd_units)
     except (ValueError, TypeError, OSError, ImportError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

@@ -23,8 +23,8 @@ import numpy as np
 
 from .. import datasets, models
 from ..data import Subset
-from ..serialization import CheckpointError, load, restore
-from .train import confusion_matrix, evaluate, format_confusion, load_dataset, split
+from ..serialization import restore
+from .train import confusion_matrix, evaluate, format_confusion, load_dataset, read_checkpoint, split
 
 __all__ = ["SPLITS", "add_arguments", "run"]
 
@@ -65,9 +65,9 @@ def _examples(settings: dict[str, Any], name: str, split_name: str, data_dir: Pa
 def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     try:
-        state = load(args.checkpoint)
-        if not isinstance(state, dict) or state.get("format") != "tinygrad-cnn train":
-            raise CheckpointError(f"{args.checkpoint}: not a checkpoint of tinygrad-cnn train")
+        state = read_checkpoint(args.checkpoint, "--checkpoint")
+        if args.json is not None and args.json.is_dir():
+            raise ValueError(f"--json {args.json}: is a directory; expected a file name")
         settings = state["settings"]
         name = args.dataset or settings["dataset"]
         split_name = args.split or ("test" if name in ("mnist", "fashion-mnist") else

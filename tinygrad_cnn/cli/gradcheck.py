@@ -11,7 +11,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Hypothesis examples per op (default: 50)")
     parser.add_argument("--op", action="append", default=None, metavar="NAME",
                         help="check only this op (repeatable); --list shows the names")
-    parser.add_argument("--seed", type=int, default=None, metavar="S",
+    parser.add_argument("--seed", type=_seed, default=None, metavar="S",
                         help="seed of the random draws (default: derandomized, the same every run)")
     parser.add_argument("--list", action="store_true", help="list the ops that can be checked and exit")
 
@@ -20,6 +20,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
     return value
 
 

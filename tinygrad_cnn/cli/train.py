@@ -221,7 +221,10 @@ def split(dataset: Any, val_fraction: float) -> tuple[Subset, Subset | None]:
 
 
 def load_dataset(settings: dict[str, Any], data_dir: Path | None, train: bool = True) -> datasets.ImageDataset:
-    dataset = datasets.load(settings["dataset"], data_dir, train=train)
+    try:
+        dataset = datasets.load(settings["dataset"], data_dir, train=train)
+    except FileNotFoundError as error:  # a missing directory or IDX file: the user's --data
+        raise FileNotFoundError(f"--data {data_dir}: {error}") from None
     if settings["dtype"] != "float32":
         dataset = datasets.ImageDataset(dataset.images.astype(settings["dtype"]), dataset.labels, dataset.classes,
                                         dataset.name)
@@ -269,6 +272,20 @@ def checkpoint(run: Run) -> dict[str, Any]:
         "history": run.history,
         "classes": list(run.dataset.classes),
     }
+
+
+def read_checkpoint(path: Path, option: str) -> dict[str, Any]:
+    """``tinygrad_cnn.load(path)`` for a command-line option: errors name the option, and the file must hold a
+    checkpoint of this command (a dict whose ``format`` is ``"tinygrad-cnn train"``)."""
+    try:
+        state = load(path)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"{option} {path}: {error}") from None
+    except ValueError as error:
+        raise CheckpointError(f"{option} {path}: {error}") from None
+    if not isinstance(state, dict) or state.get("format") != "tinygrad-cnn train":
+        raise CheckpointError(f"{option} {path}: not a checkpoint of tinygrad-cnn train")
+    return state
 
 
 def resume(run: Run, state: dict[str, Any]) -> None:
@@ -418,12 +435,20 @@ def run(args: argparse.Namespace) -> int:
     """Run the command with parsed arguments; returns the exit status."""
     out = sys.stdout
     try:
-        saved = load(args.resume) if args.resume is not None else None
-        if saved is not None and (not isinstance(saved, dict) or not isinstance(saved.get("settings"), dict)):
-            raise CheckpointError(f"{args.resume}: not a checkpoint of tinygrad-cnn train")
+        saved = read_checkpoint(args.resume, "--resume") if args.resume is not None else None
+        complete = saved is None or (isinstance(saved.get("settings"), dict) and {"epoch", "loader", "history"} <=
+                                     saved.keys() and set(SETTING_NAMES) <= saved["settings"].keys())
+        if not complete:
+            raise CheckpointError(f"--resume {args.resume}: not a complete checkpoint of tinygrad-cnn train (it needs "
+                                  f"'settings' with {', '.join(SETTING_NAMES)}, and 'epoch', 'loader', 'history')")
         settings = settings_from(args, saved["settings"] if saved is not None else None)
         if args.save is not None and not args.save.parent.is_dir():
             raise FileNotFoundError(f"--save {args.save}: the directory {args.save.parent} does not exist")
+        for option, path in (("--save", args.save), ("--json", args.json)):
+            if path is not None and path.is_dir():
+                raise ValueError(f"{option} {path}: is a directory; expected a file name")
+        if args.plot is not None and args.plot.exists() and not args.plot.is_dir():
+            raise ValueError(f"--plot {args.plot}: exists and is not a directory")
         if args.plot is not None:
             import matplotlib  # noqa: F401  (fail before training, not after)
         run_ = setup(settings, args.data)

@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_float, check_int
 from ..grad_mode import no_grad
+from ..nn import Module
 from ..tensor import Tensor
 from ..textbook import layerwise
 from .recording import _check_loss, _float64_copy, _leaves, _loss_value, _own_parameters, engine_backprop
@@ -243,6 +245,8 @@ def _check_user(user: Any, shapes: dict[tuple[str, str], tuple[int, ...]], owner
                 "parameter name of the model"
             )
         array = np.asarray(getattr(value, "data", value) if not isinstance(value, np.ndarray) else value)
+        if array.dtype.kind not in "fiub":
+            raise TypeError(f"user_deltas[{name!r}] must be an array of numbers; got {type(value).__name__}")
         if array.shape != shapes[key]:
             raise ValueError(f"user_deltas[{name!r}] has shape {array.shape}; expected {shapes[key]}")
         values[key] = array.astype(np.float64)
@@ -272,12 +276,14 @@ def compare(
     quantity, step ``eps``. Tolerances: engine vs layerwise 1e-9, finite differences 1e-5, yours
     ``user_tolerance``, each relative to the quantity's size (with a small absolute floor).
     """
+    if not isinstance(model, Module):
+        raise TypeError(f"compare: model must be a Module (e.g. an nn.Sequential); got {type(model).__name__}")
     loss = _check_loss(loss)
-    if not isinstance(fd_units, int) or isinstance(fd_units, bool) or fd_units < 0:
-        raise ValueError(f"fd_units must be a non-negative int; got {fd_units!r}")
-    if not isinstance(eps, (int, float)) or not eps > 0:
-        raise ValueError(f"eps must be a positive number; got {eps!r}")
-    x = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+    fd_units = check_int(fd_units, "fd_units", "compare", minimum=0)
+    eps = check_float(eps, "eps", "compare", minimum=0.0, open_minimum=True)
+    seed = check_int(seed, "seed", "compare", minimum=0)
+    user_tolerance = check_float(user_tolerance, "user_tolerance", "compare", minimum=0.0)
+    x = layerwise._array(x, "x")
     net = _float64_copy(model)
     with no_grad():
         output = net(Tensor(x)).data

@@ -112,6 +112,8 @@ def record(model: Any) -> Iterator[Recording]:
     >>> bool(np.array_equal(rec.grads["0.weight"], model[0].weight.grad))
     True
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"record: model must be a Module (e.g. an nn.Sequential); got {type(model).__name__}")
     recording = Recording()
     wrapped: list[tuple[Any, bool, Any]] = []  # (module, had its own 'forward', that attribute)
     handles: list[Any] = []

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from .. import functional as F
-from .._checks import check_float, check_int
+from .._checks import check_bool, check_float, check_int
 from ..function import Context, Function
 from ..tensor import Tensor
 from .module import Module
@@ -28,22 +28,22 @@ class ReLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        self.inplace = inplace  # accepted for PyTorch code; never in place here
+        self.inplace = check_bool(inplace, "inplace", "ReLU")  # accepted for PyTorch code; never in place here
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return F.relu(x)
 
 
 class Sigmoid(Module):
     """σ(x) = 1/(1 + e^−x), the book's activation."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return F.sigmoid(x)
 
 
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+        return F.tanh(x)
 
 
 class LeakyReLU(Module):
@@ -52,7 +52,7 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = check_float(negative_slope, "negative_slope", "LeakyReLU")
-        self.inplace = inplace
+        self.inplace = check_bool(inplace, "inplace", "LeakyReLU")
 
     def forward(self, x: Tensor) -> Tensor:
         leaky_relu = getattr(F, "leaky_relu", None)

@@ -79,6 +79,8 @@ class ModuleList(Module):
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
+        if modules is not None and (isinstance(modules, str) or not isinstance(modules, Iterable)):
+            raise TypeError(f"ModuleList: modules must be an iterable of Modules, got {type(modules).__name__}")
         for module in modules or []:
             self.append(module)
 
@@ -145,6 +147,9 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        if not isinstance(modules, (Mapping, Iterable)) or isinstance(modules, str):
+            raise TypeError(f"ModuleDict: modules must be a mapping or an iterable of (name, Module) pairs, "
+                            f"got {type(modules).__name__}")
+        pairs = modules.items() if isinstance(modules, (Mapping, ModuleDict)) else modules
         for key, module in pairs:
             self[key] = module

@@ -65,6 +65,8 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Linear: input must be a Tensor, got {type(x).__name__}")
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear: input's last axis must be {self.in_features} (in_features), got shape {x.shape}")
         return F.linear(x, self.weight, self.bias)
@@ -95,7 +97,14 @@ class Conv2d(Module):
                              f"out_channels={self.out_channels}")
         self.kernel_size = check_pair(kernel_size, "kernel_size", "Conv2d", minimum=1)
         self.stride = check_pair(stride, "stride", "Conv2d", minimum=1)
-        self.padding = padding if isinstance(padding, str) else check_pair(padding, "padding", "Conv2d", minimum=0)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv2d: padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={stride!r}")
+            self.padding = padding
+        else:
+            self.padding = check_pair(padding, "padding", "Conv2d", minimum=0)
         self.dilation = check_pair(dilation, "dilation", "Conv2d", minimum=1)
         bias = check_bool(bias, "bias", "Conv2d")
         dtype = _float_dtype(dtype, "Conv2d")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
+from .._checks import check_float, check_int
 from ..tensor import Tensor
 from .module import Module
 
@@ -45,6 +46,7 @@ class NLLLoss(_Loss):
 
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(reduction)
+        check_int(ignore_index, "ignore_index", "NLLLoss")
         self.weight, self.ignore_index = weight, ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
@@ -57,6 +59,8 @@ class CrossEntropyLoss(_Loss):
     def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
+        check_int(ignore_index, "ignore_index", "CrossEntropyLoss")
+        check_float(label_smoothing, "label_smoothing", "CrossEntropyLoss", minimum=0.0, maximum=1.0)
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target: Any) -> Tensor:

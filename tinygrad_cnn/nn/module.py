@@ -61,6 +61,14 @@ def _as_array(value: Any, name: str) -> np.ndarray:
     return array
 
 
+def _check_name(name: Any, where: str) -> None:
+    """A member name: a non-empty string without '.' (dots separate the levels of ``state_dict`` keys)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{where}: name must be a string, got {type(name).__name__} {name!r}")
+    if not name or "." in name:
+        raise ValueError(f"{where}: name must be a non-empty string without '.', got {name!r}")
+
+
 class Module:
     """Base class of layers and models. Subclasses define ``forward``; calling the module calls it.
 
@@ -111,16 +119,21 @@ class Module:
         """Register ``param`` (or None: a declared but absent parameter, like ``bias=False``) as ``name``."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
+        _check_name(name, "register_parameter")
         self._remove(name)
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """Register state that is not trained (a Tensor, an array or None); saved in ``state_dict`` if persistent."""
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"register_buffer: name must be a non-empty string without '.', got {name!r}")
+        _check_name(name, "register_buffer")
+        persistent = check_bool(persistent, "persistent", "register_buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
-            tensor = Tensor(tensor)
+            try:
+                tensor = Tensor(tensor)
+            except TypeError as error:
+                message = f"register_buffer: buffer {name!r} must be a Tensor, an array or None ({error})"
+                raise TypeError(message) from None
         self._remove(name)
         self._buffers[name] = tensor
         if not persistent:
@@ -131,8 +144,7 @@ class Module:
         """Register ``module`` as the sub-module ``name`` (as ``self.name = module``, for names set at run time)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module or None, got {type(module).__name__}")
-        if not isinstance(name, str) or not name or "." in name:
-            raise ValueError(f"add_module: name must be a non-empty string without '.', got {name!r}")
+        _check_name(name, "add_module")
         self._remove(name)
         self._modules[name] = module
         object.__setattr__(self, name, module)
@@ -211,6 +223,8 @@ class Module:
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module (children first) and on this module; returns self."""
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__}.apply: fn must be callable, got {type(fn).__name__}")
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -237,6 +251,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad`` to None (or to zeros in place); gradients accumulate otherwise."""
+        set_to_none = check_bool(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -248,7 +263,13 @@ class Module:
 
         Integer buffers (BatchNorm's ``num_batches_tracked``) keep their dtype, as in PyTorch.
         """
-        target = np.dtype(dtype)
+        try:
+            target = np.dtype(dtype) if dtype is not None else None
+        except TypeError:
+            target = None
+        if target is None:
+            raise TypeError(f"{type(self).__name__}.to: dtype must be a floating-point dtype such as np.float32, "
+                            f"got {dtype!r}")
         if target.kind != "f":
             raise TypeError(f"{type(self).__name__}.to: dtype must be a floating-point dtype, got {target}")
         for tensor in [*self.parameters(), *self.buffers()]:
@@ -293,7 +314,8 @@ class Module:
         changes if any entry is wrong.
         """
         if not isinstance(state_dict, dict):
-            raise TypeError(f"load_state_dict: expected a dict, got {type(state_dict).__name__}")
+            raise TypeError(f"load_state_dict: state_dict must be a dict, got {type(state_dict).__name__}")
+        strict = check_bool(strict, "strict", "load_state_dict")
         own = list(self._state_entries())
         names = {name for name, _ in own}
         missing = [name for name, _ in own if name not in state_dict]

@@ -11,10 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
+from .._checks import check_bool, check_float, check_int, check_pair
 from ..tensor import Tensor
 from .module import Module
 
 __all__ = ["AvgPool2d", "LPPool2d", "MaxPool2d"]
+
+
+def _check_window(where: str, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any) -> None:
+    """The arguments every pooling layer shares, checked when the layer is built (as the functions check them)."""
+    kernel = check_pair(kernel_size, "kernel_size", where, minimum=1)
+    if stride is not None:
+        check_pair(stride, "stride", where, minimum=1)
+    pad = check_pair(padding, "padding", where, minimum=0)
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise ValueError(f"{where}: padding must be at most half the kernel size (kernel_size={kernel_size!r}), "
+                         f"got padding={padding!r}")
+    check_bool(ceil_mode, "ceil_mode", where)
 
 
 class MaxPool2d(Module):
@@ -23,8 +36,10 @@ class MaxPool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
-        if return_indices:
+        if check_bool(return_indices, "return_indices", "MaxPool2d"):
             raise ValueError("MaxPool2d: return_indices=True is not supported; use F.max_pool2d")
+        _check_window("MaxPool2d", kernel_size, stride, padding, ceil_mode)
+        check_pair(dilation, "dilation", "MaxPool2d", minimum=1)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.ceil_mode = dilation, ceil_mode
 
@@ -41,6 +56,10 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override: int | None = None) -> None:
         super().__init__()
+        _check_window("AvgPool2d", kernel_size, stride, padding, ceil_mode)
+        check_bool(count_include_pad, "count_include_pad", "AvgPool2d")
+        if divisor_override is not None:
+            check_int(divisor_override, "divisor_override", "AvgPool2d", minimum=1)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad, self.divisor_override = ceil_mode, count_include_pad, divisor_override
 
@@ -57,6 +76,8 @@ class LPPool2d(Module):
 
     def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> None:
         super().__init__()
+        check_float(norm_type, "norm_type", "LPPool2d", minimum=0.0, open_minimum=True)
+        _check_window("LPPool2d", kernel_size, stride, 0, ceil_mode)
         self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
 
     def forward(self, x: Tensor) -> Tensor:

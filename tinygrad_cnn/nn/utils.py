@@ -24,6 +24,9 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
 def _grads(parameters: Tensor | Iterable[Tensor], where: str) -> list[np.ndarray]:
+    if not isinstance(parameters, (Tensor, Iterable)):
+        raise TypeError(f"{where}: parameters must be a Tensor or an iterable of Tensors, "
+                        f"got {type(parameters).__name__}")
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for index, p in enumerate(params):
         if not isinstance(p, Tensor):

@@ -112,6 +112,8 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     >>> leaky_relu(Tensor([-10.0, 5.0])).data
     array([-0.1,  5. ])
     """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"leaky_relu: input must be a Tensor, got {type(x).__name__}")
     slope = check_float(negative_slope, "negative_slope", "leaky_relu")
     return LeakyRelu.apply(x, slope)
 
@@ -124,6 +126,8 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    if not isinstance(x, Tensor):
+        raise TypeError(f"gelu: input must be a Tensor, got {type(x).__name__}")
     return Gelu.apply(x, approximate)
 
 

@@ -479,6 +479,8 @@ def check_bounds(min: Any, max: Any, op: str) -> None:
     for name, bound in (("min", min), ("max", max)):
         if bound is not None and (not isinstance(bound, (int, float, np.number)) or isinstance(bound, bool)):
             raise TypeError(f"{op}(): {name} must be a number or None, got {type(bound).__name__} {bound!r}")
+        if bound is not None and bound != bound:  # NaN: every comparison with it is False, the result all NaN
+            raise ValueError(f"{op}(): {name} must be a number or None, got nan (use None for no bound)")
     if min is not None and max is not None and min > max:
         raise ValueError(f"{op}(): min must be <= max, got min={min}, max={max}")
 

@@ -105,6 +105,8 @@ def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var:
     (factor 1/``num_batches_tracked``, which the caller has already incremented). In evaluation the running
     statistics normalize ``x``.
     """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"batch_norm: input must be a Tensor, got {type(x).__name__}")
     training = check_bool(training, "training", "batch_norm")
     eps = check_float(eps, "eps", "batch_norm", minimum=0.0)
     if x.ndim < 2:
@@ -174,6 +176,8 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     >>> sorted(set(y.data.tolist()))                  # dropped, or kept and doubled
     [0.0, 2.0]
     """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"dropout: input must be a Tensor, got {type(x).__name__}")
     p = check_float(p, "p", "dropout", minimum=0.0, maximum=1.0)
     training = check_bool(training, "training", "dropout")
     check_bool(inplace, "inplace", "dropout")

@@ -269,7 +269,8 @@ def _pool_geometry(
     if min(geometry.out_size) < 1:
         h, w = geometry.size
         raise ValueError(
-            f"{func}: the window {kernel} (dilation {dilation_hw}) is larger than the padded input "
+            f"{func}: the window {kernel} (kernel_size={kernel_size!r}, dilation {dilation_hw}) is larger than the "
+            f"padded input "
             f"{h + 2 * padding_hw[0]}×{w + 2 * padding_hw[1]} (input {h}×{w}, padding {padding_hw}): the output "
             f"would be {geometry.out_size[0]}×{geometry.out_size[1]}; expected at least one window"
         )

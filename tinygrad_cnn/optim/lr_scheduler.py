@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .._checks import check_float, check_int, is_int
+from .._checks import check_float, check_int, is_int, is_real
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR", "StepLR"]
@@ -44,18 +44,26 @@ class LRScheduler:
             raise TypeError(f"{name}: optimizer must be an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         last_epoch = check_int(last_epoch, "last_epoch", name, minimum=-1)
+        added = []  # the groups this scheduler gives an initial_lr, undone if its first step fails
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                if "initial_lr" not in group:
+                    group["initial_lr"] = group["lr"]
+                    added.append(group)
         else:
             for number, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"{name}: param 'initial_lr' is not specified in param_groups[{number}] "
-                                   "when resuming an optimizer (last_epoch != -1)")
+                    raise ValueError(f"{name}: param 'initial_lr' is not specified in param_groups[{number}] "
+                                     f"when resuming an optimizer (last_epoch={last_epoch}, not -1)")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
-        self.step()
+        try:
+            self.step()
+        except (TypeError, ValueError):  # a bad schedule leaves the optimizer as it was
+            for group in added:
+                del group["initial_lr"]
+            raise
 
     def get_lr(self) -> list[float]:
         raise NotImplementedError
@@ -68,7 +76,8 @@ class LRScheduler:
         """Advance the schedule one epoch and write the new learning rates into the optimizer's groups."""
         self._step_count += 1
         self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        lrs = self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -78,9 +87,12 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a schedule's position saved by ``state_dict``."""
-        if not isinstance(state_dict, dict) or "last_epoch" not in state_dict:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: expected a scheduler state_dict, "
-                             f"got {type(state_dict).__name__}")
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: state_dict must be a dict (a scheduler's "
+                            f"state_dict()), got {type(state_dict).__name__}")
+        if "last_epoch" not in state_dict:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected a scheduler state_dict, which has "
+                             f"'last_epoch'; got keys {sorted(map(str, state_dict))}")
         self.__dict__.update({k: v for k, v in state_dict.items() if k not in ("optimizer", "lr_lambdas")})
 
 
@@ -172,7 +184,17 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+        lrs = []
+        for index, (fn, base) in enumerate(zip(self.lr_lambdas, self.base_lrs)):
+            factor = fn(self.last_epoch)
+            if not is_real(factor):
+                raise TypeError(f"LambdaLR: lr_lambda[{index}]({self.last_epoch}) must return a number, "
+                                f"got {type(factor).__name__} {factor!r:.40}")
+            if not (math.isfinite(factor) and factor >= 0):
+                raise ValueError(f"LambdaLR: lr_lambda[{index}]({self.last_epoch}) returned {factor!r}; the factor of "
+                                 "the learning rate must be a finite number >= 0")
+            lrs.append(base * factor)
+        return lrs
 
     def state_dict(self) -> dict[str, Any]:
         """As the base class, plus ``lr_lambdas``: None for plain functions, the ``__dict__`` of callable objects."""

@@ -54,7 +54,11 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{name}: params must be an iterable of Tensors or of dicts, got one Tensor; "
                             "wrap it in a list")
-        groups = list(params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"{name}: params must be an iterable of Tensors or of dicts, got "
+                            f"{type(params).__name__}") from None
         if not groups:
             raise ValueError(f"{name}: params is empty (an optimizer got an empty parameter list); "
                              "pass model.parameters() or a list of tensors")
@@ -118,6 +122,7 @@ class Optimizer:
     # ------------------------------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (default, as PyTorch), or to zeros in place."""
+        set_to_none = check_bool(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none or p.grad is None:
@@ -128,6 +133,9 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; ``closure`` (re)computes the loss first."""
         loss = None
+        if closure is not None and not callable(closure):
+            raise TypeError(f"{type(self).__name__}.step: closure must be callable or None, "
+                            f"got {type(closure).__name__}")
         if closure is not None:
             with enable_grad():
                 loss = closure()
@@ -178,7 +186,10 @@ class Optimizer:
         match this optimizer's (group count or sizes, array shapes).
         """
         name = type(self).__name__
-        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}.load_state_dict: state_dict must be a dict with 'state' and 'param_groups', "
+                            f"got {type(state_dict).__name__}")
+        if not {"state", "param_groups"} <= state_dict.keys():
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', "
                              f"got {type(state_dict).__name__}")
         saved_groups = state_dict["param_groups"]

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_bool, check_float, check_int
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -43,6 +44,15 @@ class GradcheckReport:
 
     def __bool__(self) -> bool:
         return self.passed
+
+
+def _check_fn(fn: Any, where: str) -> None:
+    if not callable(fn):
+        raise TypeError(f"{where}: fn must be a callable returning a Tensor, got {type(fn).__name__}")
+
+
+def _check_eps(eps: Any, where: str) -> float:
+    return check_float(eps, "eps", where, minimum=0.0, open_minimum=True)
 
 
 def _checked_inputs(inputs: Sequence[Any]) -> list[int]:
@@ -74,6 +84,8 @@ def numerical_jacobian(fn: Fn, inputs: Sequence[Any], eps: float = 1e-6) -> list
 
     Each input is perturbed on a private copy of its data, so the caller's arrays are never touched.
     """
+    _check_fn(fn, "numerical_jacobian")
+    eps = _check_eps(eps, "numerical_jacobian")
     positions = _checked_inputs(inputs)
     jacobians: list[np.ndarray | None] = [None] * len(inputs)
     out_size = _evaluate(fn, inputs).size
@@ -112,8 +124,14 @@ def numerical_grad(
     >>> np.round(numerical_grad(lambda t: (t ** 3).sum(), [x])[0], 6)
     array([ 3., 12.])
     """
+    _check_fn(fn, "numerical_grad")
+    eps = _check_eps(eps, "numerical_grad")
+    _checked_inputs(inputs)
     out = _evaluate(fn, inputs)
-    weights = np.ones(out.size) if grad_output is None else np.asarray(grad_output, dtype=np.float64).reshape(-1)
+    try:
+        weights = np.ones(out.size) if grad_output is None else np.asarray(grad_output, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise TypeError(f"numerical_grad: grad_output must be an array of numbers, got {grad_output!r:.40}") from None
     if weights.size != out.size:
         raise ValueError(f"numerical_grad: grad_output has {weights.size} elements, the output has {out.size}")
     grads: list[np.ndarray | None] = []
@@ -124,6 +142,7 @@ def numerical_grad(
 
 def analytical_jacobian(fn: Fn, inputs: Sequence[Any]) -> list[np.ndarray | None]:
     """∂out/∂input from ``backward``, one one-hot output gradient per row. Leaves ``.grad`` as it found it."""
+    _check_fn(fn, "analytical_jacobian")
     positions = _checked_inputs(inputs)
     saved_grads = {i: inputs[i].grad for i in positions}
     try:
@@ -176,6 +195,15 @@ def gradcheck(
     Returns a ``GradcheckReport``, truthy when the check passed. On failure the error names the
     input, the worst element's index, and the analytical and numerical values.
     """
+    _check_fn(fn, "gradcheck")
+    eps = _check_eps(eps, "gradcheck")
+    atol = check_float(atol, "atol", "gradcheck", minimum=0.0)
+    rtol = check_float(rtol, "rtol", "gradcheck", minimum=0.0)
+    raise_exception = check_bool(raise_exception, "raise_exception", "gradcheck")
+    fast_mode = check_bool(fast_mode, "fast_mode", "gradcheck")
+    if seed is not None:
+        seed = check_int(seed, "seed", "gradcheck", minimum=0)
+    _checked_inputs(inputs)
     if fast_mode:
         results = _fast_comparisons(fn, inputs, eps, np.random.default_rng(seed))
     else:

@@ -102,6 +102,14 @@ class Comparison:
         return max(self.rows, key=lambda row: row.max_abs / row.tolerance)
 
 
+def _check_eps(eps: object) -> None:
+    """The finite-difference step: a positive finite number (TypeError for a non-number, ValueError otherwise)."""
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"eps must be a positive number; got {type(eps).__name__} {eps!r}")
+    if not 0 < eps < np.inf:
+        raise ValueError(f"eps must be a positive finite number; got {eps!r}")
+
+
 def finite_difference_gradients(
     params: Mapping[str, np.ndarray],
     images: np.ndarray,
@@ -118,8 +126,7 @@ def finite_difference_gradients(
     >>> bool(np.abs(fd["output_biases"] - exact["output_biases"]).max() < 1e-6)
     True
     """
-    if not isinstance(eps, (int, float)) or not eps > 0:
-        raise ValueError(f"eps must be a positive number; got {eps!r}")
+    _check_eps(eps)
     inputs = formulas.check_inputs(params, images, targets, pool)
     images, targets, pool, base = inputs.x, inputs.t, inputs.pool, inputs.params
     grads = {}
@@ -155,6 +162,7 @@ def compare(
     Every source runs on all the given images; returns a :class:`Comparison` whose ``rows`` hold the
     largest absolute and relative difference for every quantity and pair of sources.
     """
+    _check_eps(eps)
     inputs = formulas.check_inputs(params, images, targets, pool)
     params, x, t, pool = inputs.params, inputs.x, inputs.t, inputs.pool  # checked: (M, 6, 6), (M, 3)
     values: dict[str, dict[str, np.ndarray]] = {}

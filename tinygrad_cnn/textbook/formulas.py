@@ -83,6 +83,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     >>> sigmoid(np.array([0.0, 1000.0, -1000.0]))
     array([0.5, 1. , 0. ])
     """
+    z = as_float_array(z, "z")
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-z))
 
@@ -112,6 +113,8 @@ def check_pool(pool: object) -> str:
 
 def as_float_array(value: object, name: str) -> np.ndarray:
     """``value`` as a float64 array, or TypeError naming the argument ``name``."""
+    if value is None:
+        raise TypeError(f"{name} must be an array of real numbers; got None")
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:

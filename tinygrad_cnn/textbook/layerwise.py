@@ -60,8 +60,12 @@ class Layer:
     param_names: dict[str, str] = field(default_factory=dict)  # attribute -> name in named_parameters()
 
 
-def _array(value: Any) -> np.ndarray:
-    return np.asarray(value if isinstance(value, np.ndarray) else getattr(value, "data", value), dtype=np.float64)
+def _array(value: Any, name: str = "x") -> np.ndarray:
+    """``value`` (an array, a Tensor or nested lists of numbers) as float64; TypeError naming ``name`` if not."""
+    array = np.asarray(value if isinstance(value, np.ndarray) else getattr(value, "data", value))
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be an array of numbers (or a Tensor); got {type(value).__name__} {value!r:.40}")
+    return array.astype(np.float64)
 
 
 def _pair(value: Any, name: str, layer: str) -> tuple[int, int]:
@@ -379,6 +383,9 @@ def _flatten_forward(layer: Layer, a: np.ndarray) -> np.ndarray:
 def _layer_forward(layer: Layer, a: np.ndarray) -> np.ndarray:
     if layer.kind in ("Conv2d", *POOLINGS) and a.ndim != 4:
         raise ValueError(f"layer {layer.name!r} ({layer.kind}) needs a batch (N, C, H, W); got shape {a.shape}")
+    if layer.kind == "Conv2d" and a.shape[1] != layer.module.in_channels:
+        raise ValueError(f"layer {layer.name!r} (Conv2d) has in_channels={layer.module.in_channels}; got an input "
+                         f"with {a.shape[1]} channels, shape {a.shape}")
     if layer.kind == "Linear" and a.shape[-1:] != layer.params["weight"].shape[1:]:
         raise ValueError(f"layer {layer.name!r} (Linear) needs {layer.params['weight'].shape[1]} input features; "
                          f"got shape {a.shape}")
@@ -406,6 +413,9 @@ def targets_for(output: np.ndarray, target: Any, loss: str) -> np.ndarray:
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
     t = np.asarray(getattr(target, "data", target) if not isinstance(target, np.ndarray) else target)
+    if t.dtype.kind not in "iufb":
+        raise TypeError(f"target must be class indices or an array of numbers; got {type(target).__name__} "
+                        f"{target!r:.40}")
     if loss == "cross_entropy" and output.ndim != 2:
         raise ValueError(f"cross_entropy needs the model's output to be logits (N, C); got shape {output.shape}")
     if t.dtype.kind in "iu" and output.ndim == 2 and t.shape == output.shape[:1]:

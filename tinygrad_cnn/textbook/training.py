@@ -18,7 +18,6 @@ they follow the same trajectory:
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .. import optim
+from .._checks import check_float, check_int
 from . import formulas, scalar_net, tensor_net
 
 __all__ = ["ENGINES", "History", "TrainStep", "train"]
@@ -68,10 +68,9 @@ class History:
 
 
 def _check_arguments(lr: object, steps: object, pool: object, engine: object) -> tuple[float, int, str, str]:
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number (the learning rate η); got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer; got {steps!r}")
+    # TypeError for a wrong type, ValueError for a wrong value; numpy scalars are accepted
+    lr = check_float(lr, "lr (the learning rate η)", "train", minimum=0.0, open_minimum=True)
+    steps = check_int(steps, "steps", "train", minimum=0)
     if not isinstance(engine, str) or engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
     return float(lr), int(steps), formulas.check_pool(pool), engine
@@ -102,6 +101,8 @@ def train(
     (3, True)
     """
     lr, steps, pool, engine = _check_arguments(lr, steps, pool, engine)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"train: callback must be callable or None, got {type(callback).__name__}")
     inputs = formulas.check_inputs(params, images, targets, pool)
     current = {key: array.copy() for key, array in inputs.params.items()}
     x, t = inputs.x, inputs.t  # (M, 6, 6), (M, 3)
