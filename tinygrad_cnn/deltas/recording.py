@@ -183,7 +183,7 @@ def loss_tensor(output: Tensor, t: np.ndarray, loss: str) -> Tensor:
 
 
 def _loss_value(output: np.ndarray, t: np.ndarray, loss: str) -> float:
-    return layerwise._cost(np.asarray(output, dtype=np.float64), t, loss)
+    return layerwise.cost(np.asarray(output, dtype=np.float64), t, loss)
 
 
 def _check_loss(loss: Any) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from .._checks import check_float
 from ..function import Context, Function, unbroadcast
 from ..tensor import Tensor, _lift
-from .elementwise import quiet
+from .numerics import quiet
 from .promotion import as_operand, compute_dtype, float_dtype, result_type
 
 __all__ = ["erfc", "gelu", "leaky_relu", "where"]

@@ -25,7 +25,7 @@ import numpy as np
 from .._checks import is_int as _is_int
 from ..function import Context, Function
 from ..tensor import Tensor
-from .elementwise import quiet
+from .numerics import quiet
 from .promotion import compute_dtype, float_dtype
 
 AxisArg = int | Sequence[int] | None

@@ -31,12 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from .losses import LOSSES, cost, loss_delta, targets_for
+
 __all__ = [
     "ACTIVATIONS", "LOSSES", "POOLINGS", "Backprop", "Layer", "UnsupportedModel",
-    "activation_derivative", "backprop", "layers", "loss_delta", "targets_for",
+    "activation_derivative", "backprop", "cost", "layers", "loss_delta", "targets_for",
 ]
 
-LOSSES = ("squared_error", "cross_entropy")
 ACTIVATIONS = ("Sigmoid", "Tanh", "ReLU", "LeakyReLU")
 POOLINGS = ("MaxPool2d", "AvgPool2d", "LPPool2d")
 SUPPORTED = ("Conv2d", "Linear", "Flatten", *POOLINGS, *ACTIVATIONS, "Identity")
@@ -402,51 +403,6 @@ def _layer_forward(layer: Layer, a: np.ndarray) -> np.ndarray:
     return a  # Identity
 
 
-def targets_for(output: np.ndarray, target: Any, loss: str) -> np.ndarray:
-    """The target as an array of the output's shape: integer class indices (N,) become one-hot rows; an
-    array of the output's shape (one-hot, or class probabilities for cross-entropy) is used as it is.
-
-    >>> targets_for(np.zeros((2, 3)), np.array([2, 0]), "cross_entropy")
-    array([[0., 0., 1.],
-           [1., 0., 0.]])
-    """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
-    t = np.asarray(getattr(target, "data", target) if not isinstance(target, np.ndarray) else target)
-    if t.dtype.kind not in "iufb":
-        raise TypeError(f"target must be class indices or an array of numbers; got {type(target).__name__} "
-                        f"{target!r:.40}")
-    if loss == "cross_entropy" and output.ndim != 2:
-        raise ValueError(f"cross_entropy needs the model's output to be logits (N, C); got shape {output.shape}")
-    if t.dtype.kind in "iu" and output.ndim == 2 and t.shape == output.shape[:1]:
-        if t.size and (t.min() < 0 or t.max() >= output.shape[1]):
-            raise ValueError(f"target classes must be in [0, {output.shape[1]}); got {t.min()}..{t.max()}")
-        return np.eye(output.shape[1])[t]  # (N, C) one-hot
-    if t.dtype.kind not in "iufb" or t.shape != output.shape:
-        raise ValueError(f"target must be class indices of shape {output.shape[:1]} or an array of the output's "
-                         f"shape {output.shape}; got {t.dtype} array of shape {t.shape}")
-    return t.astype(np.float64)
-
-
-def _log_softmax(u: np.ndarray) -> np.ndarray:
-    shifted = u - u.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def _cost(output: np.ndarray, t: np.ndarray, loss: str) -> float:
-    if loss == "squared_error":
-        return float(0.5 * np.sum((output - t) ** 2))  # eq. (4), summed over the batch (C_T)
-    return float(-np.sum(t * _log_softmax(output)))  # C = −Σ_n t_n log softmax(u)_n, summed over the batch
-
-
-def loss_delta(output: np.ndarray, t: np.ndarray, loss: str) -> np.ndarray:
-    """∂C/∂(model output): (G1) a − t for squared error; (G2) softmax(u)·Σ_n t_n − t for cross-entropy on the
-    logits u (softmax − t for a one-hot or probability target)."""
-    if loss == "squared_error":
-        return output - t  # (G1): with the output layer's σ' (G3) this is eq. (17)
-    return np.exp(_log_softmax(output)) * t.sum(axis=1, keepdims=True) - t  # (G2)
-
-
 # ---- The backward recurrence (G12): δ of every layer from the δ of the layer above
 
 
@@ -508,5 +464,5 @@ def backprop(model: Any, x: Any, target: Any, loss: str = "squared_error") -> Ba
             name = layer.param_names[attr]
             gradients[name] = gradients[name] + grad if name in gradients else grad
     ordered = {layer.name: deltas[layer.name] for layer in chain}
-    return Backprop(_cost(a, t, loss), outputs, ordered, gradients, delta)
+    return Backprop(cost(a, t, loss), outputs, ordered, gradients, delta)
 
