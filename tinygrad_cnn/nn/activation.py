@@ -9,14 +9,10 @@ Tensor([[0.5, 0.5]])
 
 from __future__ import annotations
 
-import math
 import warnings
-
-import numpy as np
 
 from .. import functional as F
 from .._checks import check_bool, check_float, check_int
-from ..function import Context, Function
 from ..tensor import Tensor
 from .module import Module
 
@@ -55,32 +51,10 @@ class LeakyReLU(Module):
         self.inplace = check_bool(inplace, "inplace", "LeakyReLU")
 
     def forward(self, x: Tensor) -> Tensor:
-        leaky_relu = getattr(F, "leaky_relu", None)
-        if leaky_relu is not None:
-            return leaky_relu(x, self.negative_slope)
-        # until F.leaky_relu exists: x times a constant per-element slope (1 where x > 0), exact both ways
-        slope = np.where(x.data > 0, 1.0, self.negative_slope).astype(x.dtype if x.dtype.kind == "f" else np.float64)
-        return x * Tensor(slope)
+        return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
-
-
-class _ErfGELU(Function):
-    """x·Φ(x) with Φ the standard normal CDF; d/dx = Φ(x) + x·φ(x). Used until ``F.gelu`` exists."""
-
-    @staticmethod
-    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        cdf = 0.5 * (1.0 + np.vectorize(math.erf, otypes=[np.float64])(x / math.sqrt(2.0))).astype(x.dtype)
-        ctx.save_for_backward(x)
-        ctx.cdf = cdf
-        return x * cdf
-
-    @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        (x,) = ctx.saved_tensors
-        pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-        return grad * (ctx.cdf + x * pdf)
 
 
 class GELU(Module):
@@ -93,13 +67,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:
-        gelu = getattr(F, "gelu", None)
-        if gelu is not None:
-            return gelu(x, approximate=self.approximate)
-        if self.approximate == "tanh":
-            inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
-            return x * 0.5 * (inner.tanh() + 1.0)
-        return _ErfGELU.apply(x)
+        return F.gelu(x, approximate=self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
