@@ -5,29 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._argtypes import number
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--examples", type=_positive_int, default=50, metavar="N",
+    parser.add_argument("--examples", type=number(int, 1), default=50, metavar="N",
                         help="Hypothesis examples per op (default: 50)")
     parser.add_argument("--op", action="append", default=None, metavar="NAME",
                         help="check only this op (repeatable); --list shows the names")
-    parser.add_argument("--seed", type=_seed, default=None, metavar="S",
+    parser.add_argument("--seed", type=number(int, 0), default=None, metavar="S",
                         help="seed of the random draws (default: derandomized, the same every run)")
     parser.add_argument("--list", action="store_true", help="list the ops that can be checked and exit")
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,6 +37,7 @@ from ..textbook import formulas, scalar_net, tensor_net
 from ..textbook.comparison import Comparison, compare, format_table
 from ..textbook.data import DIGITS, initial_parameters, load_data, test_image
 from ..textbook.training import ENGINES, History, TrainStep, train
+from ._argtypes import number
 
 __all__ = ["add_arguments", "main", "run"]
 
@@ -50,31 +50,11 @@ PLOT_INSTALL_HINT = "pip install 'tinygrad_cnn[plot]'"
 # ----------------------------------------------------------------------------------------------------
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this command's options to ``parser`` (the ``textbook`` subparser of ``tinygrad-cnn``)."""
-    parser.add_argument("--lr", type=_positive_float, default=0.2, metavar="ETA",
+    parser.add_argument("--lr", type=number(float, 0, open_minimum=True), default=0.2, metavar="ETA",
                         help="learning rate η of Δθ = −η ∂C_T/∂θ (default: 0.2, the book's)")
-    parser.add_argument("--steps", type=_non_negative_int, default=50, metavar="N",
+    parser.add_argument("--steps", type=number(int, 0), default=50, metavar="N",
                         help="gradient-descent steps, each over all 96 images (default: 50)")
     parser.add_argument("--pool", choices=formulas.POOLS, default="max",
                         help="pooling of the 2x2 blocks: max (the book's), avg or l2 (default: max)")
@@ -83,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(every neuron a Value; slower) or the hand-derived formulas (default: tensor)")
     parser.add_argument("--plot", type=Path, default=None, metavar="DIR",
                         help="write PNG figures to DIR (needs matplotlib: " + PLOT_INSTALL_HINT + ")")
-    parser.add_argument("--image", type=_non_negative_int, default=0, metavar="INDEX",
+    parser.add_argument("--image", type=number(int, 0), default=0, metavar="INDEX",
                         help="training image (0-95) whose feature maps and δ^F --plot draws (default: 0)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="write the history and the final figures to FILE as JSON")

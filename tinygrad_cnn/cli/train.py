@@ -45,6 +45,7 @@ from ..data import DataLoader, Subset, random_split
 from ..grad_mode import no_grad
 from ..serialization import CheckpointError, load, restore, save
 from ..tensor import Tensor
+from ._argtypes import number
 from ._progress import Progress
 
 __all__ = ["SPLIT_SEED", "Run", "add_arguments", "checkpoint", "evaluate", "fit", "run", "settings_from", "setup"]
@@ -66,22 +67,6 @@ RESUMABLE = ("epochs",)
 # ----------------------------------------------------------------------------------------------------
 
 
-def _number(kind: type, minimum: float, open_minimum: bool = False, maximum: float | None = None):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, "
-                                             f"got {text!r}") from None
-        if not math.isfinite(value) or value < minimum or (open_minimum and value == minimum) or \
-                (maximum is not None and value >= maximum):
-            bound = f"> {minimum}" if open_minimum else f"≥ {minimum}"
-            bound += f" and < {maximum}" if maximum is not None else ""
-            raise argparse.ArgumentTypeError(f"expected a number {bound}, got {text!r}")
-        return value
-    return parse
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this command's options to ``parser``. Every default is None here and filled in by
     :func:`settings_from`, which knows which options were given (a resumed run keeps the checkpoint's)."""
@@ -92,22 +77,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--data", type=Path, default=None, metavar="DIR", help="directory of the MNIST/Fashion-MNIST IDX files")
     add("--model", choices=tuple(models.MODELS), default=None,
         help="small (default for digits), lenet (default for mnist, fashion-mnist) or textbook (the book's network)")
-    add("--epochs", type=_number(int, 0), default=None, metavar="N",
+    add("--epochs", type=number(int, 0), default=None, metavar="N",
         help="total epochs (20 for small/lenet, 50 for textbook); with --resume, the total to reach")
-    add("--batch-size", type=_number(int, 1), default=None, metavar="N",
+    add("--batch-size", type=number(int, 1), default=None, metavar="N",
         help="examples per batch (32; textbook: the whole training set)")
-    add("--lr", type=_number(float, 0, open_minimum=True), default=None, metavar="X",
+    add("--lr", type=number(float, 0, open_minimum=True), default=None, metavar="X",
         help="learning rate (adam/adamw 0.002, sgd 0.05; textbook 0.2)")
     add("--optimizer", choices=OPTIMIZERS, default=None, help="adam (default), adamw or sgd (textbook: sgd)")
-    add("--momentum", type=_number(float, 0, maximum=1), default=None, metavar="X",
+    add("--momentum", type=number(float, 0, maximum=1), default=None, metavar="X",
         help="SGD momentum (0.9; textbook 0)")
-    add("--weight-decay", type=_number(float, 0), default=None, metavar="X", help="weight decay (0; adamw 0.01)")
+    add("--weight-decay", type=number(float, 0), default=None, metavar="X", help="weight decay (0; adamw 0.01)")
     add("--scheduler", choices=SCHEDULERS, default=None,
         help="learning-rate schedule per epoch: cosine to 0 over the run (default), step (x0.1 every third of "
              "the run) or none (textbook: none)")
-    add("--val-fraction", type=_number(float, 0, maximum=1), default=None, metavar="F",
+    add("--val-fraction", type=number(float, 0, maximum=1), default=None, metavar="F",
         help="fraction held out for evaluation, a fixed split (0.2; textbook 0)")
-    add("--seed", type=_number(int, 0), default=None, metavar="S",
+    add("--seed", type=number(int, 0), default=None, metavar="S",
         help="seed of the initialisation and batch order (default 0); the held-out split does not depend on it")
     add("--dtype", choices=DTYPES, default=None, help="float32 (default; textbook float64)")
     add("--save", type=Path, default=None, metavar="FILE", help="write a checkpoint to FILE after every epoch")
