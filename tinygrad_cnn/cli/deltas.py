@@ -26,6 +26,7 @@ import numpy as np
 from .. import deltas
 from ..deltas.recording import _float64_copy, _leaves
 from ..textbook import data as book
+from . import _figures
 
 __all__ = ["add_arguments", "run", "write_plot"]
 
@@ -185,10 +186,7 @@ def write_plot(directory: str | Path, model: Any, x: np.ndarray, target: np.ndar
     """``deltas_<index>.png`` in ``directory`` (created if missing): for every layer (engine, float64 copy of
     the model), its output maps (activations) next to its δ maps, one row per layer, at most 6 channels;
     a layer without maps (linear, flatten) shows its units as bars. Returns the file's path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _figures.pyplot()
 
     net = _float64_copy(model)
     _, rec = deltas.engine_backprop(net, np.asarray(x, dtype=np.float64), _one_target(net, x, target, loss), loss)
@@ -216,11 +214,7 @@ def write_plot(directory: str | Path, model: Any, x: np.ndarray, target: np.ndar
                 ax.set_title(label, fontsize=6)
                 ax.tick_params(labelsize=5)
     fig.suptitle(f"image {index}: each layer's output (left) and δ = ∂C/∂output (right), {loss}", fontsize=9)
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"deltas_{index}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    (path,) = _figures.save(directory, {f"deltas_{index}.png": fig}, dpi=110)
     return path
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..textbook import tensor_net
 from ..textbook.training import History
+from . import _figures
 
 __all__ = ["write_plots"]
 
@@ -37,13 +38,8 @@ def write_plots(
     missing); return their paths. Raises ``ImportError`` if matplotlib is not installed."""
     if not 0 <= image_index < len(images):
         raise ValueError(f"image_index must be from 0 to {len(images) - 1}; got {image_index!r}")
-    import matplotlib
+    plt = _figures.pyplot()
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     figures = {
         "cost.png": _cost_figure(plt, history, len(images)),
         "filters.png": _filters_figure(plt, initial_params, final_params),
@@ -51,13 +47,7 @@ def write_plots(
             plt, initial_params, final_params, images, targets, image_index, pool
         ),
     }
-    paths = []
-    for name, figure in figures.items():
-        path = directory / name
-        figure.savefig(path, dpi=120, bbox_inches="tight")
-        plt.close(figure)
-        paths.append(path)
-    return paths
+    return _figures.save(directory, figures, dpi=120, bbox_inches="tight")
 
 
 def _cost_figure(plt, history: History, n_images: int):

@@ -15,29 +15,19 @@ from typing import Any
 import numpy as np
 
 from .. import nn
+from . import _figures
 
 __all__ = ["write_plots"]
 
 
 def write_plots(directory: str | Path, run: Any, final: dict[str, Any]) -> list[Path]:
     """Write the three figures of ``run`` (a :class:`tinygrad_cnn.cli.train.Run`) and return their paths."""
-    import matplotlib
+    plt = _figures.pyplot()
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     figures = {"curves.png": _curves(plt, run.history, run.held_out is not None),
                "filters.png": _filters(plt, run.model),
                "misclassified.png": _misclassified(plt, run.dataset, final["misclassified"])}
-    paths = []
-    for name, figure in figures.items():
-        path = directory / name
-        figure.savefig(path, dpi=110, bbox_inches="tight")
-        plt.close(figure)
-        paths.append(path)
-    return paths
+    return _figures.save(directory, figures, dpi=110, bbox_inches="tight")
 
 
 def _curves(plt, history: dict[str, list], held_out: bool):
