@@ -32,20 +32,25 @@ def _chain(x: object, w: object, b: object) -> object:
     return y
 
 
+def _contestant(make_leaf: Callable[[np.ndarray], object], backward: bool) -> Callable[[], object]:
+    """The timed call for one side: the chain on leaves made by ``make_leaf`` (and sum + backward)."""
+    x, w, b = (make_leaf(a) for a in _data())
+
+    def run() -> object:
+        y = _chain(x, w, b)
+        if backward:
+            x.grad = w.grad = b.grad = None
+            y.sum().backward()
+        return y
+
+    return run
+
+
 def _ours(backward: bool) -> Callable[[], Callable[[], object]]:
     def factory() -> Callable[[], object]:
         from tinygrad_cnn import Tensor
 
-        x, w, b = (Tensor(a, requires_grad=True) for a in _data())
-
-        def run() -> object:
-            y = _chain(x, w, b)
-            if backward:
-                x.grad = w.grad = b.grad = None
-                y.sum().backward()
-            return y
-
-        return run
+        return _contestant(lambda a: Tensor(a, requires_grad=True), backward)
 
     return factory
 
@@ -53,16 +58,7 @@ def _ours(backward: bool) -> Callable[[], Callable[[], object]]:
 def _torch(backward: bool) -> Callable[[], Callable[[], object]]:
     def factory() -> Callable[[], object]:
         torch = _peers.torch()
-        x, w, b = (torch.tensor(a, requires_grad=True) for a in _data())
-
-        def run() -> object:
-            y = _chain(x, w, b)
-            if backward:
-                x.grad = w.grad = b.grad = None
-                y.sum().backward()
-            return y
-
-        return run
+        return _contestant(lambda a: torch.tensor(a, requires_grad=True), backward)
 
     return factory
 
