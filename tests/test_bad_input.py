@@ -346,7 +346,14 @@ bad(F.sigmoid, np.ones(2), raises=TypeError, names="Tensor")
 bad(F.tanh, "x", raises=TypeError, names="Tensor")
 
 # ============================================================================================ reductions
-for _reduce in (Tensor.sum, Tensor.mean, Tensor.max, Tensor.min):
+for _reduce in (Tensor.max, Tensor.min):  # max(dim) takes one int dim (PyTorch's), several axes are amax's
+    bad(_reduce, X(2, 3, grad=True), (0, 1), raises=TypeError, names="for several axes use a")
+    bad(_reduce, X(2, 3, grad=True), 2, raises=ValueError, names="axis")
+    bad(_reduce, X(2, 3, grad=True), dim=-3, raises=ValueError, names="dim")
+    bad(_reduce, X(2, 3, grad=True), 1.0, raises=TypeError, names="axis")
+    bad(_reduce, X(2, 3, grad=True), keepdim=True, raises=TypeError, names="keepdim")
+    bad(_reduce, X(2, 3, grad=True), 0, keepdims="yes", raises=TypeError, names="keepdims")
+for _reduce in (Tensor.sum, Tensor.mean, Tensor.amax, Tensor.amin):
     bad(_reduce, X(2, 3, grad=True), 2, raises=ValueError, names="axis")
     bad(_reduce, X(2, 3, grad=True), -3, raises=ValueError, names="axis")
     bad(_reduce, X(2, 3, grad=True), 1.0, raises=TypeError, names="axis")
@@ -498,8 +505,9 @@ bad(F.cat, [], raises=ValueError, names="tensors")
 bad(F.cat, [X(2, 3, grad=True), X(2, 3, grad=True)], dim=2, raises=ValueError, names="axis")
 for _reduce in (Tensor.sum, Tensor.mean, Tensor.max, Tensor.min, Tensor.argmax, Tensor.softmax, Tensor.log_softmax):
     bad(_reduce, X(2, 3, grad=True), 0, dim=0, raises=TypeError, names="dim")
-    bad(_reduce, X(2, 3, grad=True), dim=2, raises=ValueError, names="axis")
-    bad(_reduce, X(2, 3, grad=True), dim=1.5, raises=TypeError, names="axis")
+    _named = "dim" if _reduce in (Tensor.max, Tensor.min) else "axis"  # max(dim) names what it was given
+    bad(_reduce, X(2, 3, grad=True), dim=2, raises=ValueError, names=_named)
+    bad(_reduce, X(2, 3, grad=True), dim=1.5, raises=TypeError, names=_named)
 bad(Tensor.sum, X(2, 3, grad=True), 0, keepdims=True, keepdim=True, raises=TypeError, names="keepdim")
 bad(Tensor.sum, X(2, 3, grad=True), 0, keepdim="yes", raises=TypeError, names="keepdims")
 bad(float, X(2, grad=True), raises=ValueError, names="one-element")

@@ -149,13 +149,16 @@ def test_new_activations_match_pytorch():
 # ------------------------------------------------------------------------------------ dim= and axis=
 def test_dim_and_axis_are_one_argument():
     x = Tensor(np.arange(6.0).reshape(2, 3))
-    for method in ("sum", "mean", "max", "min"):
+    for method in ("sum", "mean", "amax", "amin"):
         np.testing.assert_array_equal(getattr(x, method)(dim=1).data, getattr(x, method)(axis=1).data)
         assert getattr(x, method)(dim=0, keepdim=True).shape == (1, 3)
         with pytest.raises(TypeError, match="not both"):
             getattr(x, method)(axis=0, dim=0)
         with pytest.raises(TypeError, match="keepdims= or keepdim="):
             getattr(x, method)(0, keepdims=True, keepdim=True)
+    for method in ("max", "min"):
+        np.testing.assert_array_equal(getattr(x, method)(dim=1).values.data, getattr(x, method)(axis=1).values.data)
+        assert getattr(x, method)(dim=0, keepdim=True).indices.shape == (1, 3)
     assert x.argmax(dim=1).tolist() == [2, 2] and x.argmin(dim=0, keepdim=True).tolist() == [[0, 0, 0]]
     assert x.softmax(dim=0).shape == (2, 3) and x.flatten(start_dim=0).shape == (6,)
     with pytest.raises(TypeError, match="not both"):

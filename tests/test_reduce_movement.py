@@ -86,7 +86,7 @@ def test_min_ties_split_the_gradient():
 
 def test_ties_split_per_slice_over_several_axes():
     x = leaf([[[5.0, 5.0], [1.0, 5.0]], [[0.0, 2.0], [-1.0, 0.0]]])  # (2, 2, 2)
-    x.max(axis=(1, 2)).backward(np.array([6.0, 1.0]))
+    x.amax(axis=(1, 2)).backward(np.array([6.0, 1.0]))
     expected = [[[2.0, 2.0], [0.0, 2.0]], [[0.0, 1.0], [0.0, 0.0]]]
     np.testing.assert_allclose(x.grad, expected)
 
@@ -95,28 +95,34 @@ def test_ties_split_per_slice_over_several_axes():
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_max_min_values_and_shapes_match_numpy(axis, keepdims):
     x = np.random.default_rng(2).standard_normal((3, 4))
-    for ours, theirs in ((Tensor(x).max(axis, keepdims), np.max), (Tensor(x).min(axis, keepdims), np.min)):
+    for ours, theirs in ((Tensor(x).amax(axis, keepdims), np.max), (Tensor(x).amin(axis, keepdims), np.min)):
         np.testing.assert_array_equal(ours.data, theirs(x, axis=axis, keepdims=keepdims))
 
 
 @pytest.mark.parametrize("axis", [None, 0, (1, 2)])
 def test_max_min_backward_without_ties(axis):
-    assert_backward_matches(lambda t: t.max(axis), (2, 3, 4), seed=3)
-    assert_backward_matches(lambda t: t.min(axis, keepdims=True), (2, 3, 4), seed=4)
+    assert_backward_matches(lambda t: t.amax(axis), (2, 3, 4), seed=3)
+    assert_backward_matches(lambda t: t.amin(axis, keepdims=True), (2, 3, 4), seed=4)
+    if isinstance(axis, int):
+        assert_backward_matches(lambda t: t.max(axis).values, (2, 3, 4), seed=3)
+        assert_backward_matches(lambda t: t.min(axis, keepdims=True).values, (2, 3, 4), seed=4)
 
 
-@pytest.mark.parametrize("op", ["max", "min"])
+@pytest.mark.parametrize("op", ["amax", "amin"])
 def test_empty_max_min_is_an_error(op):
     with pytest.raises(ValueError, match=rf"{op}: cannot take the {op} over axis 0 of length 0"):
         getattr(Tensor(np.zeros((0, 3))), op)(axis=0)
+    with pytest.raises(ValueError, match=rf"{op[1:]}: cannot take the {op[1:]} over dim 0 of length 0"):
+        getattr(Tensor(np.zeros((0, 3))), op[1:])(dim=0)
 
 
 def test_max_over_a_nonempty_axis_of_an_empty_tensor_is_empty():
-    assert Tensor(np.zeros((0, 3))).max(axis=1).shape == (0,)
+    assert Tensor(np.zeros((0, 3))).amax(axis=1).shape == (0,)
+    assert Tensor(np.zeros((0, 3))).max(axis=1).indices.shape == (0,)
 
 
 # ------------------------------------------------------------------------------------- axis errors
-@pytest.mark.parametrize("op", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("op", ["sum", "mean", "amax", "amin"])
 def test_axis_out_of_range(op):
     with pytest.raises(ValueError, match=rf"{op}: axis 2 is out of range for a tensor with ndim=2"):
         getattr(Tensor(np.zeros((2, 3))), op)(axis=2)
@@ -131,8 +137,10 @@ def test_axis_repeated():
 
 @pytest.mark.parametrize("axis", [1.0, True, "0", (0, 0.5)])
 def test_axis_not_an_int(axis):
-    with pytest.raises(TypeError, match=r"max: axis must be .*ndim=2"):
+    with pytest.raises(TypeError, match=r"max: (axis|dim) must be .*ndim=2"):
         Tensor(np.zeros((2, 3))).max(axis=axis)
+    with pytest.raises(TypeError, match=r"amax: axis must be .*ndim=2"):
+        Tensor(np.zeros((2, 3))).amax(axis=axis)
 
 
 def test_keepdims_must_be_a_bool():
@@ -407,8 +415,9 @@ def test_concatenate_and_stack_errors_name_the_shapes():
 F32_OPS = {
     "sum": lambda t: t.sum(axis=1),
     "mean": lambda t: t.mean(),
-    "max": lambda t: t.max(axis=0),
-    "min": lambda t: t.min(axis=(0, 1)),
+    "max": lambda t: t.max(axis=0).values,
+    "amax": lambda t: t.amax(axis=0),
+    "min": lambda t: t.amin(axis=(0, 1)),
     "softmax": lambda t: t.softmax(),
     "log_softmax": lambda t: t.log_softmax(axis=0),
     "reshape": lambda t: t.reshape(-1),

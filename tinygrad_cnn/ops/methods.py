@@ -86,6 +86,8 @@ OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
     ("mean", _reduce.mean),
     ("max", _reduce.max),
     ("min", _reduce.min),
+    ("amax", _reduce.amax),
+    ("amin", _reduce.amin),
     ("argmax", _arg_extreme("argmax")),
     ("argmin", _arg_extreme("argmin")),
     ("softmax", _reduce.softmax),

@@ -2,13 +2,14 @@
 
 A reduction reads every input element of a slice once, so its backward spreads the output gradient
 back over the reduced axes: evenly for ``mean``, as is for ``sum``, and only onto the extreme
-elements for ``max``/``min``, where tied elements split it evenly (PyTorch's rule for ``amax``/``amin``).
+elements for ``amax``/``amin`` and ``max()``, where tied elements split it evenly (PyTorch's rule);
+``max(dim)``/``min(dim)`` return ``(values, indices)`` and send it to the returned index, as PyTorch's.
 Softmax and log-softmax subtract the maximum first, so inputs like 1000 do not overflow, and each has
 its closed-form backward.
 
 >>> from tinygrad_cnn import Tensor
 >>> x = Tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
->>> x.max(axis=1).sum().backward()
+>>> x.amax(axis=1).sum().backward()
 >>> x.grad
 array([[0. , 0.5, 0.5],
        [1. , 0. , 0. ]])
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -157,16 +158,20 @@ class Mean(Function):
 
 def _extreme_forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool, name: str) -> np.ndarray:
     """``np.max``/``np.min`` (by ``name``) over ``axes``, saving what the shared backward needs."""
-    empty = [i for i in axes if a.shape[i] == 0]
-    if empty:
-        raise ValueError(
-            f"{name}: cannot take the {name} over axis {empty[0]} of length 0 (tensor shape {a.shape}, "
-            f"axes {axes}): an empty reduction has no {name}"
-        )
     extreme = (np.max if name == "max" else np.min)(a, axis=axes, keepdims=True)  # (kept shape)
     ctx.save_for_backward(a, extreme)
     ctx.axes = axes
     return extreme if keepdims else extreme.reshape([n for i, n in enumerate(a.shape) if i not in axes])
+
+
+def _check_nonempty(shape: tuple[int, ...], axes: tuple[int, ...], name: str) -> tuple[int, ...]:
+    empty = [i for i in axes if shape[i] == 0]
+    if empty:
+        raise ValueError(
+            f"{name}: cannot take the {name} over axis {empty[0]} of length 0 (tensor shape {shape}, "
+            f"axes {axes}): an empty reduction has no {name}"
+        )
+    return axes
 
 
 def _extreme_backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
@@ -234,32 +239,128 @@ def mean(
     return Mean.apply(t, axes, pick_keepdims(keepdims, keepdim, "mean"))
 
 
+class ValuesIndices(NamedTuple):
+    """What ``max(dim)``/``min(dim)`` return, as PyTorch's ``torch.return_types.max``: ``values, indices``."""
+
+    values: Tensor  # differentiable: the gradient goes to the element at ``indices``
+    indices: Tensor  # int64 data, no gradient
+
+
+class ExtremeAt(Function):
+    """The element at ``index`` along ``axis`` (the arg-max/arg-min): ``max(dim)``'s values."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, index: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
+        ctx.in_shape, ctx.axis, ctx.index = a.shape, axis, index  # index: (kept shape), int64
+        out = np.take_along_axis(a, index, axis=axis)  # (kept shape)
+        return out if keepdims else out.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None, None]:
+        # ∂a_k/∂a_i = [i = k]: the whole gradient goes to the one element that was returned (PyTorch's max(dim))
+        full = np.zeros(ctx.in_shape, dtype=grad.dtype)  # (in shape)
+        np.put_along_axis(full, ctx.index, grad.reshape(ctx.index.shape), axis=ctx.axis)
+        return full, None, None, None
+
+
+def _values_indices(t: Tensor, dim: Any, keepdims: bool, name: str, arg: str = "dim") -> ValuesIndices:
+    """``max(dim)``/``min(dim)``: the first extreme (a NaN counts as the extreme) and its index, per slice."""
+    ndim = builtins.max(t.ndim, 1)  # a 0-d tensor takes dim 0 or -1, as in PyTorch
+    axis = normalize_axis(dim, ndim, name, arg)
+    a = t.data if t.ndim else t.data.reshape(1)
+    if a.shape[axis] == 0:
+        raise ValueError(f"{name}: cannot take the {name} over {arg} {dim} of length 0 (tensor shape {t.shape})")
+    # np.argmax/argmin return the first occurrence, and the first NaN if there is one (the NaN is the result)
+    index = (np.argmax if name == "max" else np.argmin)(a, axis=axis, keepdims=True).astype(np.int64)
+    values = ExtremeAt.apply(t if t.ndim else t.reshape(1), index, axis, keepdims or not t.ndim)
+    indices = index if keepdims else index.squeeze(axis)
+    if not t.ndim:
+        values, indices = values.reshape(()), indices.reshape(())
+    return ValuesIndices(values, Tensor._make(indices, None))
+
+
+def _extreme(t: Tensor, axis: Any, keepdims: Any, dim: Any, keepdim: Any, name: str) -> Any:
+    chosen = pick_axis(axis, dim, name)
+    keep = pick_keepdims(keepdims, keepdim, name)
+    if chosen is None:
+        if keep:
+            raise TypeError(f"{name}: keepdim needs a dim; for the {name} of all elements call {name}() without it")
+        return (Max if name == "max" else Min).apply(t, _check_nonempty(t.shape, tuple(range(t.ndim)), name), False)
+    arg = "axis" if dim is _UNSET else "dim"
+    if not _is_int(chosen):
+        raise TypeError(
+            f"{name}: {arg} must be an int (max(dim) returns (values, indices), as PyTorch), got "
+            f"{type(chosen).__name__} {chosen!r} (tensor has ndim={t.ndim}); for several axes use a{name}(axis=...)"
+        )
+    return _values_indices(t, chosen, keep, name, arg)
+
+
 def max(
-    t: Tensor, axis: AxisArg = _UNSET, keepdims: bool = _UNSET, *, dim: AxisArg = _UNSET, keepdim: bool = _UNSET
-) -> Tensor:
-    """Largest element over ``axis``; tied maxima share the gradient evenly.
+    t: Tensor, axis: int | None = _UNSET, keepdims: bool = _UNSET, *, dim: int | None = _UNSET,
+    keepdim: bool = _UNSET,
+) -> Tensor | ValuesIndices:
+    """The largest element; with ``dim`` (or ``axis``) a named tuple ``(values, indices)`` per slice, as PyTorch.
+
+    Gradients follow PyTorch: ``max()`` of all elements splits it evenly among tied maxima; ``max(dim)``
+    sends it to the one element at ``indices`` (the first maximum; the first NaN if the slice has one).
+    ``amax`` reduces over one or several axes without indices and splits ties evenly.
 
     >>> from tinygrad_cnn import Tensor
-    >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
-    >>> x.max().backward()
+    >>> x = Tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
+    >>> values, indices = x.max(dim=1)
+    >>> values, indices
+    (Tensor([3., 2.], grad_fn=ExtremeAt), Tensor([1, 0], dtype=int64))
+    >>> values.sum().backward()
     >>> x.grad
-    array([0. , 0.5, 0.5])
+    array([[0., 1., 0.],
+           [1., 0., 0.]])
+    >>> Tensor([1.0, 3.0]).max()
+    Tensor(3.)
     """
-    axes = normalize_axes(pick_axis(axis, dim, "max"), t.ndim, "max")
-    return Max.apply(t, axes, pick_keepdims(keepdims, keepdim, "max"))
+    return _extreme(t, axis, keepdims, dim, keepdim, "max")
 
 
 def min(
-    t: Tensor, axis: AxisArg = _UNSET, keepdims: bool = _UNSET, *, dim: AxisArg = _UNSET, keepdim: bool = _UNSET
-) -> Tensor:
-    """Smallest element over ``axis``; tied minima share the gradient evenly.
+    t: Tensor, axis: int | None = _UNSET, keepdims: bool = _UNSET, *, dim: int | None = _UNSET,
+    keepdim: bool = _UNSET,
+) -> Tensor | ValuesIndices:
+    """The smallest element; with ``dim`` a named tuple ``(values, indices)`` (see ``max``).
 
     >>> from tinygrad_cnn import Tensor
-    >>> Tensor([[4.0, 1.0], [0.0, 2.0]]).min(axis=-1)
+    >>> Tensor([[4.0, 1.0], [0.0, 2.0]]).min(dim=-1).indices
+    Tensor([1, 0], dtype=int64)
+    """
+    return _extreme(t, axis, keepdims, dim, keepdim, "min")
+
+
+def amax(
+    t: Tensor, axis: AxisArg = _UNSET, keepdims: bool = _UNSET, *, dim: AxisArg = _UNSET, keepdim: bool = _UNSET
+) -> Tensor:
+    """Largest element over ``axis`` (an int, a tuple, or None for all); tied maxima share the gradient evenly.
+
+    PyTorch's ``amax`` (whose gradient at a NaN is NaN; here the NaN, being the result, takes the gradient).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    >>> x.amax().backward()
+    >>> x.grad
+    array([0. , 0.5, 0.5])
+    """
+    axes = _check_nonempty(t.shape, normalize_axes(pick_axis(axis, dim, "amax"), t.ndim, "amax"), "amax")
+    return Max.apply(t, axes, pick_keepdims(keepdims, keepdim, "amax"))
+
+
+def amin(
+    t: Tensor, axis: AxisArg = _UNSET, keepdims: bool = _UNSET, *, dim: AxisArg = _UNSET, keepdim: bool = _UNSET
+) -> Tensor:
+    """Smallest element over ``axis``; tied minima share the gradient evenly (see ``amax``).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([[4.0, 1.0], [0.0, 2.0]]).amin(axis=-1)
     Tensor([1., 0.])
     """
-    axes = normalize_axes(pick_axis(axis, dim, "min"), t.ndim, "min")
-    return Min.apply(t, axes, pick_keepdims(keepdims, keepdim, "min"))
+    axes = _check_nonempty(t.shape, normalize_axes(pick_axis(axis, dim, "amin"), t.ndim, "amin"), "amin")
+    return Min.apply(t, axes, pick_keepdims(keepdims, keepdim, "amin"))
 
 
 # --------------------------------------------------------------------------------- softmax, log_softmax

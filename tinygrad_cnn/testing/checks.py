@@ -188,6 +188,25 @@ def _reduction(method: str, **array_options: Any) -> Callable[[], st.SearchStrat
     return cases
 
 
+def _extreme_cases(method: str) -> Callable[[], st.SearchStrategy[Case]]:
+    """``max``/``min`` in PyTorch's three forms: ``amax(axis, keepdims)``, ``max()`` and ``max(dim).values``."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        x = draw(tensors(shape=shapes(max_dims=3, max_side=3), distinct=True, gap=1e-2))  # no ties within the step
+        form = draw(st.sampled_from(["a", "all", "dim"] if x.ndim else ["a", "all"]))
+        if form == "all":
+            return Case(lambda t: getattr(t, method)(), (x,), f"{method}()")
+        if form == "dim":
+            dim, keepdim = draw(st.integers(-x.ndim, x.ndim - 1)), draw(st.booleans())
+            return Case(lambda t: getattr(t, method)(dim, keepdim).values, (x,),
+                        f"{method}(dim={dim}, keepdim={keepdim}).values")
+        axis, keepdims = draw(axes(x.ndim)), draw(st.booleans())
+        return Case(lambda t: getattr(t, "a" + method)(axis, keepdims), (x,), f"a{method}(axis={axis}, keepdims={keepdims})")
+
+    return cases
+
+
 def _along_axis(method: str) -> Callable[[], st.SearchStrategy[Case]]:
     """``t.<method>(axis)`` for softmax-type ops: one int axis, negative too."""
 
@@ -301,8 +320,8 @@ def _stack_cases() -> st.SearchStrategy[Case]:
 CHECKS += [
     Check("sum", "reduction", _reduction("sum")),
     Check("mean", "reduction", _reduction("mean")),
-    Check("max", "reduction", _reduction("max", distinct=True, gap=1e-2)),  # no ties within the step
-    Check("min", "reduction", _reduction("min", distinct=True, gap=1e-2)),
+    Check("max", "reduction", _extreme_cases("max")),
+    Check("min", "reduction", _extreme_cases("min")),
     Check("softmax", "reduction", _along_axis("softmax")),
     Check("log_softmax", "reduction", _along_axis("log_softmax")),
     Check("reshape", "movement", _reshape_cases),

@@ -114,7 +114,11 @@ def dim_cases() -> st.SearchStrategy[tuple]:
         dim = draw(st.integers(-x.ndim, x.ndim - 1))
         keepdim = draw(st.booleans())
         method = draw(st.sampled_from(["sum", "mean", "max", "min"]))
-        return (lambda t: getattr(t, method)(dim=dim, keepdim=keepdim) + t.log_softmax(dim=dim).sum(dim=dim,
-                    keepdim=keepdim), (x,), f"{method}(dim={dim}, keepdim={keepdim}) + log_softmax(dim={dim})")
+        def reduced(t: Any) -> Any:  # max(dim)/min(dim) return (values, indices), as PyTorch
+            out = getattr(t, method)(dim=dim, keepdim=keepdim)
+            return out.values if method in ("max", "min") else out
+
+        return (lambda t: reduced(t) + t.log_softmax(dim=dim).sum(dim=dim, keepdim=keepdim), (x,),
+                f"{method}(dim={dim}, keepdim={keepdim}) + log_softmax(dim={dim})")
 
     return cases()

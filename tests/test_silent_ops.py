@@ -1,0 +1,57 @@
+"""Issue 17's classes owned here, checked against oracles that need no PyTorch (hand values, plain loops).
+
+Each test names its class; each failed on the code before its fix. PyTorch comparisons of the same classes
+are in tests/test_silent_ops_torch.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+from tinygrad_cnn import Tensor
+
+
+# ------------------------------------------------------------- class 12: max(dim) -> (values, indices)
+def test_max_dim_unpacks_into_values_and_indices_for_any_batch():
+    output = Tensor([[0.1, 0.7, 0.2], [0.9, 0.05, 0.05], [0.2, 0.2, 0.6]])
+    _, pred = output.max(1)  # PyTorch's idiom: before, three values raised and two silently unpacked values
+    assert pred.tolist() == [1, 0, 2] and pred.dtype == np.int64
+    values, indices = output.min(dim=1, keepdim=True)
+    assert values.tolist() == [[0.1], [0.05], [0.2]] and indices.tolist() == [[0], [1], [0]]
+    result = output.max(dim=0)
+    assert result.values is result[0] and result.indices is result[1]
+    assert isinstance(output.max(), Tensor) and output.max().item() == 0.9  # no dim: one tensor
+
+
+def test_max_dim_sends_the_gradient_to_the_returned_index():
+    # plain-loop oracle: d values[i] / d x[i, j] = [j == first argmax of row i], NaN being the maximum
+    x = Tensor([[1.0, 3.0, 3.0], [np.nan, 0.0, np.nan], [2.0, 2.0, 2.0]], requires_grad=True)
+    values, indices = x.max(dim=1)
+    values.backward(np.array([1.0, 2.0, 3.0]))
+    expected = np.zeros((3, 3))
+    for i, row in enumerate(x.data):
+        nan = np.flatnonzero(np.isnan(row))
+        j = nan[0] if nan.size else next(k for k, v in enumerate(row) if v == row.max())
+        expected[i, j] = [1.0, 2.0, 3.0][i]
+        assert indices.tolist()[i] == j
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_amax_and_max_of_all_elements_split_ties_evenly():
+    x = Tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]], requires_grad=True)
+    x.amax(axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 0.5, 0.5], [1, 0, 0]])
+    y = Tensor([5.0, 5.0], requires_grad=True)
+    y.max().backward()
+    np.testing.assert_array_equal(y.grad, [0.5, 0.5])
+
+
+def test_max_dim_of_a_0d_tensor_and_of_an_empty_batch():
+    values, indices = Tensor(5.0).max(0)
+    assert values.shape == () and indices.item() == 0
+    values, indices = Tensor(np.zeros((0, 3))).max(1)
+    assert values.shape == (0,) and indices.shape == (0,)
+    with pytest.raises(TypeError, match="for several axes use amax"):
+        Tensor(np.zeros((2, 3))).max(axis=(0, 1))
