@@ -55,3 +55,17 @@ def test_max_dim_of_a_0d_tensor_and_of_an_empty_batch():
     assert values.shape == (0,) and indices.shape == (0,)
     with pytest.raises(TypeError, match="for several axes use amax"):
         Tensor(np.zeros((2, 3))).max(axis=(0, 1))
+
+
+# ---------------------------------------------- class 2: an int and an index array apart (PyTorch's order)
+def test_int_and_index_array_separated_by_a_slice_keep_the_axis_in_place():
+    x = Tensor(np.arange(3.0 * 3 * 3 * 3).reshape(3, 3, 3, 3), requires_grad=True)  # square: numpy's order is silent
+    out = x[:, [0, 2], :, 1]
+    expected = [[[x.data[i, j, k, 1] for k in range(3)] for j in (0, 2)] for i in range(3)]  # the loop: (3, 2, 3)
+    np.testing.assert_array_equal(out.data, expected)
+    out.backward(np.ones((3, 2, 3)))
+    grad = np.zeros((3, 3, 3, 3))
+    grad[:, [0, 2], :, 1] = 1  # numpy's assignment puts the same elements (the order of axes aside)
+    np.testing.assert_array_equal(x.grad, grad)
+    assert x[0, :, [0, 1]].shape == (3, 2, 3) and x[[0, 1], :, 0].shape == (2, 3, 3)
+    assert x[Tensor(np.array(1)), :, [0, 1]].shape == (3, 2, 3)  # a 0-d integer tensor selects like an int

@@ -174,7 +174,10 @@ def permute(t: Tensor, *axes: Any) -> Tensor:
 
 # ------------------------------------------------------------------------------------------ indexing
 def _index_part(part: Any) -> Any:
-    """One component of an index, with Tensors and lists turned into (copied) integer or bool arrays."""
+    """One component of an index, with Tensors and lists turned into (copied) integer or bool arrays.
+
+    A 0-d integer array or Tensor is an int (PyTorch selects with it, it is not an index array).
+    """
     if part is None or part is Ellipsis or isinstance(part, (slice, bool, np.bool_)) or _is_int(part):
         return part
     if isinstance(part, Tensor):
@@ -187,6 +190,8 @@ def _index_part(part: Any) -> Any:
             raise TypeError(
                 f"getitem: index arrays must hold integers or bools, got an array of dtype {array.dtype}"
             )
+        if array.ndim == 0 and array.dtype.kind in "iu":
+            return int(array)
         return array
     raise TypeError(
         f"getitem: index must be made of ints, slices, None, Ellipsis, integer/bool arrays or Tensors, "
@@ -194,9 +199,52 @@ def _index_part(part: Any) -> Any:
     )
 
 
-def _normalize_index(index: Any) -> tuple[Any, ...]:
+def _is_array(part: Any) -> bool:
+    return isinstance(part, np.ndarray)
+
+
+def _consumed(part: Any) -> int:
+    """How many axes of the indexed array ``part`` uses up (a bool mask: one per axis it covers)."""
+    if part is None or part is Ellipsis or isinstance(part, (bool, np.bool_)):
+        return 0
+    if _is_array(part) and part.dtype.kind == "b":
+        return part.ndim
+    return 1
+
+
+def _torch_order(parts: tuple[Any, ...], ndim: int) -> tuple[Any, ...]:
+    """The index in PyTorch's order: ints select first, then index arrays follow numpy's rule among themselves.
+
+    numpy counts an int as an index array, so ``x[:, [0, 1], :, 0]`` (an int and an array apart) moves the
+    indexed axis to the front, where PyTorch keeps it in place. With both ints and arrays, the index runs as
+    two steps: ``(first, second)``, where ``first`` (basic: ints, slices, None) gives a view and ``second``
+    (slices and the arrays) picks from it. Otherwise it is the index itself (one step, numpy's = PyTorch's).
+    """
+    if not (any(_is_int(p) for p in parts) and any(_is_array(p) for p in parts)):
+        return parts
+    if sum(p is Ellipsis for p in parts) > 1:
+        return parts  # numpy's error for several Ellipses
+    used = sum(_consumed(p) for p in parts)
+    expanded: list[Any] = []
+    for p in parts:
+        expanded.extend([slice(None)] * max(ndim - used, 0) if p is Ellipsis else [p])
+    first = tuple(s for p in expanded if not isinstance(p, (bool, np.bool_))
+                  for s in ([slice(None)] * _consumed(p) if _is_array(p) else [p]))
+    second = tuple(p for p in expanded if not _is_int(p) for p in ([slice(None)] if p is None else [p]))
+    second = tuple(slice(None) if isinstance(p, slice) else p for p in second)
+    return (_TwoSteps(first, second),)
+
+
+class _TwoSteps(tuple):
+    """An index applied as ``a[first][second]`` (see ``_torch_order``)."""
+
+    def __new__(cls, first: tuple[Any, ...], second: tuple[Any, ...]) -> _TwoSteps:
+        return super().__new__(cls, (first, second))
+
+
+def _normalize_index(index: Any, ndim: int) -> tuple[Any, ...]:
     parts = index if isinstance(index, tuple) else (index,)
-    return tuple(_index_part(p) for p in parts)
+    return _torch_order(tuple(_index_part(p) for p in parts), ndim)
 
 
 def _is_basic(index: tuple[Any, ...]) -> bool:
@@ -204,11 +252,30 @@ def _is_basic(index: tuple[Any, ...]) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, slice) or _is_int(p) for p in index)
 
 
+def select(a: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
+    """``a[index]`` with an index from ``_normalize_index`` (PyTorch's axis order)."""
+    if len(index) == 1 and isinstance(index[0], _TwoSteps):
+        first, second = index[0]
+        return a[first][second]
+    return a[index]
+
+
+def scatter_add(full: np.ndarray, index: tuple[Any, ...], values: np.ndarray) -> None:
+    """``full[index] += values``, an element picked k times collecting all k (the adjoint of ``select``)."""
+    if len(index) == 1 and isinstance(index[0], _TwoSteps):
+        first, second = index[0]
+        full, index = full[first], second  # ``first`` is basic: a view into ``full``
+    if _is_basic(index):
+        full[index] += values  # each element picked at most once
+    else:
+        np.add.at(full, index, values)
+
+
 class GetItem(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
         try:
-            out = a[index]
+            out = select(a, index)
         except IndexError as error:  # kept an IndexError: `for row in tensor` relies on it
             raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape {a.shape}: {error}") from None
         ctx.in_shape, ctx.index = a.shape, index
@@ -217,17 +284,15 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
         full = np.zeros(ctx.in_shape, dtype=grad.dtype)  # elements that were not picked get 0
-        if _is_basic(ctx.index):
-            full[ctx.index] = grad  # each element picked at most once: plain assignment
-        else:
-            np.add.at(full, ctx.index, grad)  # an element picked k times collects the sum of its k gradients
+        scatter_add(full, ctx.index, grad)  # an element picked k times collects the sum of its k gradients
         return full, None
 
 
 def getitem(t: Tensor, index: Any) -> Tensor:
-    """numpy indexing: ints, slices (negative steps too), None, Ellipsis, integer arrays, bool masks.
+    """Indexing as PyTorch's: ints, slices (negative steps too), None, Ellipsis, integer arrays, bool masks.
 
-    Index arrays may be lists, numpy arrays or integer/bool Tensors.
+    Index arrays may be lists, numpy arrays or integer/bool Tensors. Ints select before index arrays apply
+    (PyTorch's rule, where numpy would move the indexed axes to the front: ``x[:, [0, 1], :, 0]``).
 
     >>> from tinygrad_cnn import Tensor
     >>> x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -235,8 +300,10 @@ def getitem(t: Tensor, index: Any) -> Tensor:
     Tensor([3., 2., 1.])
     >>> x[x > 3.5]
     Tensor([4., 5., 6.])
+    >>> Tensor(np.zeros((3, 4, 5, 6)))[:, [0, 1], :, 0].shape
+    (3, 2, 5)
     """
-    return GetItem.apply(t, _normalize_index(index))
+    return GetItem.apply(t, _normalize_index(index, t.ndim))
 
 
 # -------------------------------------------------------------------------------------------- padding

@@ -202,7 +202,8 @@ def _extreme_cases(method: str) -> Callable[[], st.SearchStrategy[Case]]:
             return Case(lambda t: getattr(t, method)(dim, keepdim).values, (x,),
                         f"{method}(dim={dim}, keepdim={keepdim}).values")
         axis, keepdims = draw(axes(x.ndim)), draw(st.booleans())
-        return Case(lambda t: getattr(t, "a" + method)(axis, keepdims), (x,), f"a{method}(axis={axis}, keepdims={keepdims})")
+        return Case(lambda t: getattr(t, "a" + method)(axis, keepdims), (x,),
+                    f"a{method}(axis={axis}, keepdims={keepdims})")
 
     return cases
 

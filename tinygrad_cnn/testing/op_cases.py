@@ -114,7 +114,7 @@ def dim_cases() -> st.SearchStrategy[tuple]:
         dim = draw(st.integers(-x.ndim, x.ndim - 1))
         keepdim = draw(st.booleans())
         method = draw(st.sampled_from(["sum", "mean", "max", "min"]))
-        def reduced(t: Any) -> Any:  # max(dim)/min(dim) return (values, indices), as PyTorch
+        def reduced(t: Tensor) -> Tensor:  # max(dim)/min(dim) return (values, indices), as PyTorch
             out = getattr(t, method)(dim=dim, keepdim=keepdim)
             return out.values if method in ("max", "min") else out
 
