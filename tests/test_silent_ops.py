@@ -69,3 +69,45 @@ def test_int_and_index_array_separated_by_a_slice_keep_the_axis_in_place():
     np.testing.assert_array_equal(x.grad, grad)
     assert x[0, :, [0, 1]].shape == (3, 2, 3) and x[[0, 1], :, 0].shape == (2, 3, 3)
     assert x[Tensor(np.array(1)), :, [0, 1]].shape == (3, 2, 3)  # a 0-d integer tensor selects like an int
+
+
+# ------------------------------------------------------------------------- class 10: item assignment
+def test_setitem_under_no_grad_with_numbers_masks_slices_and_tensors():
+    w = Tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    with tg.no_grad():
+        w[0] = 5
+        w[w > 3.5] = Tensor([6.0, 7.0])  # the mask selects 5 and 4 (in order)
+        w[1:3] = np.array([8.0, 9.0])
+        w[::2] += 10  # getitem, += on the view, setitem: all under no_grad
+    assert w.tolist() == [16.0, 8.0, 19.0, 7.0] and w.requires_grad and w.is_leaf
+    x = Tensor(np.zeros((2, 3)))  # no grad anywhere: no no_grad() needed, as in PyTorch
+    x[:, [0, 2], ] = 1
+    x[0, :, ] += Tensor([1.0, 2.0, 3.0])
+    assert x.tolist() == [[2.0, 2.0, 4.0], [1.0, 0.0, 1.0]]
+    n = Tensor(np.array([1, 2, 3]))
+    n[0] = 2.7  # cast to the tensor's dtype (truncated), as PyTorch
+    assert n.tolist() == [2, 2, 3]
+
+
+def test_setitem_on_a_leaf_that_requires_grad_raises_before_writing():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w[0] = 5
+    with pytest.raises(RuntimeError, match="in-place"):
+        w[::2] += 10  # before the fix: x's memory was written, then a TypeError (no __setitem__)
+    assert w.tolist() == [1.0, 2.0, 3.0]
+    x = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"a value of shape \(4,\) cannot be broadcast"):
+        x[0] = np.ones(4)
+    with pytest.raises(IndexError, match="does not fit"):
+        x[[0, 5]] = 1.0
+    assert x.tolist() == [[0.0] * 3] * 2
+
+
+def test_setitem_on_a_tensor_saved_for_backward_is_detected():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (w * w).sum()  # Mul saved w
+    with tg.no_grad():
+        w[1] = 0.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()

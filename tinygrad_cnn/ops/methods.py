@@ -98,6 +98,7 @@ OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
     ("permute", _movement.permute),
     ("flatten", _movement.flatten),
     ("__getitem__", _movement.getitem),
+    ("__setitem__", _movement.setitem),
     ("pad", _movement.pad),
     ("unsqueeze", _shape.unsqueeze),
     ("squeeze", _shape.squeeze),

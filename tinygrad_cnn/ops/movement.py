@@ -25,6 +25,7 @@ import numpy as np
 
 from .._checks import is_int as _is_int
 from ..function import Context, Function
+from ..memory import write_in_place
 from ..tensor import Tensor
 from .promotion import result_type
 from .reduce import _UNSET, normalize_axis, pick_axis
@@ -304,6 +305,57 @@ def getitem(t: Tensor, index: Any) -> Tensor:
     (3, 2, 5)
     """
     return GetItem.apply(t, _normalize_index(index, t.ndim))
+
+
+def setitem(t: Tensor, index: Any, value: Any) -> None:
+    """``t[index] = value`` in place (PyTorch's item assignment): under ``no_grad()``, or on a tensor
+    that does not require grad; a leaf that requires grad raises outside ``no_grad()``, as in PyTorch.
+
+    ``value`` (a number, an array or a Tensor) is broadcast to the selected shape and cast to ``t``'s dtype.
+    The index follows ``getitem``'s rules (PyTorch's axis order). The write is logged like every in-place
+    update (``memory.py``), so a graph that saved ``t`` refuses to backward through the old values. A
+    failed assignment (bad index, shape) writes nothing.
+
+    >>> from tinygrad_cnn import Tensor, no_grad
+    >>> x = Tensor([1.0, 2.0, 3.0, 4.0])
+    >>> x[0] = 5
+    >>> x[x > 3.5] = Tensor([0.0, 0.0])
+    >>> x[::2] += 10
+    >>> x
+    Tensor([10.,  2., 13.,  0.])
+    """
+    parts = _normalize_index(index, t.ndim)
+    try:
+        selected = np.shape(select(t.data, parts))
+    except IndexError as error:
+        raise IndexError(f"setitem: index {index!r} does not fit a tensor of shape {t.shape}: {error}") from None
+    data = getattr(value, "data", value) if isinstance(value, Tensor) else value
+    shape = np.shape(data)
+    trimmed = shape[len(shape) - len(selected):] if len(shape) > len(selected) else shape
+    if len(shape) > len(selected) and any(n != 1 for n in shape[:len(shape) - len(selected)]) or not _fits(
+            trimmed, selected):
+        raise ValueError(
+            f"setitem: a value of shape {shape} cannot be broadcast to the {selected} elements selected by "
+            f"{index!r} in a tensor of shape {t.shape}"
+        )
+    operand = np.reshape(np.asarray(data), trimmed) if len(shape) > len(selected) else data
+
+    def put(target: np.ndarray, source: Any, out: np.ndarray, casting: str) -> None:
+        if len(parts) == 1 and isinstance(parts[0], _TwoSteps):
+            first, second = parts[0]
+            out[first][second] = source  # ``first`` is basic: a view into ``out``
+        else:
+            out[parts] = source
+
+    write_in_place(t, "setitem", put, operand, value)
+
+
+def _fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to exactly ``target``."""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 # -------------------------------------------------------------------------------------------- padding
