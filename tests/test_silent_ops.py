@@ -111,3 +111,23 @@ def test_setitem_on_a_tensor_saved_for_backward_is_detected():
         w[1] = 0.0
     with pytest.raises(RuntimeError, match="modified in place"):
         loss.backward()
+
+
+# ------------------------------------------------ class 3: every target ignored (mean): loss nan, gradient 0
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("weight", [None, [1.0, 2.0, 3.0]])
+def test_all_targets_ignored_gives_a_nan_loss_and_a_zero_gradient(weight, label_smoothing):
+    x = Tensor(np.arange(6.0).reshape(2, 3) * 0.1, requires_grad=True)
+    loss = tg.functional.cross_entropy(x, [-100, -100], weight=weight, label_smoothing=label_smoothing)
+    assert np.isnan(loss.item())  # 0/0, as PyTorch
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, np.zeros((2, 3)))  # before: all nan
+
+
+def test_ignored_rows_get_zero_gradient_and_counted_rows_their_share():
+    # hand oracle: nll of log-probabilities, mean over the counted targets only (weights 1): −(1/2)·[one-hot]
+    x = Tensor(np.log(np.full((3, 2), 0.5)), requires_grad=True)
+    loss = tg.functional.nll_loss(x, [0, -100, 1])
+    assert loss.item() == pytest.approx(np.log(2))
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, [[-0.5, 0.0], [0.0, 0.0], [0.0, -0.5]])

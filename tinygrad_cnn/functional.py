@@ -262,7 +262,7 @@ def _nll(log_probs: Tensor, target: Any, weight: Any, ignore_index: int, reducti
     safe = np.where(valid, indices, 0)
     picked_weight = (w[safe] if w is not None else np.ones(len(safe), dtype=log_probs.dtype)) * valid  # (M,)
     picked = flat[np.arange(len(safe)), safe]  # (M,) log p of each target class
-    losses = -picked * Tensor(picked_weight.astype(log_probs.dtype))  # (M,)
+    losses = None if reduction == "mean" else -picked * Tensor(picked_weight.astype(log_probs.dtype))  # (M,)
     smooth = None
     if label_smoothing > 0:
         per_class = flat if w is None else flat * Tensor(w)
@@ -270,12 +270,21 @@ def _nll(log_probs: Tensor, target: Any, weight: Any, ignore_index: int, reducti
     if reduction == "none":
         out = losses if smooth is None else losses * (1 - label_smoothing) + smooth * (label_smoothing / classes)
         return out.reshape(element_shape)
-    total = losses.sum()
-    if reduction == "mean":
-        total = total / float(picked_weight.sum())
-    if smooth is None:
+    if reduction == "sum":
+        total, smooth_total = losses.sum(), None if smooth is None else smooth.sum()
+    else:  # mean: Σ_i w_i ℓ_i / Σ_i w_i over the counted targets, PyTorch's rule also when none is counted:
+        # each counted row is scaled by 1/Σw, an ignored one by 0 (not 0/0), so a batch whose every target is
+        # ignored has loss nan (0/0, as PyTorch) but gradient 0 (not nan: one step would make every weight nan)
+        weight_sum = np.float64(picked_weight.sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            row = np.where(valid, picked_weight / weight_sum, 0.0)  # (M,) w_i / Σw
+            per_counted = np.where(valid, np.float64(1.0) / weight_sum, 0.0)  # (M,) 1 / Σw
+        total = (-picked * Tensor(row.astype(log_probs.dtype))).sum()
+        smooth_total = None if smooth is None else (smooth * Tensor(per_counted.astype(log_probs.dtype))).sum()
+        if weight_sum == 0:
+            total = total + float("nan")  # the value 0/0; a constant, so the gradient stays PyTorch's
+    if smooth_total is None:
         return total
-    smooth_total = smooth.sum() / float(picked_weight.sum()) if reduction == "mean" else smooth.sum()
     return total * (1 - label_smoothing) + smooth_total * (label_smoothing / classes)
 
 
