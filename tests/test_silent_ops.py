@@ -131,3 +131,52 @@ def test_ignored_rows_get_zero_gradient_and_counted_rows_their_share():
     assert loss.item() == pytest.approx(np.log(2))
     loss.backward()
     np.testing.assert_array_equal(x.grad, [[-0.5, 0.0], [0.0, 0.0], [0.0, -0.5]])
+
+
+# -------------------------------------------------------------------- class 11: an empty batch (N = 0)
+def test_conv2d_on_an_empty_batch_gives_an_empty_output_and_zero_parameter_gradients():
+    x = Tensor(np.zeros((0, 3, 5, 5)), requires_grad=True)
+    w = Tensor(np.ones((2, 3, 3, 3)), requires_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    y = tg.functional.conv2d(x, w, b, padding=1)
+    assert y.shape == (0, 2, 5, 5)  # before: a numpy reshape error
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 5, 5)
+    np.testing.assert_array_equal(w.grad, np.zeros((2, 3, 3, 3)))  # a sum over no images
+    np.testing.assert_array_equal(b.grad, np.zeros(2))
+    layer = tg.nn.Conv2d(3, 4, 3, stride=2)
+    assert layer(Tensor(np.zeros((0, 3, 7, 7), np.float32))).shape == (0, 4, 3, 3)
+
+
+# ----------------------------------------------- class 6: a non-finite weight meets only real terms in dx
+@pytest.mark.parametrize("padding", [0, 1])
+def test_conv2d_input_gradient_with_an_inf_weight_is_the_sum_of_its_real_terms(padding):
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    weight = np.array([[[[np.inf, 1.0], [2.0, 3.0]]]])
+    w = Tensor(weight)
+    y = tg.functional.conv2d(x, w, padding=padding)
+    delta = np.ones(y.shape)
+    y.backward(delta)
+    # the loop oracle: dx[h, v] = Σ over the windows (i, j) that read pixel (h, v) of δ[i, j] · w[h + P − i, v + P − j]
+    expected = np.zeros((4, 4))
+    for h in range(4):
+        for v in range(4):
+            terms = [delta[0, 0, i, j] * weight[0, 0, h + padding - i, v + padding - j]
+                     for i in range(y.shape[2]) for j in range(y.shape[3])
+                     if 0 <= h + padding - i < 2 and 0 <= v + padding - j < 2]
+            expected[h, v] = sum(terms)
+    np.testing.assert_array_equal(x.grad[0, 0], expected)  # before: NaN where a padded 0 of δ met the inf
+    assert np.isinf(expected).any() and (padding or np.isfinite(expected).any())
+
+
+def test_no_numpy_warning_leaks_from_pooling_or_backward_with_non_finite_values():
+    import warnings
+
+    x = Tensor(np.array([[[[np.inf, -np.inf, 1.0], [np.nan, 2.0, 3.0], [1.0, 1.0, 1.0]]]]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # before: "invalid value encountered" RuntimeWarnings
+        for pool in (tg.functional.max_pool2d, tg.functional.avg_pool2d):
+            out = pool(x, 2, 1, 1)
+            out.backward(np.full(out.shape, np.inf))
+        tg.functional.lp_pool2d(x.abs(), 2, 2).sum().backward()
+        Tensor(np.array([1e5, 1.0])).astype(np.float16)  # overflow to inf, silently

@@ -87,7 +87,8 @@ def backward(root: Tensor, seed: np.ndarray | None, retain_graph: bool) -> None:
         seed = np.ones_like(root._data)
     elif seed.shape != root._data.shape:
         raise ValueError(f"backward(): grad has shape {seed.shape}, expected the output's shape {root.shape}")
-    run_backward(root, seed, retain_graph)
+    with np.errstate(all="ignore"):  # IEEE arithmetic (inf·0 = NaN, inf − inf) stays silent, as in PyTorch:
+        run_backward(root, seed, retain_graph)  # one state for the whole walk, no RuntimeWarning leaks out
 
 
 class HookHandle:

@@ -232,6 +232,11 @@ class Conv2d(Function):
         unbatched = x.ndim == 3
         if unbatched:
             x = x[np.newaxis]  # (C, H, W) -> (1, C, H, W)
+        ctx.geometry, ctx.groups, ctx.unbatched = geometry, groups, unbatched
+        if x.shape[0] == 0:  # an empty batch: (0, F, Ho, Wo), as PyTorch (the GEMM layout has no rows to reshape)
+            ctx.empty = (x.shape, weight.shape)
+            z = np.zeros((0, weight.shape[0], *geometry.out_size), dtype=x.dtype)
+            return z if bias is None else z + bias.reshape(1, -1, 1, 1)
         with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN inputs give inf/NaN, silently as in PyTorch
             result = _correlate(x, weight, bias, geometry, groups, keep=ctx.needs_input_grad[1])
         if ctx.needs_input_grad[1] and result.cols is None:  # eq. (12) will rebuild the columns from x
@@ -239,11 +244,13 @@ class Conv2d(Function):
         else:  # the kept columns are a fresh array of this node's own: no fingerprint needed
             ctx.save_for_backward(weight)
         ctx.cols, ctx.clean = result.cols, result.clean
-        ctx.geometry, ctx.groups, ctx.unbatched = geometry, groups, unbatched
         return result.z[0] if unbatched else result.z
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        if getattr(ctx, "empty", None):  # an empty batch: every gradient is a sum of nothing
+            x_shape, w_shape = ctx.empty
+            return np.zeros(x_shape, grad.dtype), np.zeros(w_shape, grad.dtype), np.zeros(w_shape[0], grad.dtype)
         weight, *x = ctx.saved_tensors  # x only if the columns were not kept
         geometry, groups = ctx.geometry, ctx.groups
         delta = grad[np.newaxis] if ctx.unbatched else grad  # δ = ∂C/∂z: (N, F, Ho, Wo)
@@ -312,7 +319,9 @@ def _input_gradient(
     (:func:`_col2im`, summing where windows overlap), then cropped.
     Not part of the book's network (its conv layer reads the image): the step that would carry δ further down.
     """
-    if geometry.stride == (1, 1) and weight.shape[0] <= weight.shape[1] * groups:  # F ≤ C: δ's columns no larger
+    # F ≤ C: δ's columns no larger. Only for a finite kernel: the correlation pads δ with zeros, and a zero
+    # meeting an inf weight would give a NaN that is no term of the sum (PyTorch's dx stays finite there)
+    if geometry.stride == (1, 1) and weight.shape[0] <= weight.shape[1] * groups and _finite(weight):
         dx = _transposed_correlation(delta, weight, geometry, groups)
         if dx is not None:
             return dx

@@ -453,6 +453,7 @@ class Clip(Function):
 
 class Cast(Function):
     @staticmethod
+    @quiet  # float64 -> float16 overflows to inf, silently as in PyTorch
     def forward(ctx: Context, a: np.ndarray, dtype: np.dtype) -> np.ndarray:
         ctx.source_dtype = a.dtype
         return a.astype(dtype)

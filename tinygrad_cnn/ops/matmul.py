@@ -18,11 +18,13 @@ import numpy as np
 
 from ..function import Context, Function, unbroadcast
 from ..tensor import Tensor
+from .numerics import quiet
 from .promotion import result_type
 
 
 class MatMul(Function):
     @staticmethod
+    @quiet
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         _check_shapes(a.shape, b.shape)
         if a.dtype != b.dtype:  # PyTorch's promotion (an int matrix and a float32 one give float32), not numpy's

@@ -31,6 +31,7 @@ from ..function import Context, Function
 from ..grad_mode import no_grad
 from ..random import generator as _generator
 from ..tensor import Tensor
+from .numerics import quiet
 
 __all__ = ["BatchNorm", "Dropout", "batch_norm", "dropout", "dropout_mask"]
 
@@ -48,6 +49,7 @@ class BatchNorm(Function):
     """
 
     @staticmethod
+    @quiet
     def forward(ctx: Context, x: np.ndarray, weight: Any, bias: Any, mean: np.ndarray, var: np.ndarray,
                 eps: float, batch_stats: bool) -> np.ndarray:
         shape = _channel_shape(x.ndim, x.shape[1])
@@ -148,6 +150,7 @@ class Dropout(Function):
     """``x · scale`` with ``scale`` = keep-mask/(1 − p) drawn by the caller; backward multiplies by the same."""
 
     @staticmethod
+    @quiet
     def forward(ctx: Context, x: np.ndarray, scale: np.ndarray) -> np.ndarray:
         ctx.scale = scale
         return x * scale

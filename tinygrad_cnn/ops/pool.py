@@ -47,6 +47,7 @@ import numpy as np
 from .._checks import check_bool, check_int, is_real
 from ..function import Context, Function
 from ..tensor import Tensor
+from .numerics import quiet
 from .window import Geometry, Pair, as_pair, check_input, output_size
 
 __all__ = ["avg_pool2d", "lp_pool2d", "max_pool2d", "pool_output_size"]
@@ -118,6 +119,7 @@ class MaxPool2d(Function):
     """
 
     @staticmethod
+    @quiet
     def forward(ctx: Context, x: np.ndarray, *, geometry: Geometry, winners: list | None = None) -> np.ndarray:
         x, unbatched = _batched(x)
         x_pad = geometry.pad(x, -np.inf)  # (N, C, Hp, Wp); padding is −∞ and never starts a window
@@ -190,6 +192,7 @@ class AvgPool2d(Function):
     """Average pooling; backward gives every unit of a window δ/|B|."""
 
     @staticmethod
+    @quiet
     def forward(
         ctx: Context, x: np.ndarray, *, geometry: Geometry, count_include_pad: bool, divisor_override: int | None
     ) -> np.ndarray:
@@ -220,6 +223,7 @@ class LpPool2d(Function):
     """Lp pooling ``z = (Σ_B a^p)^(1/p)``; backward ``δ · a^(p−1) / z^(p−1)`` (0 where z = 0)."""
 
     @staticmethod
+    @quiet
     def forward(ctx: Context, x: np.ndarray, *, geometry: Geometry, norm_type: float) -> np.ndarray:
         x, unbatched = _batched(x)
         p = norm_type
