@@ -180,3 +180,33 @@ def test_no_numpy_warning_leaks_from_pooling_or_backward_with_non_finite_values(
             out.backward(np.full(out.shape, np.inf))
         tg.functional.lp_pool2d(x.abs(), 2, 2).sum().backward()
         Tensor(np.array([1e5, 1.0])).astype(np.float16)  # overflow to inf, silently
+
+
+# ----------------------------------------------------- class 4: float16 accumulates in float32 everywhere
+def test_float16_average_pool_of_large_values_is_finite_and_exact():
+    x = Tensor(np.full((1, 1, 16, 16), 1000.0, np.float16))
+    out = tg.functional.avg_pool2d(x, 16)  # the sum 256 000 overflows float16 (65 504); the mean does not
+    assert out.dtype == np.float16 and out.item() == 1000.0  # before: inf
+    assert tg.functional.lp_pool2d(Tensor(np.full((1, 1, 2, 2), 300.0, np.float16)), 2, 2).item() == 600.0
+
+
+def test_float16_batch_norm_statistics_and_gradients_accumulate_in_float32():
+    rng = np.random.default_rng(0)
+    x64 = 1000.0 + rng.standard_normal((8, 2, 4, 4))
+    x = Tensor(x64.astype(np.float16), requires_grad=True)
+    y = tg.functional.batch_norm(x, None, None, training=True)
+    xr = x.data.astype(np.float64)  # the oracle: the same float16 inputs, normalised in float64
+    exact = (xr - xr.mean(axis=(0, 2, 3), keepdims=True)) / np.sqrt(xr.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
+    assert np.abs(y.data.astype(np.float64) - exact).max() < 0.01  # before: 3.1 (float16 squares and sums)
+
+
+def test_float16_broadcast_gradient_is_summed_in_float32():
+    b = Tensor(np.zeros(3, np.float16), requires_grad=True)
+    (Tensor(np.zeros((4096, 3), np.float16)) + b).backward(np.full((4096, 3), 0.1, np.float16))
+    exact = np.float16(4096 * float(np.float16(0.1)))  # 409.5
+    assert b.grad.dtype == np.float16 and b.grad.tolist() == [exact] * 3  # before: 256 (a float16 running sum)
+    w = Tensor(np.zeros((3, 1, 1, 1), np.float16))
+    bias = Tensor(np.zeros(3, np.float16), requires_grad=True)
+    out = tg.functional.conv2d(Tensor(np.zeros((64, 1, 8, 8), np.float16)), w, bias)
+    out.backward(np.full(out.shape, 0.1, np.float16))
+    assert bias.grad.tolist() == [exact] * 3  # eq. (14)'s Σ over the batch and positions

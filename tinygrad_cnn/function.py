@@ -222,7 +222,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     extra = grad.ndim - len(shape)
     # (…extra, *shape-with-ones) -> sum the leading axes and every axis that was 1 in `shape`
     axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
-    summed = grad.sum(axis=axes, keepdims=True) if axes else grad
+    if not axes:
+        return grad.reshape(shape)
+    # float16 is summed in float32 (numpy's strided float16 sum would accumulate in float16: 4096 × 0.1 = 256)
+    wide = np.float32 if grad.dtype == np.float16 else None
+    summed = grad.sum(axis=axes, keepdims=True, dtype=wide).astype(grad.dtype, copy=False)
     return summed.reshape(shape)
 
 

@@ -50,6 +50,7 @@ import numpy as np
 from .._checks import check_int
 from ..function import Context, Function
 from ..tensor import Tensor
+from .promotion import accumulate
 from .window import Geometry, Pair, as_pair, check_input, output_size
 
 __all__ = ["conv2d", "conv2d_output_size"]
@@ -267,7 +268,7 @@ class Conv2d(Function):
                     delta, rows, ctx.cols, x[0] if x else None, ctx.clean, weight.shape, geometry, groups
                 )
             if need_b:
-                db = delta.sum(axis=(0, 2, 3))  # eq. (14): ∂C/∂b^F_k = Σ_n Σ_{i,j} δ[n,k,i,j] -> (F,)
+                db = accumulate(delta, (0, 2, 3))  # eq. (14): ∂C/∂b^F_k = Σ_n Σ_{i,j} δ[n,k,i,j] -> (F,)
         return dx, dw, db
 
 

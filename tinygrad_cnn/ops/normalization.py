@@ -32,6 +32,7 @@ from ..grad_mode import no_grad
 from ..random import generator as _generator
 from ..tensor import Tensor
 from .numerics import quiet
+from .promotion import compute_dtype
 
 __all__ = ["BatchNorm", "Dropout", "batch_norm", "dropout", "dropout_mask"]
 
@@ -53,14 +54,15 @@ class BatchNorm(Function):
     def forward(ctx: Context, x: np.ndarray, weight: Any, bias: Any, mean: np.ndarray, var: np.ndarray,
                 eps: float, batch_stats: bool) -> np.ndarray:
         shape = _channel_shape(x.ndim, x.shape[1])
-        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)  # (C,)
-        x_hat = (x - mean.reshape(shape)) * inv_std.reshape(shape)  # (N, C, ...)  (B1)
+        work = compute_dtype(x.dtype)  # float16 is computed in float32, rounded once at the end
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(work, copy=False)  # (C,), var in float32 or wider
+        x_hat = (x.astype(work, copy=False) - mean.astype(work).reshape(shape)) * inv_std.reshape(shape)  # (B1)
         y = x_hat * weight.reshape(shape) if weight is not None else x_hat
         if bias is not None:
             y = y + bias.reshape(shape)
         ctx.save_for_backward(weight)
         ctx.x_hat, ctx.inv_std, ctx.batch_stats = x_hat, inv_std, batch_stats
-        return y
+        return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
@@ -68,6 +70,7 @@ class BatchNorm(Function):
         x_hat, inv_std = ctx.x_hat, ctx.inv_std
         axes = (0,) + tuple(range(2, grad.ndim))  # every axis but the channel axis
         shape = _channel_shape(grad.ndim, grad.shape[1])
+        dtype, grad = grad.dtype, grad.astype(x_hat.dtype, copy=False)  # float16 summed in float32
         grad_bias = grad.sum(axis=axes)  # (C,)  (B2)
         grad_weight = (grad * x_hat).sum(axis=axes)  # (C,)  (B3)
         grad_x = None
@@ -80,8 +83,24 @@ class BatchNorm(Function):
                 grad_x = scale.reshape(shape) * (grad - mean_g - x_hat * mean_g_xhat)  # (N, C, ...)
             else:  # (B5)
                 grad_x = grad * scale.reshape(shape)
+        grad_x, grad_weight, grad_bias = (None if g is None else g.astype(dtype, copy=False)
+                                          for g in (grad_x, grad_weight, grad_bias))
         return (grad_x, grad_weight if weight is not None else None, grad_bias if ctx.parents[2] is not None else None,
                 None, None, None, None)
+
+
+@quiet
+def _batch_stats(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and biased variance, accumulated in float32 for float16 (PyTorch's opmath).
+
+    Where the squares overflow the computation dtype (float32 values near 1e20), they are redone in float64.
+    """
+    work = compute_dtype(x.dtype)
+    mean = np.mean(x, axis=axes, dtype=work)  # (C,)
+    var = np.var(x, axis=axes, dtype=work)  # (C,)
+    if not np.all(np.isfinite(var)) and np.all(np.isfinite(x)):
+        mean, var = np.mean(x, axis=axes, dtype=np.float64), np.var(x, axis=axes, dtype=np.float64)
+    return mean, var
 
 
 def _update(buffer: Any, value: np.ndarray) -> None:
@@ -127,8 +146,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var:
         if training and m <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of "
                              f"shape {x.shape}")
-        mean = x.data.mean(axis=axes)  # (C,)
-        var = x.data.var(axis=axes)  # (C,), biased: the normalization uses 1/m  (B1)
+        mean, var = _batch_stats(x.data, axes)  # (C,) each, var biased: the normalization uses 1/m  (B1)
         if training and mean_array is not None and var_array is not None:
             if momentum is None:
                 if num_batches_tracked is None or float(_as_data(num_batches_tracked)) < 1:
@@ -141,9 +159,9 @@ def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var:
             _update(running_mean, (1 - factor) * mean_array + factor * mean)
             _update(running_var, (1 - factor) * var_array + factor * unbiased)
     else:
-        mean, var = np.asarray(mean_array, dtype=x.dtype), np.asarray(var_array, dtype=x.dtype)
-    return BatchNorm.apply(x, weight, bias, mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False),
-                           eps, use_batch)
+        work = compute_dtype(x.dtype)
+        mean, var = np.asarray(mean_array, dtype=work), np.asarray(var_array, dtype=work)
+    return BatchNorm.apply(x, weight, bias, mean, var, eps, use_batch)  # the statistics in float32 or wider
 
 
 class Dropout(Function):

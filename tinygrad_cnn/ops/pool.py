@@ -48,6 +48,7 @@ from .._checks import check_bool, check_int, is_real
 from ..function import Context, Function
 from ..tensor import Tensor
 from .numerics import quiet
+from .promotion import compute_dtype
 from .window import Geometry, Pair, as_pair, check_input, output_size
 
 __all__ = ["avg_pool2d", "lp_pool2d", "max_pool2d", "pool_output_size"]
@@ -205,7 +206,7 @@ class AvgPool2d(Function):
             divisor = np.full(geometry.out_size, divisor_override, dtype=x.dtype)
         ctx.divisor, ctx.geometry = divisor, geometry
         ctx.batch_shape, ctx.unbatched = x.shape[:2], unbatched
-        z = total / divisor
+        z = (total / divisor).astype(x.dtype, copy=False)  # total is float32 for float16 (window_sum)
         return z[0] if unbatched else z
 
     @staticmethod
@@ -227,11 +228,12 @@ class LpPool2d(Function):
     def forward(ctx: Context, x: np.ndarray, *, geometry: Geometry, norm_type: float) -> np.ndarray:
         x, unbatched = _batched(x)
         p = norm_type
-        powered = x * x if p == 2 else np.power(x, p)  # a^p: (N, C, H, W)
+        xc = x.astype(compute_dtype(x.dtype), copy=False)  # float16 computed in float32 (300² overflows float16)
+        powered = xc * xc if p == 2 else np.power(xc, p)  # a^p: (N, C, H, W)
         powered_pad = geometry.pad(powered, 0.0)  # ceil-mode overhang adds 0 to the sum
         total = geometry.window_sum(powered_pad)  # Σ_B a^p: (N, C, Ho, Wo)
         with np.errstate(invalid="ignore"):  # a negative sum has no real p-th root: NaN, as in PyTorch
-            z = np.sqrt(total) if p == 2 else np.power(total, 1.0 / p)
+            z = (np.sqrt(total) if p == 2 else np.power(total, 1.0 / p)).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, z)  # z is the output: fingerprinted against in-place changes
         ctx.geometry, ctx.norm_type, ctx.unbatched = geometry, p, unbatched
         return z[0] if unbatched else z

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_FLOAT", "as_operand", "category", "compute_dtype", "float_dtype", "result_type"]
+__all__ = ["DEFAULT_FLOAT", "accumulate", "as_operand", "category", "compute_dtype", "float_dtype", "result_type"]
 
 DEFAULT_FLOAT = np.dtype(np.float64)
 DEFAULT_INT = np.dtype(np.int64)
@@ -74,6 +74,18 @@ def result_type(*operands: Any) -> np.dtype:
 def compute_dtype(dtype: np.dtype) -> np.dtype:
     """The dtype to compute a result of ``dtype`` in: float32 for float16 (PyTorch's opmath), else itself."""
     return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+def accumulate(a: np.ndarray, axis: Any, keepdims: bool = False) -> np.ndarray:
+    """``a.sum(axis)`` accumulated in the computation dtype (float32 for float16), in ``a``'s dtype.
+
+    numpy sums float16 along a strided axis in float16 (4096 × 0.1 gives 256.0, not 409.5); every
+    reduction inside an op goes through here or passes ``dtype=compute_dtype(...)`` itself.
+
+    >>> float(accumulate(np.full((4096, 1), 0.1, np.float16), axis=0)[0])
+    409.5
+    """
+    return np.sum(a, axis=axis, keepdims=keepdims, dtype=compute_dtype(a.dtype)).astype(a.dtype, copy=False)
 
 
 def float_dtype(dtype: np.dtype) -> np.dtype:

@@ -186,11 +186,12 @@ class Geometry:
         return np.lib.stride_tricks.as_strided(x_pad, shape, strides, writeable=False)
 
     def window_sum(self, x_pad: np.ndarray) -> np.ndarray:
-        """Σ_B over every window: (N, C, Hp, Wp) -> (N, C, Ho, Wo)."""
+        """Σ_B over every window: (N, C, Hp, Wp) -> (N, C, Ho, Wo), float16 accumulated in float32."""
         total = None
+        wide = np.float32 if x_pad.dtype == np.float16 else x_pad.dtype
         for _, index in self.offsets():
             if total is None:
-                total = x_pad[index].copy()
+                total = x_pad[index].astype(wide)  # a copy
             else:
                 total += x_pad[index]
         return total
