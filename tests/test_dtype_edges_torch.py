@@ -160,6 +160,13 @@ def test_unary_op_matches_pytorch(name, dtype):
         minus_zero = (x == 0) & np.signbit(x)
         reference = np.where(minus_zero, np.zeros((), reference.dtype), reference)
         ours = np.where(minus_zero, np.zeros((), ours.dtype), ours)
+    if name == "gelu":
+        # deliberate: at +inf and ±max PyTorch's float16/float32 kernel gives nan (inf·0 inside) or inf (1 + erf
+        # doubles max before the ½); ours is the limit / the correctly rounded value, PyTorch's own float64 result
+        info = np.finfo(dtype)
+        edge = np.isinf(x) | (np.abs(x) == info.max)
+        exact = torch_fn(torch.tensor(x.astype(np.float64))).numpy().astype(dtype)
+        reference = np.where(edge, exact, reference)
     _tail_tolerant(name, ours, reference, dtype, "value")
     xt = _torch_input(x, False, True)
     y = torch_fn(xt)

@@ -79,6 +79,8 @@ class Gelu(Function):
     @quiet
     def forward(ctx: Context, a: np.ndarray, approximate: str) -> np.ndarray:
         x, dtype = _float_work(a)
+        if a.dtype == np.float16 and approximate == "none":  # float32 would round x·½ to a float16 tie (the
+            x = a.astype(np.float64)  # smallest subnormal's gelu is just above one): round once, from float64
         ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
