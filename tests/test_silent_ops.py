@@ -210,3 +210,74 @@ def test_float16_broadcast_gradient_is_summed_in_float32():
     out = tg.functional.conv2d(Tensor(np.zeros((64, 1, 8, 8), np.float16)), w, bias)
     out.backward(np.full(out.shape, 0.1, np.float16))
     assert bias.grad.tolist() == [exact] * 3  # eq. (14)'s Σ over the batch and positions
+
+
+# ------------------------------------ class 7: comparisons and where follow PyTorch's category rule
+def test_comparisons_with_a_0d_tensor_of_higher_precision_compare_in_the_tensors_dtype():
+    x = Tensor(np.array([0.1, 0.2], np.float32))
+    # the oracle: float32(0.1) == float32(0.1); numpy compared float32(0.1) with float64 0.1 (False)
+    assert (x == Tensor(0.1)).tolist() == [True, False]  # before: [False, False]
+    assert (x != Tensor(0.1)).tolist() == [False, True]
+    assert (x <= Tensor(0.1)).tolist() == [True, False] and (x >= Tensor(0.2)).tolist() == [False, True]
+    assert (x < Tensor(0.2)).tolist() == [True, False] and (x > Tensor(0.1)).tolist() == [False, True]
+    assert (Tensor(np.array([1.5], np.float16)) < Tensor(1.50001)).tolist() == [False]  # 1.50001 is 1.5 in float16
+    assert (Tensor(np.array([1, 2], np.int32)) == Tensor(np.array(2))).tolist() == [False, True]
+    assert tg.where(x > 0, x, Tensor(0.5)).dtype == np.float32
+
+
+# ------------------------------------------------------- from the mutation run: oracles without PyTorch
+def test_a_one_input_op_under_no_grad_records_no_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with tg.no_grad():
+        for y in (x.exp(), -x, x.relu(), x.sum(), x[0]):
+            assert not y.requires_grad and y.is_leaf and y.grad_fn is None if hasattr(y, "grad_fn") else True
+            assert y._ctx is None
+    assert x.exp().requires_grad  # outside no_grad it does
+
+
+def test_a_function_returning_its_argument_leaves_the_callers_array_writeable():
+    class Identity(tg.Function):
+        @staticmethod
+        def forward(ctx, x, extra):
+            return extra  # hands back a non-tensor argument's own array
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, None
+
+    mine = np.ones(2)
+    out = Identity.apply(Tensor([1.0, 2.0], requires_grad=True), mine)
+    assert mine.flags.writeable and not out.data.flags.writeable  # the output is a frozen view, mine stays mine
+    mine[0] = 5.0  # no error
+
+
+def test_div_gradient_precision_paths():
+    def grads(a, b, g=1.0):
+        ta, tb = Tensor(np.array([a], np.float32), requires_grad=True), Tensor(np.array([b], np.float32),
+                                                                              requires_grad=True)
+        (ta / tb).backward(np.array([g], np.float32))
+        return ta.grad[0], tb.grad[0]
+
+    # −a/b² with b² underflowing in float32: formed as −(g/b)(a/b) = −1e23 (hand value)
+    assert grads(1e-23, 1e-23)[1] == pytest.approx(-1e23, rel=1e-6)
+    # g/b overflows (1e40): −g·((a/b)/b) = −1e30·(1e-10/1e-10) = −1e30
+    assert grads(1e-20, 1e-10, 1e30)[1] == pytest.approx(-1e30, rel=1e-6)
+    zero = grads(0.0, 2.0)[1]  # a zero quotient: −0.0 exactly (not +0.0, not NaN)
+    assert zero == 0 and np.signbit(zero)
+    inf_b = grads(1.0, np.inf)[1]
+    assert inf_b == 0 and np.signbit(inf_b)
+
+
+def test_pow_gradient_precision_paths():
+    # a number exponent's b − 1 is formed in double precision: d(a^b)/da = b·a^(b−1), b = −1e-8, a = 1e10
+    a = Tensor(np.array([1e10], np.float32), requires_grad=True)
+    (a ** -1e-8).backward(np.ones(1, np.float32))
+    exact = -1e-8 * float(np.float32(1e10)) ** (-1.0 - 1e-8)  # in float32, b − 1 = −1 gives −1e-18 (2.3e-7 off)
+    assert a.grad[0] == np.float32(exact) and np.float32(exact) != np.float32(-1e-18)
+    z = Tensor([0.0], requires_grad=True)
+    e = Tensor([0.0], requires_grad=True)
+    (z ** e).backward(np.ones(1))  # 0^0: ∂/∂a = 0 where b = 0 (not 0·inf = NaN); ∂/∂b = 0 at a = 0, b ≥ 0
+    assert z.grad.tolist() == [0.0] and e.grad.tolist() == [0.0]
+    t = Tensor([3.0], requires_grad=True)
+    (Tensor([2.0]) ** t).backward(np.ones(1))
+    assert t.grad[0] == pytest.approx(8 * np.log(2.0), rel=1e-15)

@@ -361,30 +361,29 @@ class Tensor:
         return _matmul.matmul(_lift(other, self), self)
 
     # comparisons give bool data tensors (no gradient), handy for masks and accuracy: ``(pred == y).mean()``.
-    # ``==`` and ``!=`` are element-wise like the others (as in PyTorch); tensors stay hashable by identity.
+    # ``==`` and ``!=`` are element-wise like the others (as in PyTorch); tensors stay hashable by identity
+    # (``__hash__ = object.__hash__`` above). Operands are compared in their promoted dtype (``_compare``).
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor._make(self._data < _raw(other), None)
+        return _compare(np.less, self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor._make(self._data <= _raw(other), None)
+        return _compare(np.less_equal, self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor._make(self._data > _raw(other), None)
+        return _compare(np.greater, self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor._make(self._data >= _raw(other), None)
+        return _compare(np.greater_equal, self, other)
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         if not _comparable(other):
             return NotImplemented  # None, strings, …: Python compares identity (False), as PyTorch
-        return Tensor._make(np.asarray(self._data == _raw(other)), None)
+        return _compare(np.equal, self, other)
 
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         if not _comparable(other):
             return NotImplemented
-        return Tensor._make(np.asarray(self._data != _raw(other)), None)
-
-    # (``__hash__ = object.__hash__`` above keeps tensors hashable by identity although they define __eq__)
+        return _compare(np.not_equal, self, other)
 
     # conversions of a one-element tensor, as in PyTorch
     def __float__(self) -> float:
@@ -404,7 +403,6 @@ class Tensor:
     def tolist(self) -> Any:
         """The data as a (nested) list of Python numbers; a 0-d tensor gives one number (as PyTorch)."""
         return self._data.tolist()
-
 
     # ------------------------------------------------------------------------------ in-place updates
     # PyTorch's rules. Under no_grad() (an optimizer's step) the tensor's own memory is written: the same
@@ -471,11 +469,14 @@ def _lift(value: Any, like: Tensor) -> Any:
 
 def _raw(value: Any) -> Any:
     """The data of a comparison's other operand: a Tensor's array, a number or array as given."""
-    if isinstance(value, Tensor):
-        return value.data
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    return value.data if isinstance(value, Tensor) else value.item() if isinstance(value, np.generic) else value
+
+
+def _compare(ufunc: np.ufunc, t: Tensor, other: Any) -> Tensor:
+    """A comparison as a bool data tensor, in the operands' promoted dtype (PyTorch's category rule)."""
+    if not _comparable(other):
+        return NotImplemented
+    return Tensor._make(_promotion.compare(ufunc, t._data, _raw(other)), None)
 
 
 def _comparable(value: Any) -> bool:
@@ -491,4 +492,5 @@ def _comparable(value: Any) -> bool:
 # above call ``_ew`` and ``_matmul`` directly.
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import matmul as _matmul  # noqa: E402
+from .ops import promotion as _promotion  # noqa: E402
 from .ops import methods as _methods  # noqa: E402, F401  (attaches the op methods to Tensor)

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_FLOAT", "accumulate", "as_operand", "category", "compute_dtype", "float_dtype", "result_type"]
+__all__ = ["DEFAULT_FLOAT", "accumulate", "as_operand", "category", "compare", "compute_dtype", "float_dtype", "result_type"]
 
 DEFAULT_FLOAT = np.dtype(np.float64)
 DEFAULT_INT = np.dtype(np.int64)
@@ -69,6 +69,21 @@ def result_type(*operands: Any) -> np.dtype:
         if members:
             return np.result_type(*members)
     return (_BOOL, DEFAULT_INT, DEFAULT_FLOAT)[best]
+
+
+def compare(ufunc: np.ufunc, a: np.ndarray, other: Any) -> np.ndarray:
+    """``ufunc(a, other)`` for a comparison, both operands first cast to their ``result_type`` (PyTorch's rule).
+
+    numpy would compare a float32 tensor with a float64 0-d tensor in float64; PyTorch (and this) in float32.
+
+    >>> compare(np.equal, np.array([0.1, 0.2], np.float32), np.array(0.1))
+    array([ True, False])
+    """
+    if isinstance(other, (list, tuple)):
+        other = np.asarray(other, dtype=DEFAULT_FLOAT if np.asarray(other).dtype.kind == "f" else None)
+    dtype = result_type(a, other)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(ufunc(as_operand(a, dtype), as_operand(other, dtype)))
 
 
 def compute_dtype(dtype: np.dtype) -> np.dtype:
