@@ -492,5 +492,5 @@ def _comparable(value: Any) -> bool:
 # above call ``_ew`` and ``_matmul`` directly.
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import matmul as _matmul  # noqa: E402
-from .ops import promotion as _promotion  # noqa: E402
 from .ops import methods as _methods  # noqa: E402, F401  (attaches the op methods to Tensor)
+from .ops import promotion as _promotion  # noqa: E402
