@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_FLOAT", "accumulate", "as_operand", "category", "compare", "compute_dtype", "float_dtype", "result_type"]
+__all__ = ["DEFAULT_FLOAT", "accumulate", "as_operand", "category", "compare", "compute_dtype", "float_dtype",
+           "result_type"]
 
 DEFAULT_FLOAT = np.dtype(np.float64)
 DEFAULT_INT = np.dtype(np.int64)
