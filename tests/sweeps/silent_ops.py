@@ -156,14 +156,17 @@ def reductions(rng: np.random.Generator, count: int) -> Iterator[Outcome]:
                        lambda t: TF.batch_norm(t, None, None, training=True)),
         "conv2d": (lambda t: F.conv2d(t, Tensor(np.full((2, t.shape[1], 3, 3), 0.5, t.dtype))),
                    lambda t: TF.conv2d(t, torch.full((2, t.shape[1], 3, 3), 0.5, dtype=t.dtype))),
-        "mse": (lambda t: F.mse_loss(t, Tensor(np.zeros(t.shape, t.dtype))), lambda t: TF.mse_loss(t, torch.zeros_like(t))),
-        "bias grad": (lambda t: t + Tensor(np.zeros(t.shape[1:], t.dtype)), lambda t: t + torch.zeros(t.shape[1:], dtype=t.dtype)),
+        "mse": (lambda t: F.mse_loss(t, Tensor(np.zeros(t.shape, t.dtype))),
+                lambda t: TF.mse_loss(t, torch.zeros_like(t))),
+        "bias grad": (lambda t: t + Tensor(np.zeros(t.shape[1:], t.dtype)),
+                      lambda t: t + torch.zeros(t.shape[1:], dtype=t.dtype)),
     }
     names = list(ops)
     for case in range(count):
         name, dtype = names[case % len(names)], (np.float16, np.float32, np.float64)[(case // len(names)) % 3]
         scale = float(rng.choice([1, 100, 1000, 3e4] if dtype == np.float16 else [1, 1e3, 1e15]))
-        x = (rng.standard_normal((int(rng.integers(2, 5)), int(rng.integers(1, 3)), 8, 8)) * 0.1 + rng.integers(2)) * scale
+        shape = (int(rng.integers(2, 5)), int(rng.integers(1, 3)), 8, 8)
+        x = (rng.standard_normal(shape) * 0.1 + rng.integers(2)) * scale
         x = x.astype(dtype)
         xt = torch.tensor(x, requires_grad=True)
         out_t = ops[name][1](xt)
@@ -251,7 +254,8 @@ def conv_pool(rng: np.random.Generator, count: int) -> Iterator[Outcome]:
 
     for _ in range(count):
         op = str(rng.choice(["conv2d", "max_pool2d", "avg_pool2d", "lp_pool2d"]))
-        n, c, h, w = int(rng.choice([0, 1, 2])), int(rng.integers(1, 3)), int(rng.integers(3, 6)), int(rng.integers(3, 6))
+        n, c = int(rng.choice([0, 1, 2])), int(rng.integers(1, 3))
+        h, w = int(rng.integers(3, 6)), int(rng.integers(3, 6))
         k, s = int(rng.integers(1, 4)), int(rng.integers(1, 3))
         p = int(rng.integers(0, 2)) if k > 1 else 0
         which = str(rng.choice(["x", "weight", "grad", "finite"]))
@@ -297,7 +301,8 @@ def conv_pool(rng: np.random.Generator, count: int) -> Iterator[Outcome]:
         ok = (want is None and isinstance(got, Exception)) or (
             want is not None and not isinstance(got, Exception)
             and all(_close(a, b, rtol=1e-6, atol=1e-8) for a, b in zip(got, want)))
-        area = "conv/pool empty batch" if n == 0 else "conv/pool non-finite" if which != "finite" else "conv/pool finite"
+        area = ("conv/pool empty batch" if n == 0 else
+                "conv/pool non-finite" if which != "finite" else "conv/pool finite")
         yield area, ok, f"{op} N={n} k={k} s={s} p={p} inf/nan in {which}"
 
 
@@ -321,7 +326,8 @@ def promotion(rng: np.random.Generator, count: int) -> Iterator[Outcome]:
                 continue  # deliberate: an int tensor with a Python float computes in float64 (README), PyTorch float32
         else:
             with np.errstate(over="ignore"):
-                b = np.asarray(b_value).astype(db) if form == "0-d" else values[rng.integers(0, len(values), 3)].astype(db)
+                b = (np.asarray(b_value).astype(db) if form == "0-d"
+                     else values[rng.integers(0, len(values), 3)].astype(db))
         op = comparisons[rng.integers(len(comparisons))] if rng.random() < 0.8 else "where"
         tb = b if form == "python" else torch.tensor(b)
         ta = torch.tensor(a)
