@@ -308,10 +308,10 @@ def _check_optimizer_state(state: Any, optimizer: Any) -> None:
         p = params[index]
         for name, value in entries.items():
             array = _as_array(value)
-            if array is not None and array.ndim > 0 and array.shape != p.shape:
+            if array is not None and name != "step" and array.shape != p.shape:
                 raise CheckpointError(f"optimizer/state/{index}/{name}: shape {array.shape} in the checkpoint, the "
                                       f"parameter has shape {p.shape}")
-            if array is not None and array.ndim > 0 and array.dtype != p.dtype:
+            if array is not None and name != "step" and array.dtype != p.dtype:
                 raise CheckpointError(f"optimizer/state/{index}/{name}: dtype {array.dtype} in the checkpoint, the "
                                       f"parameter has dtype {p.dtype}")
 
