@@ -264,10 +264,12 @@ def read_checkpoint(path: Path, option: str) -> dict[str, Any]:
     checkpoint of this command (a dict whose ``format`` is ``"tinygrad-cnn train"``)."""
     try:
         state = load(path)
-    except FileNotFoundError as error:
-        raise FileNotFoundError(f"{option} {path}: {error}") from None
-    except ValueError as error:
-        raise CheckpointError(f"{option} {path}: {error}") from None
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{option} {path}: no such file") from None
+    except ValueError as error:  # load's messages start with the file's name: name it once
+        text = str(error)
+        text = text[len(f"{path}: "):] if text.startswith(f"{path}: ") else text
+        raise CheckpointError(f"{option} {path}: {text}") from None
     if not isinstance(state, dict) or state.get("format") != "tinygrad-cnn train":
         raise CheckpointError(f"{option} {path}: not a checkpoint of tinygrad-cnn train")
     return state
