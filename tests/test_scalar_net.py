@@ -61,3 +61,29 @@ def test_pruned_graph_builds_a_quarter_of_the_filter_units() -> None:
     built = [z is not None for z in units["z_F"].flat]
     assert sum(built) == 12
     assert all((z is None) == (a is None) for z, a in zip(units["z_F"].flat, units["a_F"].flat))
+
+
+def test_backprop_and_cost_pause_the_garbage_collector_and_restore_its_state(monkeypatch) -> None:
+    import gc
+
+    images, targets = load_data()
+    build, seen = scalar_net._build, []
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        total, units = build(*args)
+        seen.append(gc.isenabled())
+        return total, units
+
+    monkeypatch.setattr(scalar_net, "_build", spy)
+    was_enabled = gc.isenabled()
+    try:
+        gc.enable()
+        scalar_net.backprop(initial_parameters(), images[:2], targets[:2], "max")
+        assert seen == [False, False] and gc.isenabled()
+        gc.disable()
+        scalar_net.cost(initial_parameters(), images[:2], targets[:2], "max")
+        assert seen == [False] * 4 and not gc.isenabled()  # a disabled collector stays disabled
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -30,7 +30,9 @@ image m's units feed only C_m, the grad of its z Values is its own δ = ∂C_m/�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -228,6 +230,23 @@ def forward(
 # ----------------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, then back as it was.
+
+    Building the graph allocates ~20,000 Values per step, and each 700 allocations start a collection that
+    walks every object alive (≈ 30 collections, ~20 % of a step). A graph of Values has no cycles (a result
+    refers only to its operands), so reference counting frees it all the same.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _build(p: ScalarParameters, x: np.ndarray, t: np.ndarray, pool: str) -> tuple[Value, list[dict]]:
     """C_T = Σ_m C_m over a checked batch as one Value, and the units of every image (with max pooling only
     the winning units of eq. (1) are built: the others are None)."""
@@ -256,8 +275,9 @@ def backprop(
     """
     inputs = formulas.check_inputs(params, images, targets, pool)
     p = to_values(inputs.params)
-    total, all_units = _build(p, inputs.x, inputs.t, inputs.pool)
-    total.backward()
+    with _gc_paused():
+        total, all_units = _build(p, inputs.x, inputs.t, inputs.pool)
+        total.backward()
     # eq. (7): δ = ∂C/∂z, the grad the scalar engine left on each z Value
     delta_O = np.stack([_grads_of(units["z_O"]) for units in all_units])  # (M, 3)
     delta_F = np.stack([_grads_of(units["z_F"]) for units in all_units])  # (M, 3, 4, 4); 0 where not built
@@ -275,7 +295,8 @@ def cost(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarr
     True
     """
     inputs = formulas.check_inputs(params, images, targets, pool)
-    total, _ = _build(to_values(inputs.params), inputs.x, inputs.t, inputs.pool)
+    with _gc_paused():
+        total, _ = _build(to_values(inputs.params), inputs.x, inputs.t, inputs.pool)
     return total.data
 
 
