@@ -21,6 +21,15 @@ that checking one against the other means something.
 >>> a.grad, b.grad                # ∂c/∂a = b + 2a,  ∂c/∂b = a
 (1.0, 2.0)
 
+``<``, ``<=``, ``>`` and ``>=`` compare ``data`` with a Value or a number, either side, and give a plain
+``bool`` as Python floats do (False wherever a NaN is involved); they build no node and pass no gradient, as
+PyTorch's comparisons.  ``==`` and ``hash`` stay identity (as in micrograd), so Values work as dict keys and
+set members: compare numbers with ``a.data == b.data``.  ``max(values)`` and ``sorted(values)`` work and
+return the Values themselves.
+
+>>> a < b, 1 < a, a >= 2, Value(math.nan) > 0, a == Value(2.0)
+(False, True, True, False, False)
+
 Numbers are not nodes (``a + 1.0`` folds ``1.0`` into the local derivative).  Local derivatives are
 taken when a result is computed: after changing a leaf's ``data``, rebuild the expression.
 """
@@ -50,6 +59,11 @@ def _number(other: object) -> float | None:
     if tp is int or isinstance(other, Real):
         return float(other)  # type: ignore[arg-type]
     return None
+
+
+def _compared(other: object) -> float | None:
+    """The number a comparison uses: a Value's ``data``, a real number as a float, else None (NotImplemented)."""
+    return other.data if isinstance(other, Value) else _number(other)
 
 
 class Value:
@@ -223,6 +237,27 @@ class Value:
 
     def minimum(self, other: Value | Number) -> Value:  # as torch.minimum: ties split, NaN spreads
         return _extremum(self, other, False)
+
+    # comparisons of data, as floats compare: a bool, no node, no gradient (== and hash stay identity)
+    def __lt__(self, other: Value | Number) -> bool:
+        if (b := _compared(other)) is None:
+            return NotImplemented
+        return self.data < b
+
+    def __le__(self, other: Value | Number) -> bool:
+        if (b := _compared(other)) is None:
+            return NotImplemented
+        return self.data <= b
+
+    def __gt__(self, other: Value | Number) -> bool:  # also ``number < Value``, reflected
+        if (b := _compared(other)) is None:
+            return NotImplemented
+        return self.data > b
+
+    def __ge__(self, other: Value | Number) -> bool:
+        if (b := _compared(other)) is None:
+            return NotImplemented
+        return self.data >= b
 
     # unary: out = f(a), local derivative f'(a)
     def __neg__(self) -> Value:
