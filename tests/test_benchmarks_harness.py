@@ -536,10 +536,11 @@ def test_scaling_table_and_figure_from_a_sweep(tmp_path):
 # --------------------------------------------------------------------------- page faults per timed call
 
 
+@pytest.mark.skipif(importlib.util.find_spec("resource") is None,
+                    reason="page faults are counted with the Unix-only resource module")
 def test_page_faults_of_each_timed_call_are_in_the_json_and_the_table():
     """Minor/major page faults per timed call from getrusage deltas (real counts, not a fake: no threads asked,
     so threadpoolctl is not needed). A thunk that writes to freshly mapped pages faults on each call."""
-    pytest.importorskip("resource", reason="page faults are counted with the Unix-only resource module")
 
     def fresh_pages():
         import mmap
