@@ -1036,6 +1036,11 @@ bad(operator.pow, Value(0.0), -1, raises=ValueError, names="negative power")
 bad(Value.log, Value(-1.0), raises=ValueError, names="log")
 bad(Value.to_dot, Value(1.0), rankdir=3, raises=TypeError, names="rankdir")
 bad(Value.to_dot, Value(1.0), rankdir="XY", raises=ValueError, names="rankdir")
+bad(operator.lt, Value(1.0), "2", raises=TypeError, names="'<'")
+bad(operator.le, Value(1.0), None, raises=TypeError, names="'<='")
+bad(operator.gt, "2", Value(1.0), raises=TypeError, names="'>'")
+bad(operator.ge, Value(1.0), 1 + 2j, raises=TypeError, names="'>='")
+bad(operator.lt, Value(1.0), [2.0], raises=TypeError, names="'<'")
 
 # ================================================================================ the book (textbook package)
 for _fn in (formulas.forward, formulas.predict, tensor_net.forward, tensor_net.predict):
