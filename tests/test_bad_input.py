@@ -1331,6 +1331,7 @@ cli("evaluate", "--checkpoint", str(BOOK_CHECKPOINT), "--dataset", "digits", "--
 cli("gradcheck", "--list", "--op", "mul", names="--op")
 cli("gradcheck", "--list", "--examples", "3", names="--examples")
 cli("textbook", "--image", "3", names="--plot")
+cli("textbook", "--steps", "0", "--lr", "0.5", names="--lr")
 cli("deltas", "--model", "resnet", names="--model")
 cli("deltas", "--model", str(MISSING_DIR / "run.npz"), names="--model")
 cli("deltas", "--model", str(NOT_A_CHECKPOINT), names="--model")
