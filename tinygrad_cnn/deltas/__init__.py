@@ -26,6 +26,7 @@ from up to four sources and reports how far apart they are:
 (True, [])
 """
 
+from .chain import layerwise_arguments
 from .comparison import (
     ENGINE_TOLERANCE,
     FD_EPSILON,
@@ -50,6 +51,7 @@ __all__ = [
     "Row",
     "compare",
     "engine_backprop",
+    "layerwise_arguments",
     "loss_tensor",
     "record",
     "textbook_model",
