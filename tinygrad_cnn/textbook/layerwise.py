@@ -67,10 +67,12 @@ def _array(value: Any, name: str = "x") -> np.ndarray:
 
 
 def _children(module: Any) -> list[tuple[str, Any]]:
-    if callable(getattr(module, "named_children", None)):
-        return list(module.named_children())
-    children = getattr(module, "_modules", None)  # the library's Module keeps its sub-modules here, in order
-    return list(children.items()) if isinstance(children, dict) else []
+    """Every sub-module slot in order, a module held twice (a layer used twice) included: ``named_children()``
+    lists a shared module once, which would drop its second use from the chain."""
+    children = getattr(module, "_modules", None)  # the library's Module (and PyTorch's) keeps them here, in order
+    if isinstance(children, dict):
+        return [(name, child) for name, child in children.items() if child is not None]
+    return list(module.named_children()) if callable(getattr(module, "named_children", None)) else []
 
 
 def _sequential_leaves(model: Any) -> list[tuple[str, Any]]:
