@@ -416,3 +416,10 @@ def test_pool_output_size_and_average_divisor_by_hand():
 def test_pooling_with_unequal_strides_against_finite_differences(pool):
     x = _rng(17).normal(size=(1, 2, 6, 7))
     _check_against_finite_differences(nn.Sequential(pool), x, _rng(18).normal(size=_output_shape(pool, x)))
+
+
+def test_an_input_that_is_not_numbers_is_a_type_error():
+    with pytest.raises(TypeError, match=r"x must be an array of numbers \(or a Tensor\); got str"):
+        layerwise.backprop(nn.Sequential(nn.Tanh()), "ab", np.zeros(1))
+    with pytest.raises(TypeError, match=r"masks\['0'\] must be an array of numbers"):
+        layerwise.backprop(nn.Sequential(nn.Dropout(0.5)), np.ones((1, 2)), np.zeros((1, 2)), masks={"0": "ab"})

@@ -68,11 +68,12 @@ def _array(value: Any, name: str = "x") -> np.ndarray:
 
 def _children(module: Any) -> list[tuple[str, Any]]:
     """Every sub-module slot in order, a module held twice (a layer used twice) included: ``named_children()``
-    lists a shared module once, which would drop its second use from the chain."""
-    children = getattr(module, "_modules", None)  # the library's Module (and PyTorch's) keeps them here, in order
-    if isinstance(children, dict):
-        return [(name, child) for name, child in children.items() if child is not None]
-    return list(module.named_children()) if callable(getattr(module, "named_children", None)) else []
+    lists a shared module once, which would drop its second use from the chain. The library's Module (and
+    PyTorch's) keeps them in ``_modules``."""
+    children = getattr(module, "_modules", None)
+    if not isinstance(children, dict):
+        return []
+    return [(name, child) for name, child in children.items() if child is not None]
 
 
 def _sequential_leaves(model: Any) -> list[tuple[str, Any]]:
