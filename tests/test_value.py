@@ -526,7 +526,7 @@ def test_to_dot_renders_with_graphviz_when_installed(tmp_path) -> None:
 
     dot_binary = shutil.which("dot")
     if dot_binary is None:
-        pytest.skip("Graphviz `dot` is not installed")
+        pytest.skip("Graphviz `dot` is not installed (Debian: apt-get install graphviz)")
     x = Value(0.5)
     y = (x * x + x.exp()).sigmoid()
     y.backward()
