@@ -423,3 +423,8 @@ def test_an_input_that_is_not_numbers_is_a_type_error():
         layerwise.backprop(nn.Sequential(nn.Tanh()), "ab", np.zeros(1))
     with pytest.raises(TypeError, match=r"masks\['0'\] must be an array of numbers"):
         layerwise.backprop(nn.Sequential(nn.Dropout(0.5)), np.ones((1, 2)), np.zeros((1, 2)), masks={"0": "ab"})
+
+
+def test_an_empty_model_is_refused():
+    with pytest.raises(layerwise.UnsupportedModel, match="model must hold at least one layer"):
+        layerwise.backprop(nn.Sequential(), np.ones((1, 2)), np.zeros((1, 2)))
