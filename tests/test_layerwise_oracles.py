@@ -428,3 +428,8 @@ def test_an_input_that_is_not_numbers_is_a_type_error():
 def test_an_empty_model_is_refused():
     with pytest.raises(layerwise.UnsupportedModel, match="model must hold at least one layer"):
         layerwise.backprop(nn.Sequential(), np.ones((1, 2)), np.zeros((1, 2)))
+
+
+def test_the_loss_is_checked_before_the_model_is_read():
+    with pytest.raises(ValueError, match="loss must be one of"):
+        layerwise.backprop(NotAChain(), np.ones((1, 2)), np.zeros((1, 2)), loss="hinge")

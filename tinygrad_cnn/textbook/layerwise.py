@@ -70,10 +70,7 @@ def _children(module: Any) -> list[tuple[str, Any]]:
     """Every sub-module slot in order, a module held twice (a layer used twice) included: ``named_children()``
     lists a shared module once, which would drop its second use from the chain. The library's Module (and
     PyTorch's) keeps them in ``_modules``."""
-    children = getattr(module, "_modules", None)
-    if not isinstance(children, dict):
-        return []
-    return [(name, child) for name, child in children.items() if child is not None]
+    return [(name, child) for name, child in getattr(module, "_modules", {}).items() if child is not None]
 
 
 def _sequential_leaves(model: Any) -> list[tuple[str, Any]]:
