@@ -433,3 +433,22 @@ def test_an_empty_model_is_refused():
 def test_the_loss_is_checked_before_the_model_is_read():
     with pytest.raises(ValueError, match="loss must be one of"):
         layerwise.backprop(NotAChain(), np.ones((1, 2)), np.zeros((1, 2)), loss="hinge")
+
+
+@pytest.mark.parametrize("layer, shape, message", [
+    (nn.Conv2d(1, 2, 2), (2, 1, 3), r"layer '0' \(Conv2d\) needs a batch \(N, C, H, W\); got shape \(2, 1, 3\)"),
+    (nn.Conv2d(2, 2, 2), (1, 1, 3, 3), r"layer '0' \(Conv2d\) has 2 channels; got an input with 1 channels"),
+    (nn.MaxPool2d(2), (1, 4, 4), r"layer '0' \(MaxPool2d\) needs a batch \(N, C, H, W\)"),
+    (nn.BatchNorm2d(2), (2, 2, 3), r"layer '0' \(BatchNorm2d\) needs a batch \(N, C, H, W\)"),
+    (nn.BatchNorm1d(2), (2, 2, 3, 3), r"layer '0' \(BatchNorm1d\) needs a batch \(N, C\) or \(N, C, L\)"),
+    (nn.BatchNorm1d(3), (2, 2), r"layer '0' \(BatchNorm1d\) has 3 channels; got an input with 2 channels"),
+    (nn.Linear(3, 2), (2, 2), r"layer '0' \(Linear\) needs 3 input features; got shape \(2, 2\)"),
+])
+def test_an_input_of_the_wrong_shape_names_the_layer(layer, shape, message):
+    with pytest.raises(ValueError, match=message):
+        layerwise.backprop(nn.Sequential(layer), np.ones(shape), np.zeros(shape))
+
+
+def test_softmax_of_a_single_row_without_dim_uses_axis_0():
+    s = layerwise.backprop(nn.Sequential(nn.Softmax()), np.array([1.0, 2.0, 3.0]), np.zeros(3)).outputs["0"]
+    np.testing.assert_allclose(s, np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum(), rtol=1e-15)
