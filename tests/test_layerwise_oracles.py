@@ -455,8 +455,8 @@ def test_softmax_of_a_single_row_without_dim_uses_axis_0():
 
 
 def test_a_divisor_override_replaces_the_window_count():
-    """Windows of 0+1+4+5 = 10, 14, 42, 50 divided by 3, not 4; δ spreads back as δ/3 (G7)."""
+    """Window sums 0+1+4+5 = 10, 18, 42, 50 divided by 3, not 4; δ spreads back as δ/3 (G7)."""
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     result = layerwise.backprop(nn.Sequential(nn.AvgPool2d(2, divisor_override=3)), x, np.zeros((1, 1, 2, 2)))
-    np.testing.assert_allclose(result.outputs["0"][0, 0], [[10 / 3, 14 / 3], [42 / 3, 50 / 3]], rtol=1e-15)
+    np.testing.assert_allclose(result.outputs["0"][0, 0], [[10 / 3, 6.0], [14.0, 50 / 3]], rtol=1e-15)
     np.testing.assert_allclose(result.input_delta[0, 0, 0, 0], 10 / 9, rtol=1e-15)
