@@ -16,7 +16,7 @@ from tinygrad_cnn.deltas import comparison, engine_backprop, layerwise_arguments
 from tinygrad_cnn.textbook import formulas, initial_parameters, layerwise, load_data
 
 sys.path.insert(0, str(Path(__file__).parent))
-from deltas_architectures import LeakyReLU, cases, rounding_ties
+from deltas_architectures import Chain, LeakyReLU, cases, rounding_ties
 
 POOL_LAYERS = {"max": 2, "avg": 2, "l2": 2}
 
@@ -245,3 +245,15 @@ def test_a_layer_used_twice_in_a_sequential_is_two_links_as_in_the_engine():
         np.testing.assert_allclose(lw.deltas[ours], rec.deltas[theirs], rtol=1e-13, atol=1e-15)
     for name in ("0.weight", "0.bias"):
         np.testing.assert_allclose(lw.gradients[name], rec.grads[name], rtol=1e-13, atol=1e-15)
+
+
+def test_compare_checks_a_module_subclass_with_layerwise():
+    """deltas.compare reads the call order off its recording: a Module calling its layers in turn gets the
+    layerwise source, and it agrees with the engine."""
+    from tinygrad_cnn import deltas
+
+    model = Chain([nn.Conv2d(1, 2, 3, dtype=np.float64, seed=0), nn.BatchNorm2d(2, dtype=np.float64), nn.GELU(),
+                   nn.Flatten(), nn.Linear(8, 3, dtype=np.float64, seed=1), nn.LogSoftmax(dim=1)])
+    result = deltas.compare(model, np.random.default_rng(5).normal(size=(2, 1, 4, 4)), np.array([0, 2]), fd_units=0)
+    assert result.sources == ["engine", "layerwise"]
+    assert result.agrees(), str(result)
