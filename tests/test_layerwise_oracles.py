@@ -373,6 +373,8 @@ def _conv_loops(x, w, b, stride, pads, dilation):
 @pytest.mark.parametrize("kwargs, pads", [
     ({"kernel_size": (2, 4), "padding": "same"}, (0, 1, 1, 2)),  # totals 1 and 3: the odd one at the bottom/right
     ({"kernel_size": 2, "padding": "same", "dilation": (3, 1)}, (1, 2, 0, 1)),
+    ({"kernel_size": (3, 5), "padding": "same"}, (1, 1, 2, 2)),  # even totals 2 and 4: split evenly
+    ({"kernel_size": 2, "padding": "valid"}, (0, 0, 0, 0)),
     ({"kernel_size": 2, "padding": (1, 2), "stride": (1, 2)}, (1, 1, 2, 2)),  # asymmetric padding, unequal strides
     ({"kernel_size": (3, 2), "stride": (2, 1), "dilation": (1, 2)}, (0, 0, 0, 0)),
 ])
@@ -460,3 +462,11 @@ def test_a_divisor_override_replaces_the_window_count():
     result = layerwise.backprop(nn.Sequential(nn.AvgPool2d(2, divisor_override=3)), x, np.zeros((1, 1, 2, 2)))
     np.testing.assert_allclose(result.outputs["0"][0, 0], [[10 / 3, 6.0], [14.0, 50 / 3]], rtol=1e-15)
     np.testing.assert_allclose(result.input_delta[0, 0, 0, 0], 10 / 9, rtol=1e-15)
+
+
+@pytest.mark.parametrize("start, end, shape", [(1, 2, (2, 6, 4)), (2, -1, (2, 3, 8)), (0, 1, (6, 2, 4))])
+def test_flatten_merges_the_axes_from_start_to_end(start, end, shape):
+    x = _rng(19).normal(size=(2, 3, 2, 4))
+    result = layerwise.backprop(nn.Sequential(nn.Flatten(start, end)), x, np.zeros(shape))
+    np.testing.assert_array_equal(result.outputs["0"], x.reshape(shape))
+    np.testing.assert_array_equal(result.input_delta, x)  # δ = a − 0, back in the input's shape

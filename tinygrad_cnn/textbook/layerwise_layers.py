@@ -125,9 +125,9 @@ def _conv_geometry(layer: Layer, x: np.ndarray) -> dict[str, Any]:
     if getattr(module, "padding_mode", "zeros") != "zeros":
         raise UnsupportedModel(f"layer {name!r}: only zero padding is covered; got {module.padding_mode!r}")
     kh, kw = layer.params["weight"].shape[2:]
-    stride = _pair(getattr(module, "stride", 1), "stride", name)
-    dilation = _pair(getattr(module, "dilation", 1), "dilation", name)
-    padding = getattr(module, "padding", 0)
+    stride = _pair(module.stride, "stride", name)
+    dilation = _pair(module.dilation, "dilation", name)
+    padding = module.padding
     if padding == "valid":
         pads = (0, 0, 0, 0)
     elif padding == "same":  # total d·(k − 1) per axis, the odd one extra at the bottom/right
@@ -296,10 +296,7 @@ def _pool_backward(layer: Layer, a: np.ndarray, z: np.ndarray, delta: np.ndarray
             else:
                 p_norm = float(layer.module.norm_type)
                 zz = z[:, :, i, j]  # (N, C)
-                for r, col in units:
-                    if p_norm == 1:
-                        da[:, :, r, col] += d  # z = Σ_B a: g = 1
-                        continue
+                for r, col in units:  # for p = 1 (z = Σ_B a) the ratio's power 0 gives g = 1
                     ratio = np.divide(a[:, :, r, col], zz, out=np.zeros_like(zz), where=zz != 0)  # a / z
                     da[:, :, r, col] += d * (ratio if p_norm == 2 else np.power(ratio, p_norm - 1))
     return da
@@ -328,8 +325,7 @@ def _linear_backward(layer: Layer, a: np.ndarray, delta: np.ndarray) -> tuple[np
 
 def _flatten_forward(layer: Layer, a: np.ndarray) -> np.ndarray:
     module = layer.module
-    start = getattr(module, "start_dim", getattr(module, "start_axis", 1))
-    end = getattr(module, "end_dim", getattr(module, "end_axis", -1))
+    start, end = module.start_dim, module.end_dim
     start, end = start % a.ndim, end % a.ndim
     return a.reshape(*a.shape[:start], -1, *a.shape[end + 1 :])
 
@@ -341,7 +337,7 @@ def _flatten_forward(layer: Layer, a: np.ndarray) -> np.ndarray:
 
 def _axis(layer: Layer, a: np.ndarray) -> int:
     dim = getattr(layer.module, "dim", None)
-    return (0 if a.ndim in (0, 1, 3) else 1) if dim is None else dim % a.ndim  # None: PyTorch's legacy choice
+    return (0 if a.ndim in (1, 3) else 1) if dim is None else dim % a.ndim  # None: PyTorch's legacy choice
 
 
 def _softmax(u: np.ndarray, axis: int) -> np.ndarray:
