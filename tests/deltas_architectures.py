@@ -4,6 +4,11 @@
 activation and, sometimes, a pooling layer of each kind (max/avg with padding and ceil mode, Lp with p = 1-3);
 then Flatten and 1-2 linear layers, either loss; inputs that are sometimes binary, so that max pooling ties
 (identical input windows give identical units, and ReLU gives runs of zeros).
+
+``cases(extended=True)`` adds what users put in CNNs (for test_layerwise.py): GELU (both forms), BatchNorm2d after
+a convolution and BatchNorm1d between linear layers (training, or evaluation with random running statistics),
+Dropout (evaluation, or training with a seeded generator), a Softmax/LogSoftmax output, a linear layer used
+twice, nested Sequentials, and the whole chain held by a Module subclass (``Chain``) instead of a Sequential.
 """
 
 from __future__ import annotations
@@ -30,6 +35,44 @@ class _LeakyReLU(nn.Module):
 _LeakyReLU.__name__ = _LeakyReLU.__qualname__ = "LeakyReLU"
 LeakyReLU = getattr(nn, "LeakyReLU", _LeakyReLU)
 ACTIVATIONS = {"Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "ReLU": nn.ReLU, "LeakyReLU": lambda: LeakyReLU(0.1)}
+EXTENDED_ACTIVATIONS = {**ACTIVATIONS, "GELU": nn.GELU, "GELU(tanh)": lambda: nn.GELU(approximate="tanh")}
+
+
+class Chain(nn.Module):
+    """Not a Sequential: a Module subclass whose forward calls its layers ``layer0``, ``layer1``, ... in turn (the
+    same module may be two of them: a layer used twice)."""
+
+    def __init__(self, layers: list) -> None:
+        super().__init__()
+        self.count = len(layers)
+        for index, layer in enumerate(layers):
+            self.add_module(f"layer{index}", layer)
+
+    def forward(self, x: Tensor) -> Tensor:
+        for index in range(self.count):
+            x = getattr(self, f"layer{index}")(x)
+        return x
+
+
+def _batch_norm(draw, kind, channels: int, values_per_channel: int, rng) -> nn.Module:
+    """A BatchNorm layer with random γ, β, in training (if the batch has > 1 value per channel) or evaluation
+    with random running statistics; sometimes without affine parameters or running statistics."""
+    affine, track = draw(st.booleans()), draw(st.booleans()) or values_per_channel < 2
+    bn = kind(channels, affine=affine, track_running_stats=track, dtype=np.float64)
+    if affine:
+        bn.weight.data, bn.bias.data = rng.normal(1.0, 0.5, channels), rng.normal(0.0, 0.5, channels)
+    if track:
+        bn.running_mean.data, bn.running_var.data = rng.normal(size=channels), rng.uniform(0.5, 2.0, channels)
+    if values_per_channel < 2 or draw(st.booleans()):
+        bn.eval()
+    return bn
+
+
+def _dropout(draw, rng) -> nn.Module:
+    layer = nn.Dropout(draw(st.sampled_from([0.0, 0.25, 0.5, 1.0])), seed=int(rng.integers(1 << 30)))
+    if draw(st.booleans()):
+        layer.eval()
+    return layer
 
 
 @dataclass
@@ -49,7 +92,7 @@ def _shape(layers: list, x_shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 @st.composite
-def cases(draw, max_convs: int = 3) -> Case:
+def cases(draw, max_convs: int = 3, extended: bool = False) -> Case:
     rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
     n, channels, size = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(5, 8))
     x_shape = (n, channels, size, size)
@@ -66,9 +109,16 @@ def cases(draw, max_convs: int = 3) -> Case:
         layers.append(nn.Conv2d(channels, out_channels, k, stride=stride, padding=padding, dilation=dilation,
                                 groups=groups, dtype=np.float64, seed=int(rng.integers(1 << 30))))
         spec.append(("conv", out_channels, k, stride, padding, dilation, groups))
-        activation = draw(st.sampled_from(sorted(ACTIVATIONS)))
-        layers.append(ACTIVATIONS[activation]())
+        if extended and draw(st.booleans()):
+            out_size = _shape(layers, x_shape)[2]
+            layers.append(_batch_norm(draw, nn.BatchNorm2d, out_channels, n * out_size * out_size, rng))
+            spec.append(("bn2d", layers[-1].training))
+        activation = draw(st.sampled_from(sorted(EXTENDED_ACTIVATIONS if extended else ACTIVATIONS)))
+        layers.append(EXTENDED_ACTIVATIONS[activation]())
         spec.append(activation)
+        if extended and draw(st.booleans()):
+            layers.append(_dropout(draw, rng))
+            spec.append(("dropout", layers[-1].p, layers[-1].training))
         channels, size = _shape(layers, x_shape)[1:3]
         pool = draw(st.sampled_from(["none", "max", "avg", "lp"]))
         if pool == "none" or size < 2:
@@ -100,20 +150,47 @@ def cases(draw, max_convs: int = 3) -> Case:
         features = width
         if last:
             break
-        activation = draw(st.sampled_from(sorted(ACTIVATIONS)))
-        layers.append(ACTIVATIONS[activation]())
+        if extended and draw(st.booleans()):
+            layers.append(_batch_norm(draw, nn.BatchNorm1d, width, n, rng))
+            spec.append(("bn1d", layers[-1].training))
+        activation = draw(st.sampled_from(sorted(EXTENDED_ACTIVATIONS if extended else ACTIVATIONS)))
+        layers.append(EXTENDED_ACTIVATIONS[activation]())
         spec.append(activation)
+        if extended and draw(st.booleans()):  # a square layer used twice: its gradient is the sum of both uses
+            square = nn.Linear(width, width, dtype=np.float64, seed=int(rng.integers(1 << 30)))
+            layers += [square, nn.Tanh(), square, EXTENDED_ACTIVATIONS[activation]()]
+            spec.append(("reused", width))
+        if extended and draw(st.booleans()):
+            layers.append(_dropout(draw, rng))
+            spec.append(("dropout", layers[-1].p, layers[-1].training))
     loss = draw(st.sampled_from(["squared_error", "cross_entropy"]))
     if loss == "squared_error" and draw(st.booleans()):
         layers.append(nn.Sigmoid())  # the book's output layer: a(z^O)
         spec.append("Sigmoid")
+    if extended and draw(st.booleans()):
+        layers.append(draw(st.sampled_from([nn.Softmax(dim=1), nn.LogSoftmax(dim=1), nn.Softmax(dim=-1)])))
+        spec.append(type(layers[-1]).__name__)
     binary = draw(st.booleans())
     x = (rng.random(x_shape) < 0.5).astype(np.float64) if binary else rng.normal(size=x_shape)
     if loss == "cross_entropy" or draw(st.booleans()):
         target = rng.integers(0, 3, size=n)  # class indices
     else:
         target = rng.random((n, 3))  # any real target of the output's shape
-    return Case(nn.Sequential(*layers), x, target, loss, spec)
+    model = nn.Sequential(*layers)
+    if extended:
+        start = draw(st.integers(0, len(layers) - 1))
+        stop = draw(st.integers(start + 1, len(layers)))
+        if draw(st.booleans()):  # a nested Sequential (two levels deep, sometimes)
+            inner = nn.Sequential(*layers[start:stop])
+            if draw(st.booleans()) and stop - start > 1:
+                inner = nn.Sequential(inner[0], nn.Sequential(*list(inner.children())[1:]))
+            layers = [*layers[:start], inner, *layers[stop:]]
+            spec.append(("nested", start, stop))
+        model = nn.Sequential(*layers)
+        if draw(st.booleans()):
+            model = Chain(layers)
+            spec.append("Chain")
+    return Case(model, x, target, loss, spec)
 
 
 def rounding_ties(case: Case) -> bool:

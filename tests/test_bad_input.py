@@ -1201,8 +1201,17 @@ for _derive in (deltas.compare, layerwise.backprop):
     bad(_derive, cnn(), cnn_x(), A(4, 2), loss="squared_error", raises=ValueError, names="target")
     bad(_derive, cnn(), cnn_x(), "labels", loss="cross_entropy", raises=TypeError, names="target")
     bad(_derive, 3, cnn_x(), cnn_labels(), loss="cross_entropy", raises=TypeError, names="model")
-bad(layerwise.backprop, with_grads(nn.Sequential(nn.BatchNorm2d(1), nn.Flatten(), nn.Linear(16, 3, seed=0))),
-    cnn_x(), cnn_labels(), loss="cross_entropy", raises=TypeError, names="BatchNorm2d")
+bad(layerwise.backprop, with_grads(nn.Sequential(nn.ModuleDict({"a": nn.Flatten()}), nn.Linear(16, 3, seed=0))),
+    cnn_x(), cnn_labels(), loss="cross_entropy", raises=TypeError, names="ModuleDict")
+bad(layerwise.backprop, cnn(), cnn_x(), cnn_labels(), order="0", raises=TypeError, names="order")
+bad(layerwise.backprop, cnn(), cnn_x(), cnn_labels(), order=["0", "9"], raises=ValueError, names="order: '9'")
+bad(layerwise.backprop, cnn(), cnn_x(), cnn_labels(), masks={"0": np.ones((4, 1, 4, 4))}, raises=ValueError,
+    names="masks")
+bad(layerwise.backprop, nn.Sequential(nn.Dropout(0.5), nn.Flatten()), cnn_x(), np.zeros((4, 16)), raises=TypeError,
+    names="masks=")
+bad(layerwise.backprop, nn.Sequential(nn.Dropout(0.5), nn.Flatten()), cnn_x(), np.zeros((4, 16)),
+    masks={"0": np.ones((4, 16))}, raises=ValueError, names="masks['0']")
+bad(layerwise.backprop, nn.Sequential(), cnn_x(), cnn_labels(), raises=TypeError, names="at least one layer")
 bad(deltas.compare, cnn(), A(4, 4, 4), cnn_labels(), raises=ValueError, names="channels")
 bad(layerwise.backprop, cnn(), A(4, 4, 4), cnn_labels(), raises=ValueError, names="(N, C, H, W)")
 bad(deltas.compare, cnn(), cnn_x(), cnn_labels(), fd_units=-1, raises=ValueError, names="fd_units")

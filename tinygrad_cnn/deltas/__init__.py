@@ -11,7 +11,7 @@ from up to four sources and reports how far apart they are:
 
 * ``engine``: the tensor engine (:func:`record`);
 * ``layerwise``: the book's unit-error method written out in numpy (:mod:`tinygrad_cnn.textbook.layerwise`,
-  for a Sequential of the layers it covers);
+  for a chain of the layers it covers: a Sequential, or any module whose forward calls them in turn);
 * ``finite differences``: central differences of the loss with respect to each layer's output and each
   parameter (a random subsample of units for large layers);
 * ``yours``: δ (or parameter gradients) you derived yourself, a dict keyed by layer (or parameter) name.
@@ -26,6 +26,7 @@ from up to four sources and reports how far apart they are:
 (True, [])
 """
 
+from .chain import layerwise_arguments
 from .comparison import (
     ENGINE_TOLERANCE,
     FD_EPSILON,
@@ -50,6 +51,7 @@ __all__ = [
     "Row",
     "compare",
     "engine_backprop",
+    "layerwise_arguments",
     "loss_tensor",
     "record",
     "textbook_model",

@@ -15,6 +15,7 @@ from ..grad_mode import no_grad
 from ..nn import Module
 from ..tensor import Tensor
 from ..textbook import layerwise
+from .chain import layerwise_arguments
 from .recording import _check_loss, _float64_copy, _leaves, _loss_value, _own_parameters, engine_backprop
 
 __all__ = ["ENGINE_TOLERANCE", "FD_EPSILON", "FD_TOLERANCE", "SOURCES", "USER_TOLERANCE", "Comparison", "Row",
@@ -314,7 +315,7 @@ def compare(
     notes = []
     sources = ["engine"]
     try:
-        lw = layerwise.backprop(net, x, t, loss)
+        lw = layerwise.backprop(net, x, t, loss, **layerwise_arguments(rec, x))
     except layerwise.UnsupportedModel as error:
         notes.append(f"layerwise: not available for this model ({error}).")
     else:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import nn
+from ..ops.normalization import Dropout as DropoutFunction
 from ..tensor import Tensor
 from ..textbook import formulas, layerwise
 
@@ -37,7 +38,8 @@ def _copy_array(grad: Any) -> np.ndarray:
 @dataclass
 class LayerRecord:
     """One layer's call: its input and output arrays, its δ = ∂C/∂output (None until a backward pass
-    reaches it) and its own parameters' gradients by attribute (``"weight"``)."""
+    reaches it), its own parameters' gradients by attribute (``"weight"``) and, for a Dropout in training,
+    the keep mask the engine drew (``keep``: True where the unit was kept)."""
 
     name: str
     module: Any
@@ -45,6 +47,7 @@ class LayerRecord:
     output: np.ndarray
     delta: np.ndarray | None = None
     grads: dict[str, np.ndarray] = field(default_factory=dict)
+    keep: np.ndarray | None = None
 
 
 class Recording:
@@ -58,6 +61,7 @@ class Recording:
         self.layers: dict[str, LayerRecord] = {}
         self.grads: dict[str, np.ndarray] = {}
         self._param_owner: dict[str, tuple[str, str]] = {}  # parameter name -> (layer name, attribute)
+        self.output: np.ndarray | None = None  # the model's output (set by engine_backprop)
 
     def __getitem__(self, name: str) -> LayerRecord:
         return self.layers[name]
@@ -157,6 +161,8 @@ def _recording_forward(recording: Recording, name: str, module: Any, original: A
         first = args[0] if args else None
         layer_in = _copy_array(first) if isinstance(first, (Tensor, np.ndarray)) else None
         layer = LayerRecord(key, module, layer_in, out.data.copy())
+        if out is not first and out._ctx is not None and out._ctx.function is DropoutFunction:
+            layer.keep = out._ctx.scale != 0  # the mask this call drew: scale = keep/(1 − p)
         for attr, _ in _own_parameters(module):
             if f"{name}.{attr}" in recording.grads:
                 layer.grads[attr] = recording.grads[f"{name}.{attr}"]
@@ -209,8 +215,10 @@ def engine_backprop(model: Any, x: np.ndarray, t: np.ndarray, loss: str) -> tupl
     """C_T and the recording of one forward/backward pass of the tensor engine (x requires grad, so every
     layer's output does)."""
     with record(model) as rec:
-        cost = loss_tensor(model(Tensor(x, requires_grad=True)), t, loss)
+        output = model(Tensor(x, requires_grad=True))
+        cost = loss_tensor(output, t, loss)
         cost.backward()
+    rec.output = np.array(output.data, copy=True)
     return float(cost.item()), rec
 
 
