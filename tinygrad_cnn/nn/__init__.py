@@ -8,13 +8,16 @@ between the two (``state_dict`` holds numpy arrays; ``load_state_dict`` takes nu
 >>> model = nn.Sequential(nn.Conv2d(1, 2, 3, seed=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2, 3, seed=0))
 >>> model(Tensor(np.ones((4, 1, 4, 4), dtype=np.float32))).shape
 (4, 3)
->>> sum(p.size for p in model.parameters())
+>>> sum(p.numel() for p in model.parameters())
 29
 
 Modules: ``module`` (Module, Parameter), ``containers`` (Sequential, ModuleList, ModuleDict), ``layers`` (Linear,
 Conv2d, Dropout, Identity, Flatten), ``normalization`` (BatchNorm1d/2d), ``activation``, ``pooling``, ``loss``,
-``utils`` (gradient clipping). ``nn.functional`` is ``tinygrad_cnn.functional``.
+``utils`` (gradient clipping). ``nn.functional`` is ``tinygrad_cnn.functional``, importable under both names
+(``import tinygrad_cnn.nn.functional as F``, as PyTorch's ``torch.nn.functional``).
 """
+
+import sys
 
 from .. import functional
 from . import utils
@@ -25,6 +28,8 @@ from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss, Squared
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AvgPool2d, LPPool2d, MaxPool2d
+
+sys.modules[__name__ + ".functional"] = functional  # one module under PyTorch's path too (as os.path)
 
 __all__ = [
     "GELU",

@@ -71,7 +71,7 @@ class _BatchNorm(Module):
         if x.ndim not in self._input_ndims or x.shape[1] != self.num_features:
             raise ValueError(f"{name}: expected input of shape {self._input_shapes} with C = num_features = "
                              f"{self.num_features}, got shape {x.shape}")
-        if (self.training or not self.track_running_stats) and x.size // self.num_features <= 1:
+        if (self.training or not self.track_running_stats) and x.numel() // self.num_features <= 1:
             raise ValueError(f"{name}: expected more than 1 value per channel when training, got input of shape "
                              f"{x.shape}")  # checked before num_batches_tracked counts this batch
         momentum = self.momentum

@@ -121,7 +121,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var:
     use_batch = training or mean_array is None or var_array is None
     if use_batch:
         axes = (0,) + tuple(range(2, x.ndim))
-        m = x.size // channels if channels else 0
+        m = x.numel() // channels if channels else 0
         if training and m <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of "
                              f"shape {x.shape}")

@@ -329,6 +329,8 @@ CHECKS += [
     Check("gelu", "elementwise", _from(op_cases.gelu_cases)),
     Check("clamp", "elementwise", lambda: _clip_cases("clamp")),
     Check("dim_keyword", "reduction", _from(op_cases.dim_cases)),
+    Check("var_std", "reduction", _from(op_cases.var_std_cases)),
+    Check("norm", "reduction", _from(op_cases.norm_cases)),
 ]
 
 # ---- conv2d and pooling

@@ -35,7 +35,7 @@ def view_cases() -> st.SearchStrategy[tuple]:
     @st.composite
     def cases(draw: st.DrawFn) -> tuple:
         x = draw(tensors(shape=shapes(max_dims=3)))
-        target = draw(st.sampled_from([(-1,), (x.size,), (1, -1), x.shape[::-1]]))
+        target = draw(st.sampled_from([(-1,), (x.numel(),), (1, -1), x.shape[::-1]]))
         return (lambda t: t.view(*target) * t.view(*target), (x,), f"view{target} squared")
 
     return cases()
@@ -116,5 +116,38 @@ def dim_cases() -> st.SearchStrategy[tuple]:
         method = draw(st.sampled_from(["sum", "mean", "max", "min"]))
         return (lambda t: getattr(t, method)(dim=dim, keepdim=keepdim) + t.log_softmax(dim=dim).sum(dim=dim,
                     keepdim=keepdim), (x,), f"{method}(dim={dim}, keepdim={keepdim}) + log_softmax(dim={dim})")
+
+    return cases()
+
+
+# ---- variance, standard deviation and norms (ops/statistics.py, issue 20)
+def var_std_cases() -> st.SearchStrategy[tuple]:
+    """``var``/``std`` over a drawn ``dim`` with ``correction`` 0 or 1 (at least 2 elements per reduction)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        x = draw(tensors(shape=shapes(min_dims=1, max_dims=3, min_side=2, max_side=3), distinct=True, gap=0.05))
+        dim = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+        correction, keepdim = draw(st.sampled_from([0, 1])), draw(st.booleans())
+        method = draw(st.sampled_from(["var", "std"]))
+        return (lambda t: getattr(t, method)(dim, keepdim=keepdim, correction=correction), (x,),
+                f"{method}(dim={dim}, correction={correction}, keepdim={keepdim})")
+
+    return cases()
+
+
+def norm_cases() -> st.SearchStrategy[tuple]:
+    """``norm(p, dim)`` for p in 1, 2, 3, 0.5, inf and 'fro'; magnitudes distinct and away from 0 (no kinks)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+        magnitude = draw(arrays(shape=shape, min_value=0.2, max_value=3.0, distinct=True, gap=1e-2))
+        signs = draw(hnp.arrays(np.bool_, shape))
+        x = Tensor(np.where(signs, magnitude, -magnitude), requires_grad=True)
+        p = draw(st.sampled_from([1, 2, 3, 0.5, float("inf"), "fro"]))
+        dim = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+        keepdim = draw(st.booleans())
+        return (lambda t: t.norm(p, dim, keepdim), (x,), f"norm(p={p}, dim={dim}, keepdim={keepdim})")
 
     return cases()
