@@ -844,7 +844,7 @@ bad(nn.Module.train, mlp(), "yes", raises=TypeError, names="mode")
 bad(nn.Module.train, mlp(), 0, raises=TypeError, names="mode")
 bad(nn.Module.requires_grad_, mlp(), 1, raises=TypeError, names="requires_grad")
 bad(nn.Module.to, mlp(), np.int32, raises=TypeError, names="dtype")
-bad(nn.Module.to, mlp(), "no-such-dtype", raises=TypeError, names="dtype")
+bad(nn.Module.to, mlp(), "no-such-dtype", raises=ValueError, names="device")  # a string names a device, as PyTorch
 bad(nn.Module.to, mlp(), None, raises=TypeError, names="dtype")
 bad(nn.Module.zero_grad, mlp(), set_to_none="no", raises=TypeError, names="set_to_none")
 bad(nn.Module.add_module, mlp(), "a.b", nn.ReLU(), raises=ValueError, names="name")
