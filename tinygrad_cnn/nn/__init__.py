@@ -20,7 +20,7 @@ Conv2d, Dropout, Identity, Flatten), ``normalization`` (BatchNorm1d/2d), ``activ
 import sys
 
 from .. import functional
-from . import utils
+from . import init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import Conv2d, Dropout, Flatten, Identity, Linear
@@ -60,5 +60,6 @@ __all__ = [
     "SquaredErrorLoss",
     "Tanh",
     "functional",
+    "init",
     "utils",
 ]

@@ -28,6 +28,7 @@ from ..devices import check_device
 from ..devices import device as _device
 from ..grad_mode import no_grad
 from ..tensor import Tensor
+from . import hooks as _hooks
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter"]
 
@@ -158,7 +159,24 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        hooks = self.__dict__
+        if hooks.get("_forward_pre_hooks") or hooks.get("_forward_hooks") or hooks.get("_backward_hooks"):
+            return _hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------------------------ hooks (nn/hooks.py)
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward``; a non-None result replaces ``args``."""
+        return _hooks.register(self, "_forward_pre_hooks", hook, "register_forward_pre_hook", prepend)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, args, output)`` after every ``forward``; a non-None result replaces ``output``."""
+        return _hooks.register(self, "_forward_hooks", hook, "register_forward_hook", prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients of this module's inputs are computed;
+        a non-None result replaces ``grad_input`` (see ``nn/hooks.py``)."""
+        return _hooks.register(self, "_backward_hooks", hook, "register_full_backward_hook", prepend)
 
     # ------------------------------------------------------------------------------------ traversal
     def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
