@@ -151,3 +151,55 @@ def norm_cases() -> st.SearchStrategy[tuple]:
         return (lambda t: t.norm(p, dim, keepdim), (x,), f"norm(p={p}, dim={dim}, keepdim={keepdim})")
 
     return cases()
+
+
+# ---- layer normalization, adaptive average pooling, channel dropout (issue 20)
+def layer_norm_cases() -> st.SearchStrategy[tuple]:
+    """``layer_norm`` over the last 1 or 2 axes, with or without γ and β (drawn, so their gradients are checked)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        from ..ops.normalization import layer_norm
+
+        x = draw(tensors(shape=shapes(min_dims=1, max_dims=3, min_side=2, max_side=3), distinct=True, gap=0.05))
+        k = draw(st.integers(1, x.ndim))
+        shape = x.shape[x.ndim - k:]
+        affine = draw(st.booleans())
+        params = (draw(tensors(shape=shape)), draw(tensors(shape=shape))) if affine else ()
+        weights = Tensor(draw(arrays(shape=x.shape)))  # a drawn linear functional of y (Σ y alone has gradient 0)
+
+        def fn(t: Tensor, *gamma_beta: Tensor) -> Tensor:
+            return layer_norm(t, shape, *gamma_beta, eps=1e-5) * weights
+
+        return (fn, (x, *params), f"layer_norm(normalized_shape={shape}, affine={affine})")
+
+    return cases()
+
+
+def adaptive_avg_pool_cases() -> st.SearchStrategy[tuple]:
+    """``adaptive_avg_pool2d`` to output sizes smaller, equal to and larger than the input (overlapping windows)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        from ..ops.adaptive_pool import adaptive_avg_pool2d
+
+        shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+        x = draw(tensors(shape=shape))
+        size = (draw(st.one_of(st.none(), st.integers(1, 6))), draw(st.integers(1, 6)))
+        return (lambda t: adaptive_avg_pool2d(t, size) ** 2, (x,), f"adaptive_avg_pool2d({size})")
+
+    return cases()
+
+
+def dropout2d_cases() -> st.SearchStrategy[tuple]:
+    """``dropout2d`` with a seeded mask (the same mask in every finite-difference evaluation)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        from ..ops.normalization import dropout2d
+
+        x = draw(tensors(shape=st.sampled_from([(2, 3, 2, 2), (1, 4, 3), (3, 2, 1, 2)])))
+        p, seed = draw(st.sampled_from([0.25, 0.5])), draw(st.integers(0, 100))
+        return (lambda t: dropout2d(t, p, seed=seed) ** 2, (x,), f"dropout2d(p={p}, seed={seed})")
+
+    return cases()
