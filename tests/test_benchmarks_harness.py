@@ -7,6 +7,7 @@ the fake thunks, so medians, ratios and targets are known exactly.
 from __future__ import annotations
 
 import gc
+import importlib.util
 import json
 import statistics
 import subprocess
@@ -22,6 +23,12 @@ if str(ROOT) not in sys.path:  # `pytest` (unlike `python -m pytest`) may not pu
 
 from benchmarks import harness, run  # noqa: E402
 from benchmarks.harness import Case, PeerUnavailable  # noqa: E402
+
+# Timing at a fixed thread count needs threadpoolctl, a benchmark-only dependency: without it these skip.
+needs_threadpoolctl = pytest.mark.skipif(
+    importlib.util.find_spec("threadpoolctl") is None,
+    reason="needs threadpoolctl (the 'bench' extra: pip install -e \".[bench]\")",
+)
 
 
 class FakeClock:
@@ -374,6 +381,7 @@ def test_cli_list(case_file, capsys):
     assert [line.split()[0] for line in out] == ["tiny_sum", "tiny_sum_again"]
 
 
+@needs_threadpoolctl
 def test_cli_runs_named_case_prints_table_and_writes_json(case_file, tmp_path, capsys):
     out_json = tmp_path / "deep" / "bench.json"
     code = run.main(["--case-file", str(case_file), "--only", "tiny_sum", "--repeat", "3", "--json", str(out_json),
@@ -391,6 +399,7 @@ def test_cli_runs_named_case_prints_table_and_writes_json(case_file, tmp_path, c
     assert capsys.readouterr().out == out
 
 
+@needs_threadpoolctl
 def test_cli_exit_status_1_when_our_contestant_fails(tmp_path, capsys):
     path = tmp_path / "broken.py"
     path.write_text(
@@ -455,8 +464,8 @@ def test_every_contestant_is_timed_at_the_thread_count_asked_for(monkeypatch):
 
 
 def test_limit_threads_sets_blas_and_torch_and_restores_them():
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    torch = pytest.importorskip("torch")
+    threadpoolctl = pytest.importorskip("threadpoolctl", reason="needs threadpoolctl (the 'bench' extra)")
+    torch = pytest.importorskip("torch", reason="needs PyTorch (pip install torch)")
     before_torch = torch.get_num_threads()
     before_blas = [p["num_threads"] for p in threadpoolctl.threadpool_info()]
     with harness.limit_threads(1):
@@ -466,6 +475,7 @@ def test_limit_threads_sets_blas_and_torch_and_restores_them():
     assert [p["num_threads"] for p in threadpoolctl.threadpool_info()] == before_blas
 
 
+@needs_threadpoolctl
 def test_targets_at_all_cores_and_the_machine_limit(monkeypatch):
     from benchmarks import report
 
@@ -490,8 +500,8 @@ def test_targets_at_all_cores_and_the_machine_limit(monkeypatch):
     assert one["numpy_gemm_gflops"] == {"float32": 1000.0}
 
 
+@needs_threadpoolctl
 def test_json_records_the_blas_library():
-    pytest.importorskip("threadpoolctl")
     blas = [pool for pool in harness.machine_info()["blas"] if pool["user_api"] == "blas"]
     assert blas and all(pool["version"] and pool["threading_layer"] for pool in blas)
 
@@ -521,3 +531,45 @@ def test_scaling_table_and_figure_from_a_sweep(tmp_path):
     assert table[-1].endswith("| 8 |  |  |")  # no PyTorch figure: empty cells, no ratio
     path = scaling.plot(doc, tmp_path / "scaling.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------- page faults per timed call
+
+
+@pytest.mark.skipif(importlib.util.find_spec("resource") is None,
+                    reason="page faults are counted with the Unix-only resource module")
+def test_page_faults_of_each_timed_call_are_in_the_json_and_the_table():
+    """Minor/major page faults per timed call from getrusage deltas (real counts, not a fake: no threads asked,
+    so threadpoolctl is not needed). A thunk that writes to freshly mapped pages faults on each call."""
+
+    def fresh_pages():
+        import mmap
+
+        def touch() -> None:  # a new anonymous mapping each call, one byte written per page: fresh pages
+            with mmap.mmap(-1, 1 << 20) as pages:
+                for offset in range(0, len(pages), mmap.PAGESIZE):
+                    pages[offset] = 1
+
+        return touch
+
+    def nothing():
+        return lambda: None
+
+    case = Case("faults", "d", ours=fresh_pages, peers={"idle": nothing})
+    result = harness.measure_case(case, repeat=3, warmup=1)
+    assert len(result.ours.minor_faults) == len(result.ours.major_faults) == 3
+    assert all(isinstance(n, int) and n >= 0 for n in result.ours.minor_faults + result.ours.major_faults)
+    doc = json.loads(json.dumps(result.to_json()))
+    ours, idle = doc["ours"], doc["peers"][0]
+    assert ours["minor_faults_runs"] == result.ours.minor_faults
+    assert ours["minor_faults_per_call"] == statistics.median(result.ours.minor_faults)
+    assert ours["minor_faults_per_call"] >= 1 and ours["minor_faults_per_call"] > idle["minor_faults_per_call"]
+    assert idle["major_faults_per_call"] is not None
+    header = [cell.strip() for cell in harness.render_table([result]).splitlines()[0].strip("|").split("|")]
+    row = [cell.strip() for cell in harness.render_table([result]).splitlines()[2].strip("|").split("|")]
+    cell = row[header.index("page faults/call ours / peer")]
+    assert cell.startswith(f"{ours['minor_faults_per_call']:g}") and " / " in cell
+    old = {**doc, "ours": {k: v for k, v in ours.items() if "faults" not in k}, "peers": []}
+    from benchmarks.report import render_rows
+
+    assert render_rows([old]).splitlines()[2].strip("|").split("|")[-1].strip() == ""  # an older JSON: empty

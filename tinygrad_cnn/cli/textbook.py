@@ -63,8 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(every neuron a Value; slower) or the hand-derived formulas (default: tensor)")
     parser.add_argument("--plot", type=Path, default=None, metavar="DIR",
                         help="write PNG figures to DIR (needs matplotlib: " + PLOT_INSTALL_HINT + ")")
-    parser.add_argument("--image", type=number(int, 0), default=0, metavar="INDEX",
-                        help="training image (0-95) whose feature maps and δ^F --plot draws (default: 0)")
+    parser.add_argument("--image", type=number(int, 0), default=None, metavar="INDEX",
+                        help="training image (0-95) whose feature maps and δ^F --plot draws (default: 0); "
+                             "only with --plot")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="write the history and the final figures to FILE as JSON")
 
@@ -72,8 +73,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _check_paths(args: argparse.Namespace, error: Callable[[str], None]) -> None:
     """Fail before any work: bad --image, missing matplotlib for --plot, a directory given as --json."""
     n_images = len(load_data()[0])
-    if args.image >= n_images:
+    if args.image is not None and args.image >= n_images:
         error(f"argument --image: expected an index from 0 to {n_images - 1}, got {args.image}")
+    if args.image is not None and args.plot is None:
+        error("argument --image: chooses the image --plot draws, and there is no --plot (nothing would use it); "
+              "give --plot DIR too")
     if args.plot is not None:
         try:
             importlib.import_module("matplotlib")
@@ -140,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
 
         paths = plots.write_plots(args.plot, history=history, initial_params=start_params,
                                   final_params=final_params, images=images, targets=targets,
-                                  image_index=args.image, pool=args.pool)
+                                  image_index=args.image or 0, pool=args.pool)
         print("\nwrote " + ", ".join(str(path) for path in paths), file=out)
 
     if not comparison.agrees():
