@@ -98,7 +98,7 @@ def test_backward_is_the_books_delta_rules(case):
     # the same sums as eqs. (12), (14) and the transposed correlation, written as loops over every term of eq. (1)
     config, x, weight, bias = case
     z = _conv(config)(x, weight, bias)
-    delta = np.random.default_rng(z.size).normal(size=z.shape)
+    delta = np.random.default_rng(z.numel()).normal(size=z.shape)
     z.backward(delta)
     dx, dw, db = conv2d_backward_reference(x.data, weight.data, delta, **config.kwargs())
     np.testing.assert_allclose(x.grad, dx, rtol=1e-10, atol=1e-12)

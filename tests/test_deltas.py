@@ -88,6 +88,7 @@ def test_record_leaves_the_gradients_as_a_plain_backward_and_no_hook_behind():
     for (name, p), q in zip(plain.named_parameters(), recorded.parameters()):
         np.testing.assert_array_equal(p.grad, q.grad, err_msg=name)
     assert all("forward" not in module.__dict__ for _, module in recorded.named_modules())
+    assert not any(module.__dict__.get("_forward_hooks") for module in recorded.modules())  # handles removed
     before = {name: grad.copy() for name, grad in rec.grads.items()}
     (recorded(Tensor(x)) ** 2).sum().backward()  # outside the context: nothing is recorded any more
     assert rec.grads.keys() == before.keys()

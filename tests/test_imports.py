@@ -2,9 +2,9 @@
 
 The floors, lowest first (the house rule of the developer guide):
 
-    0 engine      tensor, function, autograd, memory, numpy_interop, grad_mode, _checks, random
+    0 engine      tensor, function, autograd, memory, numpy_interop, grad_mode, _checks, random, dtypes, devices
                   (and value, the scalar engine)
-    1 ops         ops/…, creation
+    1 ops         ops/…, creation, functions
     2 functional  functional, testing/…
     3 library     nn, optim, textbook/…, data, datasets, serialization, models, deltas
     4 top         cli/…, __main__, the package's __init__
@@ -45,9 +45,12 @@ FLOORS: dict[str, int] = {
     "random": ENGINE,
     "memory": ENGINE,
     "numpy_interop": ENGINE,
+    "dtypes": ENGINE,
+    "devices": ENGINE,
     "value": ENGINE,
     "ops": OPS,
     "creation": OPS,
+    "functions": OPS,
     "functional": FUNCTIONAL,
     "testing": FUNCTIONAL,
     "nn": LIBRARY,

@@ -169,13 +169,15 @@ def test_dim_and_axis_are_one_argument():
 
 # ------------------------------------------------------------------------------------------ creation
 def test_creation_functions_shapes_dtypes_and_values():
-    assert tg.zeros(2, 3).shape == (2, 3) and tg.zeros((2, 3)).dtype == np.float64
+    assert tg.zeros(2, 3).shape == (2, 3) and tg.zeros((2, 3)).dtype == np.float32  # PyTorch's default float
+    assert tg.zeros(2, dtype=np.float64).dtype == np.float64 and tg.full((2,), 0.5).dtype == np.float32
     assert tg.ones(2, dtype=np.float32).dtype == np.float32 and tg.ones(2).tolist() == [1.0, 1.0]
     assert tg.full((2, 2), 7).dtype == np.int64 and tg.full((2,), True).dtype == np.bool_
     assert tg.full(3, 0.5).tolist() == [0.5, 0.5, 0.5]
     x = Tensor(np.zeros((2, 1), np.float32))
     assert tg.zeros_like(x).dtype == np.float32 and tg.ones_like(x, dtype=np.float64).dtype == np.float64
     assert tg.arange(3).tolist() == [0, 1, 2] and tg.arange(3).dtype == np.int64
+    assert tg.arange(1, 2, 0.5).dtype == np.float32
     assert tg.arange(1, 2, 0.5).tolist() == [1.0, 1.5] and tg.arange(5, 0, -2).tolist() == [5, 3, 1]
     w = tg.zeros(2, requires_grad=True)
     assert w.requires_grad and w.is_leaf
@@ -193,14 +195,18 @@ def test_creation_functions_shapes_dtypes_and_values():
 
 def test_random_creation_is_reproducible_and_an_explicit_source_wins():
     assert tg.randn(2, 3).shape == (2, 3) and tg.rand(4, dtype=np.float32).dtype == np.float32
-    np.testing.assert_array_equal(tg.randn(5, seed=1).data, np.random.default_rng(1).standard_normal(5))
-    np.testing.assert_array_equal(tg.rand(5, seed=1).data, np.random.default_rng(1).random(5))
+    assert tg.randn(2).dtype == np.float32 and tg.rand(2).dtype == np.float32  # PyTorch's default float
+    # drawn in float64, then cast: the float64 draw is numpy's own stream
+    np.testing.assert_array_equal(tg.randn(5, seed=1, dtype=np.float64).data,
+                                  np.random.default_rng(1).standard_normal(5))
+    np.testing.assert_array_equal(tg.rand(5, seed=1).data, np.random.default_rng(1).random(5).astype(np.float32))
     tg.manual_seed(7)
     first = tg.randn(3).data
     tg.manual_seed(7)
     assert (tg.randn(3).data == first).all()
     generator = np.random.default_rng(3)
-    np.testing.assert_array_equal(tg.rand(2, generator=generator).data, np.random.default_rng(3).random(2))
+    np.testing.assert_array_equal(tg.rand(2, generator=generator, dtype=np.float64).data,
+                                  np.random.default_rng(3).random(2))
     u = tg.rand(1000, seed=0).data
     assert u.min() >= 0 and u.max() < 1
     with pytest.raises(ValueError, match="not both"):

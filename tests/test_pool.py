@@ -350,7 +350,7 @@ def test_matches_pytorch_forward_and_gradient(kind, data):
         configs = configs.filter(lambda c: not c.ceil_mode)
     config, x = data.draw(pool2d_inputs(kind, configs=configs))
     z = _pool(config)(x)
-    delta = np.asarray(data.draw(st.lists(st.floats(-1, 1), min_size=z.size, max_size=z.size))).reshape(z.shape)
+    delta = np.asarray(data.draw(st.lists(st.floats(-1, 1), min_size=z.numel(), max_size=z.numel()))).reshape(z.shape)
     z.backward(delta)
     tx = torch.tensor(x.data, requires_grad=True)
     tz = _torch_pool(config, tx)

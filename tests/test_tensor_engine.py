@@ -69,7 +69,7 @@ def test_non_numeric_data_is_a_type_error_naming_data(bad):
 
 def test_accessors_and_repr():
     t = Tensor([[1.0, 2.0]], requires_grad=True)
-    assert t.shape == (1, 2) and t.ndim == 2 and t.size == 2
+    assert t.shape == (1, 2) and t.ndim == 2 and t.numel() == 2 and t.size() == (1, 2) and t.size(-1) == 2
     assert t.numpy() is t.data
     assert Tensor(2.5).item() == 2.5
     with pytest.raises(ValueError, match="one-element"):

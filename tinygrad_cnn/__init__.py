@@ -11,6 +11,8 @@ rules follow the book's neuron unit errors δ (``tinygrad_cnn/textbook/MATH.md``
 array([2., 4., 6.])
 """
 
+from typing import Any
+
 # The order matters: the engine first (``function`` before ``tensor``), then what builds on it.
 # isort: off
 from .function import Context, Function, SavedArrayModifiedError, unbroadcast
@@ -18,13 +20,27 @@ from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
-from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
+                     int64, long, set_default_dtype, short, uint8)
+from .devices import DeviceError, accelerator, backends, cuda, device
+from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .functions import (abs, allclose, argmax, argmin, clamp, equal, exp, flatten, is_tensor, log, log_softmax, matmul,
+                        max, maximum, mean, min, minimum, norm, numel, permute, pow, relu, reshape, sigmoid, softmax,
+                        sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
 from .ops.activation import where
 from .ops.movement import cat, concatenate, stack
 from . import functional, nn, optim
 from . import data, datasets, models
 from .serialization import load, save
 # isort: on
+
+
+def compile(model: Any, *args: Any, **kwargs: Any) -> Any:
+    """``torch.compile`` has no counterpart here (there is no compiler): the model is returned unchanged, so a
+    script that compiles its model runs as it would uncompiled. The arguments are accepted and have no effect."""
+    if not callable(model):
+        raise TypeError(f"compile: model must be a Module or a function, got {type(model).__name__}")
+    return model
 
 __version__ = "0.1.0"
 
@@ -55,6 +71,13 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    # PyTorch's names (issue 20): dtypes, devices, tensor(), the ops as functions
+    "DeviceError", "abs", "accelerator", "allclose", "argmax", "argmin", "backends", "bool", "clamp", "compile",
+    "cuda", "device", "double", "equal", "exp", "flatten", "float", "float16", "float32", "float64",
+    "get_default_dtype", "half", "int", "int8", "int16", "int32", "int64", "is_tensor", "log", "log_softmax", "long",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "norm", "numel", "permute", "pow", "relu", "reshape",
+    "set_default_dtype", "short", "sigmoid", "softmax", "sqrt", "squeeze", "std", "sum", "tanh", "tensor",
+    "transpose", "uint8", "unsqueeze", "var",
     # the library
     "data",
     "datasets",

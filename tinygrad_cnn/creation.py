@@ -1,15 +1,16 @@
-"""Tensor creation functions, PyTorch-shaped: ``zeros``, ``ones``, ``full``, ``zeros_like``, ``ones_like``,
-``arange``, ``randn``, ``rand`` and ``from_numpy``.
+"""Tensor creation functions, PyTorch-shaped: ``tensor``, ``zeros``, ``ones``, ``full``, ``zeros_like``,
+``ones_like``, ``arange``, ``randn``, ``rand`` and ``from_numpy``.
 
-Sizes are given as varargs or one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``). The default dtype is float64,
-this project's default float (``Tensor([1, 2])`` is float64 too); ``full`` and ``arange`` infer an integer or
-bool dtype from integer or bool arguments, as PyTorch does. Random tensors draw from
+Sizes are given as varargs or one tuple (``zeros(2, 3)`` or ``zeros((2, 3))``). The default float is PyTorch's,
+float32 (``dtypes.get_default_dtype()``); ``full``, ``arange`` and ``tensor`` infer an integer or bool dtype from
+integer or bool values, as PyTorch does. The ``Tensor(...)`` constructor is the exception: it reads Python
+numbers as float64, the project's float for the book's network and the gradient checks. Random tensors draw from
 ``tinygrad_cnn.random.generator``: an explicit ``generator=`` wins over ``seed=``, which wins over the global
 generator that ``tinygrad_cnn.manual_seed`` resets.
 
 >>> import tinygrad_cnn as tg
->>> tg.zeros(2, 3).shape, tg.full((2,), 7).dtype, tg.arange(5).tolist()
-((2, 3), dtype('int64'), [0, 1, 2, 3, 4])
+>>> tg.zeros(2, 3).shape, tg.zeros(2).dtype, tg.full((2,), 7).dtype, tg.arange(5).tolist()
+((2, 3), dtype('float32'), dtype('int64'), [0, 1, 2, 3, 4])
 >>> (tg.randn(3, seed=0) == tg.randn(3, seed=0)).tolist()
 [True, True, True]
 """
@@ -21,11 +22,47 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_bool, is_int, is_real
-from .ops.promotion import DEFAULT_FLOAT
+from .devices import check_device
+from .dtypes import get_default_dtype
 from .random import generator as _generator
 from .tensor import Tensor
 
-__all__ = ["arange", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
+__all__ = ["tensor", "arange", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``, with PyTorch's dtype inference (``torch.tensor``).
+
+    Python floats become the default float (float32), ints int64, bools bool; a numpy array or Tensor keeps
+    its dtype. ``dtype`` casts; ``device`` must be the CPU (see ``devices``).
+
+    >>> tensor([1.5, 2]).dtype, tensor([1, 2]).dtype, tensor([True]).dtype, tensor(3, dtype=np.float64).dtype
+    (dtype('float32'), dtype('int64'), dtype('bool'), dtype('float64'))
+    """
+    check_device(device, "tensor")
+    check_bool(requires_grad, "requires_grad", "tensor")
+    if isinstance(data, Tensor):
+        array = np.array(data.data)
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.array(data)
+    elif isinstance(data, (bool, int, float, list, tuple)):
+        try:
+            array = np.array(data)
+        except ValueError as error:  # ragged lists
+            raise TypeError(f"tensor: data must be a number or a (nested) list of numbers of a regular shape; "
+                            f"could not read {data!r:.60} ({error})") from None
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"tensor: data must hold numbers (float, int or bool), got {data!r:.60}")
+        if array.dtype.kind == "f":
+            array = array.astype(get_default_dtype())
+        elif array.dtype.kind in "iu":
+            array = array.astype(np.int64)
+    else:
+        raise TypeError(f"tensor: data must be a number, a (nested) list of numbers, a numpy array or a Tensor, "
+                        f"got {type(data).__name__}")
+    if dtype is not None:
+        array = array.astype(_dtype(dtype, None, "tensor"), copy=False)
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def _size(size: tuple[Any, ...], where: str) -> tuple[int, ...]:
@@ -51,33 +88,37 @@ def _dtype(dtype: Any, default: Any, where: str) -> np.dtype:
 
 
 def _made(data: np.ndarray, requires_grad: bool) -> Tensor:
+    """The result of a creation function (``device`` was checked by the caller: the CPU)."""
     return Tensor(data, requires_grad=requires_grad)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros of shape ``size`` (float64 unless ``dtype``)."""
-    return _made(np.zeros(_size(size, "zeros"), _dtype(dtype, DEFAULT_FLOAT, "zeros")), requires_grad)
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A tensor of zeros of shape ``size`` (the default float, float32, unless ``dtype``)."""
+    check_device(device, "zeros")
+    return _made(np.zeros(_size(size, "zeros"), _dtype(dtype, get_default_dtype(), "zeros")), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of shape ``size`` (float64 unless ``dtype``)."""
-    return _made(np.ones(_size(size, "ones"), _dtype(dtype, DEFAULT_FLOAT, "ones")), requires_grad)
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A tensor of ones of shape ``size`` (the default float, float32, unless ``dtype``)."""
+    check_device(device, "ones")
+    return _made(np.ones(_size(size, "ones"), _dtype(dtype, get_default_dtype(), "ones")), requires_grad)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64 or
-    float64) unless ``dtype`` is given.
+    the default float) unless ``dtype`` is given.
 
     >>> full((2,), 0.5)
-    Tensor([0.5, 0.5])
+    Tensor([0.5, 0.5], dtype=float32)
     """
+    check_device(device, "full")
     shape = _size((size,) if not isinstance(size, (tuple, list)) else tuple(size), "full")
     if isinstance(fill_value, (bool, np.bool_)):
         default: Any = np.bool_
     elif is_int(fill_value):
         default = np.int64
     elif is_real(fill_value):
-        default = DEFAULT_FLOAT
+        default = get_default_dtype()
     else:
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__} {fill_value!r}")
     return _made(np.full(shape, fill_value, _dtype(dtype, default, "full")), requires_grad)
@@ -91,26 +132,30 @@ def _like(t: Any, where: str) -> np.ndarray:
     raise TypeError(f"{where}: input must be a Tensor or a numpy array, got {type(t).__name__}")
 
 
-def zeros_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Zeros of ``input``'s shape and dtype (or ``dtype``)."""
+    check_device(device, "zeros_like")
     data = _like(input, "zeros_like")
     return _made(np.zeros(data.shape, _dtype(dtype, data.dtype, "zeros_like")), requires_grad)
 
 
-def ones_like(input: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Ones of ``input``'s shape and dtype (or ``dtype``)."""
+    check_device(device, "ones_like")
     data = _like(input, "ones_like")
     return _made(np.ones(data.shape, _dtype(dtype, data.dtype, "ones_like")), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,
+           device: Any = None) -> Tensor:
     """``start, start + step, …`` up to but excluding ``end`` (``arange(n)`` counts from 0), as ``torch.arange``.
 
-    int64 when every argument is an integer, else float64.
+    int64 when every argument is an integer, else the default float (float32).
 
     >>> arange(1, 2, 0.25)
-    Tensor([1.  , 1.25, 1.5 , 1.75])
+    Tensor([1.  , 1.25, 1.5 , 1.75], dtype=float32)
     """
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     for name, value in (("start", start), ("end", end), ("step", step)):
@@ -120,21 +165,23 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
             raise ValueError(f"arange: {name} must be finite, got {value!r}")
     if step == 0:
         raise ValueError("arange: step must be non-zero, got 0")
-    default = np.int64 if all(is_int(v) for v in (start, end, step)) else DEFAULT_FLOAT
+    default = np.int64 if all(is_int(v) for v in (start, end, step)) else get_default_dtype()
     return _made(np.arange(start, end, step, dtype=_dtype(dtype, default, "arange")), requires_grad)
 
 
 def _float_for_random(dtype: Any, where: str) -> np.dtype:
-    chosen = _dtype(dtype, DEFAULT_FLOAT, where)
+    chosen = _dtype(dtype, get_default_dtype(), where)
     if chosen.kind != "f":
         raise TypeError(f"{where}: dtype must be a float dtype, got {chosen}")
     return chosen
 
 
 def randn(
-    *size: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None, generator: Any = None
+    *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, seed: Any = None,
+    generator: Any = None,
 ) -> Tensor:
     """Standard normal samples of shape ``size`` (drawn in float64, then cast to ``dtype``)."""
+    check_device(device, "randn")
     shape = _size(size, "randn")
     chosen = _float_for_random(dtype, "randn")
     check_bool(requires_grad, "requires_grad", "randn")  # before drawing: a failed call leaves the generator
@@ -143,9 +190,11 @@ def randn(
 
 
 def rand(
-    *size: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None, generator: Any = None
+    *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, seed: Any = None,
+    generator: Any = None,
 ) -> Tensor:
     """Uniform samples on [0, 1) of shape ``size`` (drawn in float64, then cast to ``dtype``)."""
+    check_device(device, "rand")
     shape = _size(size, "rand")
     chosen = _float_for_random(dtype, "rand")
     check_bool(requires_grad, "requires_grad", "rand")  # before drawing: a failed call leaves the generator

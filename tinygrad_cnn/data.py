@@ -220,6 +220,10 @@ class DataLoader:
         Called on each batch's inputs (the first field, a numpy array ``(B, ...)``) before they become a
         Tensor; it returns the new inputs. Batched, so an augmentation costs one numpy call per batch.
 
+    num_workers, pin_memory, persistent_workers
+        PyTorch's options for worker processes and GPU transfer, accepted so PyTorch scripts run unchanged; they
+        have no effect here: batches are always assembled in the calling process (numpy), and there is no GPU.
+
     :meth:`state_dict` / :meth:`load_state_dict` save and restore the shuffling generator, so a resumed
     training run sees the same epochs as an uninterrupted one.
 
@@ -234,7 +238,11 @@ class DataLoader:
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False, *, seed: Any = None,
                  generator: np.random.Generator | None = None, drop_last: bool = False,
-                 transform: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
+                 transform: Callable[[np.ndarray], np.ndarray] | None = None, num_workers: int = 0,
+                 pin_memory: bool = False, persistent_workers: bool = False) -> None:
+        check_int(num_workers, "num_workers", "DataLoader", minimum=0)  # no effect: loaded in this process
+        check_bool(pin_memory, "pin_memory", "DataLoader")  # no effect: no GPU
+        check_bool(persistent_workers, "persistent_workers", "DataLoader")  # no effect: no workers
         self.dataset = as_dataset(dataset, "DataLoader")
         self.batch_size = check_int(batch_size, "batch_size", "DataLoader", minimum=1)
         self.shuffle = check_bool(shuffle, "shuffle", "DataLoader")

@@ -49,6 +49,7 @@ __all__ = [
     "tanh",
 ]
 __all__ += ["cat", "clamp", "gelu", "leaky_relu", "where"]  # the ops helper's additions (issue 8)
+__all__ += ["adaptive_avg_pool2d", "dropout2d", "layer_norm"]  # PyTorch users' layers (issue 20), imported below
 
 
 # activations: relu, sigmoid, tanh here; leaky_relu, gelu (ops/activation.py), softmax, log_softmax
@@ -113,7 +114,8 @@ from ._checks import check_float as _check_float  # noqa: E402
 from ._checks import check_int as _check_int  # noqa: E402
 from .function import Context as _Context  # noqa: E402
 from .function import Function as _Function  # noqa: E402
-from .ops.normalization import batch_norm, dropout  # noqa: E402
+from .ops.adaptive_pool import adaptive_avg_pool2d  # noqa: E402
+from .ops.normalization import batch_norm, dropout, dropout2d, layer_norm  # noqa: E402
 
 __all__ += [
     "batch_norm",

@@ -117,6 +117,10 @@ def _flatten(obj: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
                 raise ValueError(f"save: two keys of {where} are both written as {child!r} (e.g. 1 and '1')")
             items.append([key, _flatten(value, child, arrays)])
         return {"t": "dict", "items": items}
+    if hasattr(obj, "state_dict") and hasattr(obj, "parameters"):
+        raise TypeError(f"save: cannot store {where}, a whole {type(obj).__name__} module (that would need pickle, "
+                        "which can run code when loaded); save model.state_dict() and rebuild the model before "
+                        "load_state_dict(load(path)), as PyTorch recommends")
     raise TypeError(f"save: cannot store {where} of type {type(obj).__name__}; expected dicts, lists, tuples, numpy "
                     f"arrays, Tensors, int, float, bool, str or None")
 

@@ -211,9 +211,7 @@ class Tensor:
     def ndim(self) -> int:
         return self._data.ndim
 
-    @property
-    def size(self) -> int:
-        return self._data.size
+    # ``size()``/``size(dim)``, ``numel()``, ``dim()`` and the casts are methods attached by ``ops/methods.py``.
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -435,7 +433,7 @@ class Tensor:
         Tensor([0.5, 0.5], requires_grad=True)
         """
         if isinstance(value, Tensor):
-            if value.size != 1:
+            if value._data.size != 1:
                 raise ValueError(f"fill_(): value must be a number or a one-element tensor, got shape {value.shape}")
         elif not isinstance(value, (bool, int, float, np.generic)):
             raise TypeError(f"fill_(): value must be a number, got {type(value).__name__}")

@@ -436,7 +436,7 @@ def _describe(run: Run, out) -> None:
             else "no held-out split")
     print(f"{ds.name}: {len(ds)} images {h}x{w}, {len(ds.classes)} classes; {len(run.train_set)} for training, "
           f"{held}", file=out)
-    n_params = sum(p.size for p in run.model.parameters())
+    n_params = sum(p.numel() for p in run.model.parameters())
     loss = "squared error ½Σ(t−a)² summed" if run.loss_reduction == "sum" else "cross-entropy"
     extra = f", momentum {s['momentum']:g}" if s["optimizer"] == "sgd" and s["momentum"] else ""
     extra += f", weight decay {s['weight_decay']:g}" if s["weight_decay"] else ""

@@ -1,6 +1,6 @@
 """``record``: every layer's input, output and δ = ∂C/∂output, and every parameter's gradient, from one
-forward/backward pass of the tensor engine (``register_hook`` on outputs and parameters, ``forward`` wrapped
-per module instance); the loss as the engine computes it; the book's network as a ``Sequential``."""
+forward/backward pass of the tensor engine (a module forward hook per layer, ``register_hook`` on its output and
+on the parameters); the loss as the engine computes it; the book's network as a ``Sequential``."""
 
 from __future__ import annotations
 
@@ -119,8 +119,7 @@ def record(model: Any) -> Iterator[Recording]:
     if not isinstance(model, nn.Module):
         raise TypeError(f"record: model must be a Module (e.g. an nn.Sequential); got {type(model).__name__}")
     recording = Recording()
-    wrapped: list[tuple[Any, bool, Any]] = []  # (module, had its own 'forward', that attribute)
-    handles: list[Any] = []
+    handles: list[Any] = []  # module forward hooks and tensor hooks alike: each has remove()
     named, seen = [], {id(model)}
     for name, module in model.named_modules():  # a module held under several names is recorded under its first
         if id(module) not in seen:
@@ -134,29 +133,21 @@ def record(model: Any) -> Iterator[Recording]:
             if param.requires_grad:
                 handles.append(param.register_hook(lambda grad, pname=pname: recording._add_grad(pname, grad)))
         for name, module in named:
-            own = module.__dict__.get("forward")
-            original = module.forward
-            object.__setattr__(module, "forward", _recording_forward(recording, name, module, original, handles))
-            wrapped.append((module, own is not None, own))
+            handles.append(module.register_forward_hook(_recording_forward(recording, name, handles)))
         yield recording
     finally:
-        for module, had_own, own in reversed(wrapped):
-            if had_own:
-                object.__setattr__(module, "forward", own)
-            else:
-                del module.__dict__["forward"]
         for handle in handles:
             handle.remove()
 
 
-def _recording_forward(recording: Recording, name: str, module: Any, original: Any, handles: list[Any]) -> Any:
+def _recording_forward(recording: Recording, name: str, handles: list[Any]) -> Any:
+    """The forward hook of the module ``name``: keep its input and output, and hook δ = ∂C/∂output."""
     calls = itertools.count(1)
 
-    def forward(*args: Any, **kwargs: Any) -> Any:
-        out = original(*args, **kwargs)
+    def hook(module: Any, args: tuple[Any, ...], out: Any) -> None:
         call = next(calls)
         if not isinstance(out, Tensor):
-            return out
+            return
         key = name if call == 1 else f"{name}#{call}"
         first = args[0] if args else None
         layer_in = _copy_array(first) if isinstance(first, (Tensor, np.ndarray)) else None
@@ -169,9 +160,8 @@ def _recording_forward(recording: Recording, name: str, module: Any, original: A
         recording.layers[key] = layer
         if out.requires_grad:
             handles.append(out.register_hook(lambda grad: recording._add_delta(key, grad)))
-        return out
 
-    return forward
+    return hook
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -8,26 +8,35 @@ between the two (``state_dict`` holds numpy arrays; ``load_state_dict`` takes nu
 >>> model = nn.Sequential(nn.Conv2d(1, 2, 3, seed=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2, 3, seed=0))
 >>> model(Tensor(np.ones((4, 1, 4, 4), dtype=np.float32))).shape
 (4, 3)
->>> sum(p.size for p in model.parameters())
+>>> sum(p.numel() for p in model.parameters())
 29
 
 Modules: ``module`` (Module, Parameter), ``containers`` (Sequential, ModuleList, ModuleDict), ``layers`` (Linear,
-Conv2d, Dropout, Identity, Flatten), ``normalization`` (BatchNorm1d/2d), ``activation``, ``pooling``, ``loss``,
-``utils`` (gradient clipping). ``nn.functional`` is ``tinygrad_cnn.functional``.
+Conv2d, Dropout, Dropout2d, Identity, Flatten), ``normalization`` (BatchNorm1d/2d, LayerNorm), ``activation``,
+``pooling`` (with AdaptiveAvgPool2d), ``loss``, ``init`` (initialisers), ``hooks`` (module hooks), ``utils``
+(gradient clipping). ``nn.functional`` is ``tinygrad_cnn.functional``, importable under both names
+(``import tinygrad_cnn.nn.functional as F``, as PyTorch's ``torch.nn.functional``).
 """
 
+import sys
+
 from .. import functional
-from . import utils
+from . import init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .containers import ModuleDict, ModuleList, Sequential
-from .layers import Conv2d, Dropout, Flatten, Identity, Linear
+from .layers import Conv2d, Dropout, Dropout2d, Flatten, Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss, SquaredErrorLoss
 from .module import Module, Parameter
-from .normalization import BatchNorm1d, BatchNorm2d
-from .pooling import AvgPool2d, LPPool2d, MaxPool2d
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, LPPool2d, MaxPool2d
+
+sys.modules[__name__ + ".functional"] = functional  # one module under PyTorch's path too (as os.path)
 
 __all__ = [
     "GELU",
+    "AdaptiveAvgPool2d",
+    "Dropout2d",
+    "LayerNorm",
     "AvgPool2d",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -55,5 +64,6 @@ __all__ = [
     "SquaredErrorLoss",
     "Tanh",
     "functional",
+    "init",
     "utils",
 ]

@@ -1,4 +1,4 @@
-"""Layers with parameters or modes: ``Linear``, ``Conv2d``, ``Dropout``, ``Identity``, ``Flatten``.
+"""Layers with parameters or modes: ``Linear``, ``Conv2d``, ``Dropout``, ``Dropout2d``, ``Identity``, ``Flatten``.
 
 Initialisation is PyTorch's (U(−1/√fan_in, 1/√fan_in) for weights and biases) and draws from
 ``tinygrad_cnn.random.generator``: after ``tinygrad_cnn.manual_seed(n)`` models are reproducible, and an explicit
@@ -25,12 +25,12 @@ import numpy as np
 
 from .. import functional as F
 from .._checks import check_bool, check_float, check_int, check_pair
-from ..ops.normalization import dropout
+from ..ops.normalization import dropout, dropout2d
 from ..random import generator as _generator
 from ..tensor import Tensor
 from .module import Module, Parameter
 
-__all__ = ["Conv2d", "Dropout", "Flatten", "Identity", "Linear"]
+__all__ = ["Conv2d", "Dropout", "Dropout2d", "Flatten", "Identity", "Linear"]
 
 
 def _float_dtype(dtype: Any, where: str) -> np.dtype:
@@ -149,6 +149,14 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout: in training zero each whole channel of (N, C, H, W) with probability ``p``, scale the rest by
+    1/(1 − p), as ``torch.nn.Dropout2d``; the identity in evaluation."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout2d(x, self.p, self.training, generator=self._rng)
 
 
 class Identity(Module):

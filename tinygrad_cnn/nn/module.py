@@ -24,8 +24,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._checks import check_bool
+from ..devices import check_device
+from ..devices import device as _device
 from ..grad_mode import no_grad
 from ..tensor import Tensor
+from . import hooks as _hooks
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter"]
 
@@ -156,7 +159,24 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        hooks = self.__dict__
+        if hooks.get("_forward_pre_hooks") or hooks.get("_forward_hooks") or hooks.get("_backward_hooks"):
+            return _hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------------------------ hooks (nn/hooks.py)
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward``; a non-None result replaces ``args``."""
+        return _hooks.register(self, "_forward_pre_hooks", hook, "register_forward_pre_hook", prepend)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, args, output)`` after every ``forward``; a non-None result replaces ``output``."""
+        return _hooks.register(self, "_forward_hooks", hook, "register_forward_hook", prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> _hooks.RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients of this module's inputs are computed;
+        a non-None result replaces ``grad_input`` (see ``nn/hooks.py``)."""
+        return _hooks.register(self, "_backward_hooks", hook, "register_full_backward_hook", prepend)
 
     # ------------------------------------------------------------------------------------ traversal
     def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
@@ -258,25 +278,49 @@ class Module:
             else:
                 p.grad[...] = 0
 
-    def to(self, dtype: Any) -> Module:
-        """Cast every floating-point parameter and buffer (and gradient) to ``dtype``, in place; returns self.
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False) -> Module:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(tensor)`` (its dtype), as PyTorch's, in place;
+        returns self.
 
-        Integer buffers (BatchNorm's ``num_batches_tracked``) keep their dtype, as in PyTorch.
+        Every floating-point parameter and buffer (and gradient) is cast to ``dtype``; integer buffers (BatchNorm's
+        ``num_batches_tracked``) keep theirs, as in PyTorch. ``device`` must be the CPU (``devices.check_device``);
+        ``non_blocking`` has no effect.
         """
+        where = f"{type(self).__name__}.to"
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, _device)):
+                check_device(arg, where)
+            elif arg is None:
+                raise TypeError(f"{where}: dtype must be a floating-point dtype such as float32, got None")
+            else:
+                dtype = arg
+        check_device(device, where)
+        if dtype is None:
+            if not args and device is None:
+                raise TypeError(f"{where}: expected a dtype, a device or a tensor")
+            return self
         try:
-            target = np.dtype(dtype) if dtype is not None else None
+            target = np.dtype(dtype)
         except TypeError:
             target = None
-        if target is None:
-            raise TypeError(f"{type(self).__name__}.to: dtype must be a floating-point dtype such as np.float32, "
-                            f"got {dtype!r}")
-        if target.kind != "f":
-            raise TypeError(f"{type(self).__name__}.to: dtype must be a floating-point dtype, got {target}")
+        if target is None or target.kind != "f":
+            raise TypeError(f"{where}: dtype must be a floating-point dtype such as float32, got {dtype!r}")
         for tensor in [*self.parameters(), *self.buffers()]:
             if tensor.dtype.kind == "f":
                 tensor.data = tensor.data.astype(target)
                 if tensor.grad is not None:
                     tensor.grad = tensor.grad.astype(target)
+        return self
+
+    def cpu(self) -> Module:
+        """This module (it is on the CPU already)."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises ``DeviceError``: there is no GPU (guard with ``cuda.is_available()``)."""
+        check_device("cuda", f"{type(self).__name__}.cuda")
         return self
 
     def float(self) -> Module:

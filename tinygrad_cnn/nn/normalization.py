@@ -1,6 +1,7 @@
-"""``BatchNorm1d`` and ``BatchNorm2d``, as in ``torch.nn``: parameters ``weight``/``bias``, buffers ``running_mean``,
-``running_var``, ``num_batches_tracked``; the backward rule is derived in ``textbook/MATH.md``,
-section "Batch normalization".
+"""``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``, as in ``torch.nn``. BatchNorm: parameters ``weight``/``bias``,
+buffers ``running_mean``, ``running_var``, ``num_batches_tracked``; the backward rule is derived in
+``textbook/MATH.md``, section "Batch normalization". LayerNorm's is in MATH.md, "Variance, norms and layer
+normalization".
 
 >>> import numpy as np
 >>> from tinygrad_cnn import Tensor, nn
@@ -20,12 +21,12 @@ import numpy as np
 
 from .._checks import check_bool, check_float, check_int
 from ..grad_mode import no_grad
-from ..ops.normalization import batch_norm
+from ..ops.normalization import batch_norm, layer_norm
 from ..tensor import Tensor
 from .layers import _float_dtype
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 
 class _BatchNorm(Module):
@@ -71,7 +72,7 @@ class _BatchNorm(Module):
         if x.ndim not in self._input_ndims or x.shape[1] != self.num_features:
             raise ValueError(f"{name}: expected input of shape {self._input_shapes} with C = num_features = "
                              f"{self.num_features}, got shape {x.shape}")
-        if (self.training or not self.track_running_stats) and x.size // self.num_features <= 1:
+        if (self.training or not self.track_running_stats) and x.numel() // self.num_features <= 1:
             raise ValueError(f"{name}: expected more than 1 value per channel when training, got input of shape "
                              f"{x.shape}")  # checked before num_batches_tracked counts this batch
         momentum = self.momentum
@@ -102,3 +103,42 @@ class BatchNorm2d(_BatchNorm):
 
     _input_ndims = (4,)
     _input_shapes = "(N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalize over the last axes ``normalized_shape`` of each example, then scale by ``weight`` and shift by
+    ``bias`` (both of that shape, initialised to 1 and 0), as ``torch.nn.LayerNorm``; no running statistics.
+
+    >>> ln = LayerNorm(2)
+    >>> [name for name, _ in ln.named_parameters()], ln(Tensor(np.array([[1.0, 3.0]], dtype=np.float32))).shape
+    (['weight', 'bias'], (1, 2))
+    """
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 dtype: Any = np.float32) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        if not shape or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
+                                for n in shape):
+            raise ValueError(f"LayerNorm: normalized_shape must be a positive int or a tuple of them, got "
+                             f"{normalized_shape!r}")
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps = check_float(eps, "eps", "LayerNorm", minimum=0.0)
+        self.elementwise_affine = check_bool(elementwise_affine, "elementwise_affine", "LayerNorm")
+        bias = check_bool(bias, "bias", "LayerNorm")
+        dtype = _float_dtype(dtype, "LayerNorm")
+        if self.elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -1,4 +1,5 @@
-"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``LPPool2d`` (the book's L2 pooling is ``LPPool2d(2, …)``).
+"""Pooling layers: ``MaxPool2d``, ``AvgPool2d``, ``LPPool2d`` (the book's L2 pooling is ``LPPool2d(2, …)``) and
+``AdaptiveAvgPool2d`` (the output size given, the windows chosen to fit).
 
 >>> import numpy as np
 >>> from tinygrad_cnn import Tensor, nn
@@ -15,7 +16,7 @@ from .._checks import check_bool, check_float, check_int, check_pair
 from ..tensor import Tensor
 from .module import Module
 
-__all__ = ["AvgPool2d", "LPPool2d", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "LPPool2d", "MaxPool2d"]
 
 
 def _check_window(where: str, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any) -> None:
@@ -85,3 +86,23 @@ class LPPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average-pool (N, C, H, W) to (N, C, *output_size), as ``torch.nn.AdaptiveAvgPool2d`` (``1``: global average
+    pooling); an entry None keeps that axis."""
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        pair = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+        if len(pair) != 2 or not all(v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1)
+                                     for v in pair):
+            raise ValueError(f"AdaptiveAvgPool2d: output_size must be a positive int or a pair of positive ints or "
+                             f"None, got {output_size!r}")
+        self.output_size = output_size
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"

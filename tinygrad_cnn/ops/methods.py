@@ -18,10 +18,12 @@ import numpy as np
 
 from ..tensor import Tensor, _lift
 from . import activation as _activation
+from . import casts as _casts
 from . import elementwise as _ew
 from . import movement as _movement
 from . import reduce as _reduce
 from . import shape as _shape
+from . import statistics as _statistics
 
 
 def _unary(function: type) -> Callable[[Tensor], Tensor]:
@@ -65,6 +67,68 @@ def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
     return _activation.where(condition, self, other)
 
 
+def _size(self: Tensor, dim: Any = None) -> Any:
+    """The shape (``size()``, a tuple) or the length of axis ``dim`` (``size(1)``), as PyTorch's ``size``.
+
+    It is a method, as in PyTorch; numpy's element count is ``numel()``.
+    """
+    if dim is None:
+        return self.shape
+    return self.shape[_reduce.normalize_axis(dim, self.ndim, "size", "dim")]
+
+
+def _numel(self: Tensor) -> int:
+    """The number of elements (numpy's ``a.size``)."""
+    return int(self.data.size)
+
+
+def _dim(self: Tensor) -> int:
+    """The number of axes (``ndim``)."""
+    return self.ndim
+
+
+def _view_as(self: Tensor, other: Tensor) -> Tensor:
+    """``view(other.shape)``."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"view_as: other must be a Tensor, got {type(other).__name__}")
+    return _shape.view(self, *other.shape)
+
+
+def _eq(self: Tensor, other: Any) -> Tensor:
+    """Elementwise ``==`` (bool data, no gradient), PyTorch's ``eq``."""
+    return self == other
+
+
+def _ne(self: Tensor, other: Any) -> Tensor:
+    """Elementwise ``!=`` (bool data, no gradient), PyTorch's ``ne``."""
+    return self != other
+
+
+def _t(self: Tensor) -> Tensor:
+    """The transpose of a tensor of at most 2 axes (PyTorch's ``t``; ``.T``/``transpose`` for more)."""
+    if self.ndim > 2:
+        raise ValueError(f"t(): expects a tensor with at most 2 dimensions, got shape {self.shape}; use "
+                         "transpose(dim0, dim1) or permute")
+    return _movement.transpose(self) if self.ndim == 2 else self
+
+
+def _pow(self: Tensor, exponent: Any) -> Tensor:
+    """``self ** exponent``."""
+    return self ** exponent
+
+
+def _truth(name: str) -> Callable[..., Tensor]:
+    def method(self: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+        axes = _reduce.normalize_axes(dim, self.ndim, name)
+        function = np.all if name == "all" else np.any
+        return Tensor._make(np.asarray(function(self.data.astype(bool), axis=axes,
+                                                keepdims=_reduce.pick_keepdims(_reduce._UNSET, keepdim, name))), None)
+
+    method.__name__ = name
+    method.__doc__ = f"Whether {'every' if name == 'all' else 'any'} element is nonzero over ``dim`` (bool data)."
+    return method
+
+
 OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
     # elementwise
     ("exp", _unary(_ew.Exp)),
@@ -104,6 +168,21 @@ OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
     ("squeeze", _shape.squeeze),
     ("view", _shape.view),
     ("expand", _shape.expand),
+    # PyTorch's queries and conveniences (issue 20)
+    ("size", _size),
+    ("numel", _numel),
+    ("dim", _dim),
+    ("view_as", _view_as),
+    ("eq", _eq),
+    ("ne", _ne),
+    ("t", _t),
+    ("pow", _pow),
+    ("all", _truth("all")),
+    ("any", _truth("any")),
+    ("var", _statistics.var),
+    ("std", _statistics.std),
+    ("norm", _statistics.norm),
+    *_casts.CAST_METHODS,
 ]
 for _name, _method in OP_METHODS:
     setattr(Tensor, _name, _method)

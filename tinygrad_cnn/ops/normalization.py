@@ -34,7 +34,7 @@ from ..tensor import Tensor
 from .numerics import quiet
 from .promotion import compute_dtype
 
-__all__ = ["BatchNorm", "Dropout", "batch_norm", "dropout", "dropout_mask"]
+__all__ = ["BatchNorm", "Dropout", "LayerNorm", "batch_norm", "dropout", "dropout2d", "dropout_mask", "layer_norm"]
 
 
 def _channel_shape(ndim: int, channels: int) -> tuple[int, ...]:
@@ -142,7 +142,7 @@ def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var:
     use_batch = training or mean_array is None or var_array is None
     if use_batch:
         axes = (0,) + tuple(range(2, x.ndim))
-        m = x.size // channels if channels else 0
+        m = x.numel() // channels if channels else 0
         if training and m <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of "
                              f"shape {x.shape}")
@@ -209,3 +209,85 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     scale = keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1.0 else np.zeros(x.shape, dtype=dtype)
     return Dropout.apply(x, scale.astype(dtype, copy=False))
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+              generator: np.random.Generator | None = None, seed: Any = None) -> Tensor:
+    """Channel dropout (PyTorch's ``dropout2d``): in training, zero each whole channel ``x[n, c]`` of an
+    (N, C, H, W) input with probability ``p`` and scale the kept ones by 1/(1 − p); a 3-D input is (N, C, L), as
+    PyTorch reads it now. The backward rule is dropout's, with one mask entry per channel: eq. (D1) of
+    MATH.md, "Variance, norms and layer normalization".
+
+    >>> from tinygrad_cnn import Tensor
+    >>> y = dropout2d(Tensor(np.ones((1, 4, 2, 2))), p=0.5, seed=0)
+    >>> [sorted(set(y.data[0, c].ravel().tolist())) for c in range(4)]   # each channel all dropped or all kept
+    [[2.0], [0.0], [0.0], [0.0]]
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"dropout2d: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: input must have shape (N, C, H, W) or (N, C, L), got shape {x.shape}")
+    p = check_float(p, "p", "dropout2d", minimum=0.0, maximum=1.0)
+    training = check_bool(training, "training", "dropout2d")
+    check_bool(inplace, "inplace", "dropout2d")
+    if not training or p == 0.0:
+        return x
+    rng = _generator(seed=seed, generator=generator, where="dropout2d")
+    channels = x.shape[:2] + (1,) * (x.ndim - 2)  # (N, C, 1, 1): one draw per channel
+    keep = dropout_mask(channels, p, rng)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    scale = keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1.0 else np.zeros(channels, dtype=dtype)
+    return Dropout.apply(x, scale.astype(dtype, copy=False))  # grad · scale broadcasts back to x's shape
+
+
+class LayerNorm(Function):
+    """y = γ x̂ + β with x̂ = (x − μ)/√(σ² + ε) over the last axes ``axes``: eqs. (L1), (L2) of MATH.md,
+    "Variance, norms and layer normalization". ``weight``/``bias`` (of the normalized shape) may be None."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, weight: Any, bias: Any, axes: tuple[int, ...], eps: float) -> np.ndarray:
+        mean = x.mean(axis=axes, keepdims=True)  # (…, 1, …, 1)
+        inv_std = (1.0 / np.sqrt(x.var(axis=axes, keepdims=True) + eps)).astype(x.dtype, copy=False)
+        x_hat = (x - mean) * inv_std  # (L1)
+        y = x_hat * weight if weight is not None else x_hat
+        if bias is not None:
+            y = y + bias
+        ctx.save_for_backward(weight)
+        ctx.x_hat, ctx.inv_std, ctx.axes = x_hat, inv_std, axes
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
+        (weight,) = ctx.saved_tensors
+        x_hat, inv_std, axes = ctx.x_hat, ctx.inv_std, ctx.axes
+        batch_axes = tuple(range(grad.ndim - len(axes)))  # every axis that is not normalized
+        g_hat = grad * weight if weight is not None else grad  # ∂L/∂x̂ = γ g
+        # (L2): ∂L/∂x = (1/s)(ĝ − mean(ĝ) − x̂·mean(ĝ x̂)), the means over the normalized axes
+        grad_x = inv_std * (g_hat - g_hat.mean(axis=axes, keepdims=True)
+                            - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
+        grad_weight = (grad * x_hat).sum(axis=batch_axes) if weight is not None else None  # Σ g x̂
+        grad_bias = grad.sum(axis=batch_axes) if ctx.parents[2] is not None else None  # Σ g
+        return grad_x, grad_weight, grad_bias, None, None
+
+
+def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Layer normalization over the last ``len(normalized_shape)`` axes, as ``torch.nn.functional.layer_norm``
+    (the biased variance, as PyTorch).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> layer_norm(Tensor([[1.0, 3.0]]), (2,), eps=0.0)
+    Tensor([[-1.,  1.]])
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"layer_norm: input must be a Tensor, got {type(x).__name__}")
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    if not shape or x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
+        raise ValueError(f"layer_norm: normalized_shape {shape} must be the last axes of the input, got input of "
+                         f"shape {x.shape}")
+    eps = check_float(eps, "eps", "layer_norm", minimum=0.0)
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and np.shape(_as_data(value)) != shape:
+            raise ValueError(f"layer_norm: {name} must have shape {shape}, got {np.shape(_as_data(value))}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    return LayerNorm.apply(x, weight, bias, axes, eps)

@@ -3,7 +3,9 @@
 - :class:`SGD` — the book's gradient descent Δθ = −η ∂C/∂θ, plus momentum, dampening, Nesterov, weight decay
 - :class:`Adam`, :class:`AdamW` — bias-corrected moment estimates; AdamW's weight decay is decoupled
 - :class:`RMSprop` — the gradient over a running root mean square (optionally centered, with momentum)
-- :mod:`lr_scheduler` — ``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``CosineAnnealingLR``, ``LambdaLR``
+- :class:`Adadelta`, :class:`Adagrad` — step sizes from accumulated squares of gradients (and of updates)
+- :mod:`lr_scheduler` — ``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``CosineAnnealingLR``, ``LambdaLR``,
+  ``ReduceLROnPlateau``, ``OneCycleLR``
 
 Every optimizer has ``param_groups`` (a list of dicts), ``state`` (per parameter), ``zero_grad(set_to_none=True)``,
 ``step(closure=None)``, ``add_param_group`` and ``state_dict()``/``load_state_dict()`` in PyTorch's layout, so a
@@ -23,8 +25,9 @@ array([ 0.46, -0.92])
 
 from . import lr_scheduler
 from .adam import Adam, AdamW
+from .adaptive import Adadelta, Adagrad
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]

@@ -25,10 +25,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .._checks import check_float, check_int, is_int, is_real
+from .._checks import check_bool, check_float, check_int, is_int, is_real
 from .optimizer import Optimizer
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR", "StepLR"]
+__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR", "OneCycleLR",
+           "ReduceLROnPlateau", "StepLR"]
 
 
 class LRScheduler:
@@ -215,3 +216,199 @@ class LambdaLR(LRScheduler):
         for fn, saved in zip(self.lr_lambdas, state_dict.get("lr_lambdas") or []):
             if saved is not None:
                 fn.__dict__.update(saved)
+
+
+class ReduceLROnPlateau:
+    """Multiply the learning rate by ``factor`` once a metric has stopped improving for ``patience`` epochs, as
+    ``torch.optim.lr_scheduler.ReduceLROnPlateau``: call ``step(metric)`` once per epoch.
+
+    "Improving" is ``metric < best·(1 − threshold)`` (mode "min", threshold_mode "rel"), ``< best − threshold``
+    ("abs"), and the mirror images for mode "max". After a reduction, ``cooldown`` epochs pass before bad epochs
+    count again; no learning rate goes below ``min_lr``, and a change smaller than ``eps`` is not made.
+
+    >>> from tinygrad_cnn import Tensor, optim
+    >>> opt = optim.SGD([Tensor([1.0], requires_grad=True)], lr=1.0)
+    >>> sched = ReduceLROnPlateau(opt, patience=1, factor=0.5)
+    >>> for loss in [3.0, 2.0, 2.0, 2.0, 2.0, 2.0]:
+    ...     sched.step(loss)
+    >>> sched.get_last_lr()       # after 2.0: bad epochs 1, 2 (> patience: halve), 1, 2 (halve again)
+    [0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 min_lr: float | Sequence[float] = 0.0, eps: float = 1e-8) -> None:
+        name = "ReduceLROnPlateau"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: optimizer must be an Optimizer, got {type(optimizer).__name__}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+        self.factor = check_float(factor, "factor", name, minimum=0.0)
+        if self.factor >= 1.0:
+            raise ValueError(f"{name}: factor should be < 1.0 (it multiplies the learning rate), got {factor!r}")
+        groups = optimizer.param_groups
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != len(groups):
+                raise ValueError(f"{name}: expected {len(groups)} min_lrs (one per parameter group), got {len(min_lr)}")
+            self.min_lrs = [check_float(v, "min_lr", name, minimum=0.0) for v in min_lr]
+        else:
+            self.min_lrs = [check_float(min_lr, "min_lr", name, minimum=0.0)] * len(groups)
+        self.optimizer, self.mode, self.threshold_mode = optimizer, mode, threshold_mode
+        self.patience = check_int(patience, "patience", name, minimum=0)
+        self.threshold = check_float(threshold, "threshold", name, minimum=0.0)
+        self.cooldown = check_int(cooldown, "cooldown", name, minimum=0)
+        self.eps = check_float(eps, "eps", name, minimum=0.0)
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = 0
+        self.last_epoch = 0
+        self._last_lr = _group_lrs(self)  # type: ignore[arg-type]
+
+    def is_better(self, a: float, best: float) -> bool:
+        if self.mode == "min":
+            return a < best * (1 - self.threshold) if self.threshold_mode == "rel" else a < best - self.threshold
+        return a > best * (1 + self.threshold) if self.threshold_mode == "rel" else a > best + self.threshold
+
+    def step(self, metrics: Any) -> None:
+        """One epoch's value of the monitored metric (a number or a one-element tensor)."""
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError):
+            raise TypeError(f"ReduceLROnPlateau.step: metrics must be a number, got {type(metrics).__name__} "
+                            f"{metrics!r:.40}") from None
+        self.last_epoch += 1
+        if self.is_better(current, self.best):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # bad epochs in cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+                new_lr = max(group["lr"] * self.factor, min_lr)
+                if group["lr"] - new_lr > self.eps:
+                    group["lr"] = new_lr
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self) -> list[float]:
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if not isinstance(state_dict, dict) or "best" not in state_dict:
+            raise ValueError("ReduceLROnPlateau.load_state_dict: expected a ReduceLROnPlateau state_dict (with 'best')")
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "optimizer"})
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith), as ``torch.optim.lr_scheduler.OneCycleLR``: call ``step()`` after every batch.
+
+    The learning rate rises from max_lr/``div_factor`` to ``max_lr`` over the first ``pct_start`` of
+    ``total_steps`` (or ``epochs·steps_per_epoch``), then anneals to initial_lr/``final_div_factor``
+    (``anneal_strategy`` "cos" or "linear"; ``three_phase`` comes back to the initial rate first). With
+    ``cycle_momentum`` the momentum (SGD's ``momentum``, Adam's β₁) moves the other way, between
+    ``max_momentum`` and ``base_momentum``. Stepping past ``total_steps`` raises a ValueError, as in PyTorch.
+
+    >>> from tinygrad_cnn import Tensor, optim
+    >>> opt = optim.SGD([Tensor([1.0], requires_grad=True)], lr=0.1, momentum=0.9)
+    >>> sched = OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    >>> lrs = []
+    >>> for _ in range(10):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4))
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs[:3], max(lrs), lrs[-1]
+    ([0.04, 0.52, 1.0], 1.0, 0.0)
+    >>> sched.step()
+    Traceback (most recent call last):
+        ...
+    ValueError: OneCycleLR: tried to step 11 times; the specified number of total steps is 10
+    """
+
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True, base_momentum: float = 0.85,
+                 max_momentum: float = 0.95, div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False, last_epoch: int = -1) -> None:
+        name = "OneCycleLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: optimizer must be an Optimizer, got {type(optimizer).__name__}")
+        if total_steps is not None:
+            self.total_steps = check_int(total_steps, "total_steps", name, minimum=1)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = (check_int(epochs, "epochs", name, minimum=1)
+                                * check_int(steps_per_epoch, "steps_per_epoch", name, minimum=1))
+        else:
+            raise ValueError(f"{name}: you must define either total_steps OR (epochs AND steps_per_epoch)")
+        pct_start = check_float(pct_start, "pct_start", name, minimum=0.0, maximum=1.0)
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"{name}: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        self.anneal_strategy, self.cycle_momentum = anneal_strategy, check_bool(cycle_momentum, "cycle_momentum",
+                                                                                  name)
+        div_factor = check_float(div_factor, "div_factor", name, minimum=0.0)
+        final_div_factor = check_float(final_div_factor, "final_div_factor", name, minimum=0.0)
+        groups = optimizer.param_groups
+        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        if len(max_lrs) != len(groups):
+            raise ValueError(f"{name}: expected {len(groups)} max_lrs (one per parameter group), got {len(max_lrs)}")
+        max_lrs = [check_float(v, "max_lr", name, minimum=0.0) for v in max_lrs]
+        self.use_beta1 = "betas" in optimizer.defaults
+        if self.cycle_momentum and "momentum" not in optimizer.defaults and not self.use_beta1:
+            raise ValueError(f"{name}: optimizer must support momentum or beta1 with cycle_momentum enabled")
+        base_momentum = check_float(base_momentum, "base_momentum", name)
+        max_momentum = check_float(max_momentum, "max_momentum", name)
+        end = float(pct_start * self.total_steps) - 1
+        if three_phase:
+            self._phases = [(end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr", "base_momentum",
+                             "max_momentum"),
+                            (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        else:
+            self._phases = [(end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        if last_epoch == -1:
+            for group, top in zip(groups, max_lrs):
+                group["initial_lr"] = top / div_factor
+                group["max_lr"], group["min_lr"] = top, group["initial_lr"] / final_div_factor
+        if self.cycle_momentum:
+            for group in groups:
+                if last_epoch == -1:
+                    self._set_momentum(group, max_momentum)
+                group["max_momentum"], group["base_momentum"] = max_momentum, base_momentum
+        super().__init__(optimizer, last_epoch)
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self) -> list[float]:
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {step} times; the specified number of total steps is "
+                             f"{self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start_step = 0.0
+            for i, (end_step, start_lr, end_lr, start_m, end_m) in enumerate(self._phases):
+                if step <= end_step or i == len(self._phases) - 1:
+                    pct = (step - start_step) / (end_step - start_step)
+                    lr = self._anneal(group[start_lr], group[end_lr], pct)
+                    momentum = self._anneal(group[start_m], group[end_m], pct) if self.cycle_momentum else None
+                    break
+                start_step = end_step
+            lrs.append(lr)
+            if momentum is not None:
+                self._set_momentum(group, momentum)
+        return lrs

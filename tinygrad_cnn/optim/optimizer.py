@@ -38,6 +38,9 @@ class _Required:
 
 required = _Required()
 
+# entries a learning-rate scheduler adds to a parameter group (OneCycleLR's too); kept by load_state_dict
+SCHEDULER_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"})
+
 
 class Optimizer:
     """Base class: ``param_groups`` (a list of dicts), ``state`` (a dict per parameter), ``step``, ``zero_grad``.
@@ -94,7 +97,7 @@ class Optimizer:
                 unique.setdefault(id(p), p)
             params = list(unique.values())
         group = {key: value for key, value in param_group.items() if key != "params"}
-        unknown = group.keys() - self.defaults.keys() - {"initial_lr"}
+        unknown = group.keys() - self.defaults.keys() - SCHEDULER_KEYS
         if unknown:
             raise ValueError(f"{name}: unknown hyper-parameter(s) {sorted(unknown)} in a parameter group; "
                              f"expected some of {sorted(self.defaults)}")
@@ -211,7 +214,7 @@ class Optimizer:
                             for key, value in entries.items()}
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
-            known = self.defaults.keys() | {"initial_lr"}  # PyTorch's extra flags (foreach, fused, ...) are dropped
+            known = self.defaults.keys() | SCHEDULER_KEYS  # PyTorch's extra flags (foreach, fused, ...) are dropped
             restored = {key: copy.deepcopy(value) for key, value in saved.items() if key in known}
             restored.update({key: group[key] for key in self.defaults if key not in restored})
             if isinstance(restored.get("betas"), list):

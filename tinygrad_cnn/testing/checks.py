@@ -51,7 +51,7 @@ class Check:
     """A named gradient property: every case drawn from ``cases`` passes ``gradcheck``."""
 
     name: str
-    kind: str  # elementwise, linalg, reduction, movement, conv, pooling
+    kind: str  # elementwise, linalg, reduction, movement, normalization, conv, pooling
     cases: Callable[[], st.SearchStrategy[Case]]
     gradcheck_options: dict[str, Any] = field(default_factory=dict)
 
@@ -349,6 +349,11 @@ CHECKS += [
     Check("gelu", "elementwise", _from(op_cases.gelu_cases)),
     Check("clamp", "elementwise", lambda: _clip_cases("clamp")),
     Check("dim_keyword", "reduction", _from(op_cases.dim_cases)),
+    Check("var_std", "reduction", _from(op_cases.var_std_cases)),
+    Check("norm", "reduction", _from(op_cases.norm_cases)),
+    Check("layer_norm", "normalization", _from(op_cases.layer_norm_cases)),
+    Check("adaptive_avg_pool2d", "pooling", _from(op_cases.adaptive_avg_pool_cases)),
+    Check("dropout2d", "normalization", _from(op_cases.dropout2d_cases)),
 ]
 
 # ---- conv2d and pooling

@@ -151,11 +151,11 @@ def analytical_jacobian(fn: Fn, inputs: Sequence[Any]) -> list[np.ndarray | None
             raise TypeError(f"gradcheck: the function must return a Tensor, got {type(out).__name__}")
         jacobians: list[np.ndarray | None] = [None] * len(inputs)
         for i in positions:
-            jacobians[i] = np.zeros((out.size, inputs[i].size))
+            jacobians[i] = np.zeros((out.numel(), inputs[i].numel()))
         if not out.requires_grad:  # the output does not depend on any input: the Jacobian is zero
             return jacobians
-        for row in range(out.size):
-            one_hot = np.zeros(out.size, dtype=out.dtype)
+        for row in range(out.numel()):
+            one_hot = np.zeros(out.numel(), dtype=out.dtype)
             one_hot[row] = 1
             for i in positions:
                 inputs[i].grad = None

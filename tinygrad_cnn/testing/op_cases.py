@@ -35,7 +35,7 @@ def view_cases() -> st.SearchStrategy[tuple]:
     @st.composite
     def cases(draw: st.DrawFn) -> tuple:
         x = draw(tensors(shape=shapes(max_dims=3)))
-        target = draw(st.sampled_from([(-1,), (x.size,), (1, -1), x.shape[::-1]]))
+        target = draw(st.sampled_from([(-1,), (x.numel(),), (1, -1), x.shape[::-1]]))
         return (lambda t: t.view(*target) * t.view(*target), (x,), f"view{target} squared")
 
     return cases()
@@ -120,5 +120,90 @@ def dim_cases() -> st.SearchStrategy[tuple]:
 
         return (lambda t: reduced(t) + t.log_softmax(dim=dim).sum(dim=dim, keepdim=keepdim), (x,),
                 f"{method}(dim={dim}, keepdim={keepdim}) + log_softmax(dim={dim})")
+
+    return cases()
+
+
+# ---- variance, standard deviation and norms (ops/statistics.py, issue 20)
+def var_std_cases() -> st.SearchStrategy[tuple]:
+    """``var``/``std`` over a drawn ``dim`` with ``correction`` 0 or 1 (at least 2 elements per reduction)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        x = draw(tensors(shape=shapes(min_dims=1, max_dims=3, min_side=2, max_side=3), distinct=True, gap=0.05))
+        dim = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+        correction, keepdim = draw(st.sampled_from([0, 1])), draw(st.booleans())
+        method = draw(st.sampled_from(["var", "std"]))
+        return (lambda t: getattr(t, method)(dim, keepdim=keepdim, correction=correction), (x,),
+                f"{method}(dim={dim}, correction={correction}, keepdim={keepdim})")
+
+    return cases()
+
+
+def norm_cases() -> st.SearchStrategy[tuple]:
+    """``norm(p, dim)`` for p in 1, 2, 3, 0.5, inf and 'fro'; magnitudes distinct and away from 0 (no kinks)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
+        magnitude = draw(arrays(shape=shape, min_value=0.2, max_value=3.0, distinct=True, gap=1e-2))
+        signs = draw(hnp.arrays(np.bool_, shape))
+        x = Tensor(np.where(signs, magnitude, -magnitude), requires_grad=True)
+        p = draw(st.sampled_from([1, 2, 3, 0.5, float("inf"), "fro"]))
+        dim = draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+        keepdim = draw(st.booleans())
+        return (lambda t: t.norm(p, dim, keepdim), (x,), f"norm(p={p}, dim={dim}, keepdim={keepdim})")
+
+    return cases()
+
+
+# ---- layer normalization, adaptive average pooling, channel dropout (issue 20)
+def layer_norm_cases() -> st.SearchStrategy[tuple]:
+    """``layer_norm`` over the last 1 or 2 axes, with or without γ and β (drawn, so their gradients are checked)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        from ..ops.normalization import layer_norm
+
+        x = draw(tensors(shape=shapes(min_dims=1, max_dims=3, min_side=2, max_side=3), distinct=True, gap=0.05))
+        k = draw(st.integers(1, x.ndim))
+        shape = x.shape[x.ndim - k:]
+        affine = draw(st.booleans())
+        params = (draw(tensors(shape=shape)), draw(tensors(shape=shape))) if affine else ()
+        weights = Tensor(draw(arrays(shape=x.shape)))  # a drawn linear functional of y (Σ y alone has gradient 0)
+
+        def fn(t: Tensor, *gamma_beta: Tensor) -> Tensor:
+            return layer_norm(t, shape, *gamma_beta, eps=1e-5) * weights
+
+        return (fn, (x, *params), f"layer_norm(normalized_shape={shape}, affine={affine})")
+
+    return cases()
+
+
+def adaptive_avg_pool_cases() -> st.SearchStrategy[tuple]:
+    """``adaptive_avg_pool2d`` to output sizes smaller, equal to and larger than the input (overlapping windows)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        from ..ops.adaptive_pool import adaptive_avg_pool2d
+
+        shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+        x = draw(tensors(shape=shape))
+        size = (draw(st.one_of(st.none(), st.integers(1, 6))), draw(st.integers(1, 6)))
+        return (lambda t: adaptive_avg_pool2d(t, size) ** 2, (x,), f"adaptive_avg_pool2d({size})")
+
+    return cases()
+
+
+def dropout2d_cases() -> st.SearchStrategy[tuple]:
+    """``dropout2d`` with a seeded mask (the same mask in every finite-difference evaluation)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        from ..ops.normalization import dropout2d
+
+        x = draw(tensors(shape=st.sampled_from([(2, 3, 2, 2), (1, 4, 3), (3, 2, 1, 2)])))
+        p, seed = draw(st.sampled_from([0.25, 0.5])), draw(st.integers(0, 100))
+        return (lambda t: dropout2d(t, p, seed=seed) ** 2, (x,), f"dropout2d(p={p}, seed={seed})")
 
     return cases()
