@@ -70,3 +70,19 @@ def test_a_missing_models_module_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "tinygrad_cnn.models", None)  # as if the module did not exist
     assert main(["deltas", "--model", "small", "--dataset", "textbook"]) == 2
     assert "--model small needs tinygrad_cnn.models, which is not available here" in capsys.readouterr().err
+
+
+def test_a_batch_of_the_books_images_checks_every_layer_by_finite_differences(capsys, tmp_path):
+    """Max pooling sends δ = 0 to three of every four conv units: finite differences must still compare units
+    where δ ≠ 0 (before: all 12 sampled units had δ = 0 and the column read a vacuous 0.0e+00)."""
+    path = tmp_path / "deltas.json"
+    assert main(["deltas", "--model", "textbook", "--dataset", "textbook", "--image", "0:4", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "12/192" in out and "could not check" not in out
+    rows = [r for r in json.loads(path.read_text())["rows"] if "finite differences" in r["sources"]]
+    assert rows and all(r["units"] == min(12, int(np.prod(r["shape"]))) and r["nonzero"] > 0 for r in rows)
+
+
+def test_a_negative_image_index_is_refused(capsys):
+    assert main(["deltas", "--image", "-1"]) == 2
+    assert "--image '-1': negative indices are not accepted" in capsys.readouterr().err

@@ -63,9 +63,11 @@ def _indices(text: str, n: int) -> np.ndarray:
             chosen = np.array([int(part) for part in text.split(",")])
     except ValueError:
         raise ValueError(f"--image must be an index, a range I:J or a list I,J,...; got {text!r}") from None
-    if chosen.size == 0 or chosen.min() < -n or chosen.max() >= n:
+    if "-" in text:
+        raise ValueError(f"--image {text!r}: negative indices are not accepted; give indices in 0..{n - 1}")
+    if chosen.size == 0 or chosen.max() >= n:
         raise ValueError(f"--image {text!r} selects no image or one outside 0..{n - 1}")
-    return chosen % n
+    return chosen
 
 
 def _optional(module: str, what: str) -> Any:
@@ -172,11 +174,13 @@ def _document(result: deltas.Comparison, description: str, dataset: str, chosen:
         "sources": result.sources,
         "agrees": result.agrees(),
         "failing_layers": result.failing_layers(),
+        "verdict": result.verdict(),
         "layers": [{"name": name, "kind": kind} for name, kind in result.layers],
         "rows": [
             {"layer": row.layer, "quantity": row.quantity, "sources": list(row.pair), "shape": list(row.shape),
              "max_abs": row.max_abs, "max_rel": row.max_rel, "tolerance": row.tolerance, "ok": row.ok,
-             "units": row.units, "kinks": row.kinks}
+             "units": row.units, "kinks": row.kinks, "nonzero": row.nonzero, "checked": row.checked,
+             "unit": None if row.unit is None else list(row.unit), "values": row.values}
             for row in result.rows
         ],
     }
