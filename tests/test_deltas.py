@@ -391,7 +391,7 @@ def test_a_user_delta_off_by_one_either_way_is_caught_by_exactly_one():
 def test_the_tolerance_policy_in_hand_values():
     """rtol 1e-9 between exact sources, 1e-5 with finite differences, 1e-6 with yours (added up over the pair);
     floor 1e-12, or 1e-8 · max(1, |C|) with finite differences."""
-    from tinygrad_cnn.deltas.report import tolerance
+    from tinygrad_cnn.testing.tolerances import tolerance
 
     fd = "finite differences"
     assert tolerance(("engine", "layerwise"), 0.0) == 1e-12

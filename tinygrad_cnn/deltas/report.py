@@ -1,7 +1,7 @@
 """The δ-checker's result: :class:`Row` (one quantity of one layer between two sources), :class:`Comparison`
-(all of them), the one tolerance policy (:func:`tolerance`), the table printer (:func:`format_table`) and the
-verdict a student can act on (:func:`verdict`): walking back from the output, the first layer where a
-source departs, at which unit, with both values, and that every layer above it agrees.
+(all of them), the table printer (:func:`format_table`) and the verdict a student can act on
+(:func:`verdict`): walking back from the output, the first layer where a source departs, at which unit, with
+both values, and that every layer above it agrees. The tolerance policy is :mod:`tinygrad_cnn.testing.tolerances`.
 
 >>> rows = [Row("1", "δ", ("engine", "yours"), (1, 4), 0.75, 0.75, 1e-6, 4, unit=(0, 2), values=(0.25, 1.0)),
 ...         Row("2", "δ", ("engine", "yours"), (1, 1), 0.0, 0.0, 1e-6, 1)]
@@ -21,33 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from ..testing.tolerances import ENGINE_TOLERANCE, FD, FD_TOLERANCE, USER_TOLERANCE, tolerance
+
 __all__ = ["ENGINE_TOLERANCE", "FD_TOLERANCE", "USER_TOLERANCE", "Comparison", "Row", "format_table",
-           "tolerance", "verdict"]
-
-# The one tolerance policy: two sources agree on a quantity when max |a − b| ≤ rtol · scale + floor, scale the
-# largest |value| of either. rtol adds up over the pair: exact sources (the engine, layerwise, the book's
-# formulas, the scalar engine: float64 arithmetic, same equations) 1e-9; finite differences 1e-5 (their
-# truncation error O(ε²) and the loss's rounding); yours 1e-6 (float32 arithmetic passes). The floor is
-# 1e-12, or with finite differences 1e-8 · max(1, |C|) (the loss's rounding, divided by 2ε).
-ENGINE_TOLERANCE = 1e-9
-FD_TOLERANCE = 1e-5
-USER_TOLERANCE = 1e-6
-FD = "finite differences"
-
-
-def tolerance(pair: tuple[str, str], scale: float, cost: float = 0.0, user_tolerance: float = USER_TOLERANCE) -> float:
-    """The largest max |a − b| allowed between the two sources of ``pair`` for a quantity of size ``scale``.
-
-    >>> tolerance(("engine", "layerwise"), 2.0)
-    2.001e-09
-    >>> round(tolerance(("engine", "finite differences"), 1.0, cost=100.0), 12)
-    1.1e-05
-    """
-    exact = [source for source in pair if source not in (FD, "yours")]
-    rtol = (ENGINE_TOLERANCE if len(exact) == 2 else 0.0) + (FD_TOLERANCE if FD in pair else 0.0)
-    rtol += user_tolerance if "yours" in pair else 0.0
-    floor = 1e-8 * max(1.0, abs(cost)) if FD in pair else 1e-12
-    return rtol * scale + floor
+           "tolerance", "verdict"]  # the tolerance policy: tinygrad_cnn.testing.tolerances
 
 
 @dataclass(frozen=True)
