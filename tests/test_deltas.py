@@ -438,3 +438,28 @@ def test_the_priority_order_of_sampled_units():
     assert sorted(order.tolist()) == list(range(16))
     assert set(order[:2].tolist()) == {12, 13} and set(order[2:3].tolist()) <= {14, 15}
     assert order[3] < 12 and set(order[4:5].tolist()) <= {14, 15}
+
+
+def test_a_kink_is_where_the_one_sided_differences_part_in_hand_values():
+    """_at_kink: |right − left| beyond the tolerance (relative to the largest |value|, with its floor), a
+    non-finite side, or an excusable unit whose exact value misses the central difference."""
+    from tinygrad_cnn.testing.finite_differences import Differences
+
+    def fd(left, right, base=1.0, eps=1.0):  # one-sided slopes as given (ε = 1): minus = base − left, ...
+        left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+        return Differences(np.arange(left.size), base - left, base + right, eps, base)
+
+    pair = ("engine", "finite differences")
+    # values of size 2 (negative): tolerance 2e-5 + 1e-8; one-sided slopes 1.5e-5 apart is not a kink
+    d = fd([-2.0, 0.1], [-2.0 + 1.5e-5, 0.1])
+    np.testing.assert_array_equal(comparison._at_kink(d, d.central, np.zeros(2, bool), pair, 0.0), [False, False])
+    d = fd([-2.0, 0.1], [-2.0 + 5e-5, 0.1])
+    np.testing.assert_array_equal(comparison._at_kink(d, d.central, np.zeros(2, bool), pair, 0.0), [True, False])
+    # values of size 0.1: tolerance 1e-6 + 1e-8; 5e-6 apart is a kink
+    d = fd([0.1, 0.05], [0.1 + 5e-6, 0.05])
+    np.testing.assert_array_equal(comparison._at_kink(d, d.central, np.zeros(2, bool), pair, 0.0), [True, False])
+    # an excusable unit is a kink only where the exact value misses; a non-finite side always is
+    d = fd([0.1, 0.1, np.inf], [0.1, 0.1, 0.1])
+    exact = np.array([0.1, 0.3, 0.1])
+    np.testing.assert_array_equal(comparison._at_kink(d, exact, np.ones(3, bool), pair, 0.0), [False, True, True])
+    np.testing.assert_array_equal(comparison._at_kink(d, exact, np.zeros(3, bool), pair, 0.0), [False, False, True])

@@ -246,3 +246,22 @@ def test_the_shared_finite_differences_in_closed_form_and_restoring_the_array():
         differences(boom, a, eps=0.5, index=[0])
     np.testing.assert_array_equal(seen[0], [[0.5, 2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(a, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_the_default_step_is_1e_6():
+    """The central difference of c x³ is 3 c x² + c ε² exactly: with c = 10⁶ at x = 0.01 the ε² term is 1e-6
+    at ε = 1e-6 (1e-4 at 1e-5, 1e-8 at 1e-7), far above the rounding (~1e-10): each default step is seen."""
+    x = Tensor(np.array([0.01]), requires_grad=True)
+    cube = lambda t: (t**3) * 1e6
+    jac = numerical_jacobian(cube, [x])[0]
+    assert abs(jac[0, 0] - 300.0 - 1e-6) < 1e-8
+    (grad,) = numerical_grad(cube, [x])
+    assert abs(grad[0] - 300.0 - 1e-6) < 1e-8
+    report = gradcheck(cube, [x])
+    assert abs(report.max_abs_error - 1e-6) < 1e-8
+
+
+@pytest.mark.parametrize("inputs", [np.array([1.0]), {"x": 1.0}, Tensor([1.0], requires_grad=True)])
+def test_inputs_must_be_a_list_or_tuple(inputs):
+    with pytest.raises(TypeError, match="inputs must be a list or tuple of Tensors"):
+        gradcheck(lambda t: t, inputs)

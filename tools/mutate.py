@@ -144,12 +144,17 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     parser.add_argument("-k", default=None, help="pytest -k expression")
+    parser.add_argument("--every", type=int, default=1, metavar="N", help="run every N-th mutant only (a sample)")
+    parser.add_argument("--lines", default=None, help="only mutants on these lines (e.g. 41,83)")
     parser.add_argument("--confirm", nargs="*", default=[], metavar="TEST",
                         help="slower tests run only on the survivors of the first tests (e.g. tests/test_bad_input.py)")
     args = parser.parse_args()
     root = Path.cwd()
     tree = ast.parse(args.module.read_text())
     found = sites(tree)
+    if args.lines:
+        found = [site for site in found if site[0] in {int(n) for n in args.lines.split(",")}]
+    found = found[::args.every]
     if args.list:
         for line, what, _ in found:
             print(f"{args.module}:{line}: {what}")

@@ -38,10 +38,10 @@ def _at_kink(d: Differences, exact: np.ndarray, excusable: np.ndarray, pair: tup
     central difference and the unit is ``excusable`` (a tie or a zero ReLU input lies downstream of it in the
     same image). There the engine's value is a convention (MATH.md's tie rule, relu'(0) = 0) that no
     difference quotient can check, so only the exact sources are compared."""
-    scale = float(max(np.abs(exact).max(initial=0.0), np.abs(d.central).max(initial=0.0)))
+    finite = np.isfinite(d.left) & np.isfinite(d.right)  # a step may leave the domain (Lp of a < 0)
+    scale = float(max(np.abs(exact).max(initial=0.0), np.abs(d.central[finite]).max(initial=0.0)))
     tol = tolerance(pair, scale, cost)
     miss = np.abs(exact - d.central)
-    finite = np.isfinite(d.left) & np.isfinite(d.right)  # a step may leave the domain (Lp of a < 0)
     return ~finite | (np.abs(d.right - d.left) > tol) | (excusable & (miss > tol))
 
 
