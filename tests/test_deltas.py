@@ -463,3 +463,43 @@ def test_a_kink_is_where_the_one_sided_differences_part_in_hand_values():
     exact = np.array([0.1, 0.3, 0.1])
     np.testing.assert_array_equal(comparison._at_kink(d, exact, np.ones(3, bool), pair, 0.0), [False, True, True])
     np.testing.assert_array_equal(comparison._at_kink(d, exact, np.zeros(3, bool), pair, 0.0), [False, False, True])
+
+
+def test_the_kinks_of_each_layer_kind_in_hand_values():
+    """Per image: a ReLU input exactly 0, an Lp-pool output 0, a tied max-pool maximum; smooth layers never."""
+    from tinygrad_cnn.deltas.recording import LayerRecord
+
+    class Rec:
+        layers = {}
+
+    relu_in = np.array([[1.0, -1.0], [0.0, 2.0], [1.0, 1.0]])  # image 1 has a 0
+    Rec.layers["relu"] = LayerRecord("relu", nn.ReLU(), relu_in, np.maximum(relu_in, 0))
+    lp_out = np.array([[[[0.0]]], [[[1.0]]]])  # image 0's norm is 0
+    Rec.layers["lp"] = LayerRecord("lp", nn.LPPool2d(2, 2), np.zeros((2, 1, 2, 2)), lp_out)
+    pool_in = np.array([[[[3.0, 3.0], [1.0, 0.0]]], [[[1.0, 1.0], [4.0, 0.0]]]])  # image 0: the maximum is tied
+    Rec.layers["max"] = LayerRecord("max", nn.MaxPool2d(2), pool_in, pool_in.max(axis=(2, 3), keepdims=True))
+    Rec.layers["tanh"] = LayerRecord("tanh", nn.Tanh(), np.zeros((2, 3)), np.zeros((2, 3)))
+    kinks = comparison._kinks(Rec)
+    np.testing.assert_array_equal(kinks["relu"], [False, True, False])
+    np.testing.assert_array_equal(kinks["lp"], [True, False])
+    np.testing.assert_array_equal(kinks["max"], [True, False])
+    np.testing.assert_array_equal(kinks["tanh"], [False, False])
+
+
+def test_the_rows_in_hand_counts():
+    """Exact pairs compare every unit and have no kinks; a frozen parameter has no row; the finite differences'
+    estimates are kept in ``values``; ``nonzero`` counts units ≠ 0 in either source (also negative ones)."""
+    model = deltas.textbook_model()
+    model[0].bias.requires_grad = False
+    x = np.random.default_rng(0).uniform(size=(2, 1, 6, 6))
+    result = deltas.compare(model, x, np.eye(3)[[0, 2]], "squared_error", fd_units=5)
+    assert ("0", "bias") not in {(r.layer, r.quantity) for r in result.rows}
+    for row in result.rows:
+        if "finite differences" not in row.pair:
+            assert row.kinks == 0 and row.units == int(np.prod(row.shape))
+    fd = result.values["finite differences"]
+    assert set(fd) == {(r.layer, r.quantity) for r in result.rows} and fd[("4", "bias")].shape == (3,)
+    row = next(r for r in result.rows if r.layer == "4" and r.quantity == "bias" and "finite differences" in r.pair)
+    np.testing.assert_allclose(np.sort(fd[("4", "bias")]), np.sort(result.values["engine"][("4", "bias")]),
+                               atol=1e-8)
+    assert row.nonzero == 3 and (fd[("4", "bias")] < 0).any()

@@ -265,3 +265,49 @@ def test_the_default_step_is_1e_6():
 def test_inputs_must_be_a_list_or_tuple(inputs):
     with pytest.raises(TypeError, match="inputs must be a list or tuple of Tensors"):
         gradcheck(lambda t: t, inputs)
+
+
+def test_the_tolerance_boundary_is_inclusive_and_relative_error_uses_abs():
+    """|a − n| = atol exactly passes (≤); a wrong backward of a decreasing function (n = −1, a = −2) has
+    relative error |a − n| / max(|n|, atol) = 1."""
+
+    class Offset(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 0.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 0.0 + 1e-5
+
+    class WrongNegation(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return -x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * -2.0
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert gradcheck(Offset.apply, [x])
+    report = gradcheck(WrongNegation.apply, [x], raise_exception=False)
+    assert report.max_abs_error == pytest.approx(1.0, rel=1e-8)
+    assert report.max_rel_error == pytest.approx(1.0, rel=1e-8)
+
+
+def test_a_constant_function_has_a_zero_jacobian():
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    (jac,) = analytical_jacobian(lambda t: Tensor(np.array([1.0, 2.0])), [x])
+    np.testing.assert_array_equal(jac, np.zeros((2, 3)))
+    assert gradcheck(lambda t: Tensor(np.array([1.0, 2.0])), [x])
+
+
+@pytest.mark.parametrize("check", [gradcheck, numerical_grad, numerical_jacobian])
+def test_bad_arguments_name_the_function_called(check):
+    x = Tensor(np.array([1.0]), requires_grad=True)
+    name = check.__name__
+    with pytest.raises(ValueError, match=f"{name}.*eps"):
+        check(lambda t: t, [x], eps=0.0)
+    with pytest.raises(TypeError, match=f"{name}: fn must be a callable"):
+        check(3, [x])

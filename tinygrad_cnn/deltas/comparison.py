@@ -225,7 +225,7 @@ def compare(
         delta = rec[name].delta
         values["engine"][(name, "δ")] = delta if delta is not None else np.zeros(shapes[(name, "δ")])
         for attr, param in _own_parameters(module):
-            if param is None or not param.requires_grad:
+            if not param.requires_grad:  # _own_parameters leaves out None
                 continue
             key = (name, attr)
             shapes[key], params[key], owners[names[id(param)]] = param.shape, param, key
