@@ -122,6 +122,7 @@ def test_compare_the_books_network_with_its_hand_derivation_as_user_deltas():
     assert result.failing_layers() == [] and result.first_failing_layer() is None
     table = str(result)
     assert "All sources agree" in table and "MaxPool2d" in table
+    assert deltas.FD_EPSILON == 1e-6 and "finite differences: central, step 1e-06" in table
     for row in result.rows:
         if row.pair == ("engine", "layerwise"):
             assert row.max_abs <= 1e-9
