@@ -186,8 +186,8 @@ def _thread_label(n: int | None, cores: int) -> str:
 # --------------------------------------------------------------------------- the markdown tables
 
 COLUMNS = ("case", "ours (ms, median)", "peer", "peer (ms, median)", "ratio ours/peer", "speedup peer/ours",
-           "target", "met?", "limit (ms)", "ours/limit")
-_RIGHT_ALIGNED = {1, 3, 4, 5, 8, 9}
+           "target", "met?", "limit (ms)", "ours/limit", "page faults/call ours / peer")
+_RIGHT_ALIGNED = {1, 3, 4, 5, 8, 9, 10}
 _NOTE_LIMIT = 160  # characters of an error note shown in the table
 
 
@@ -226,13 +226,14 @@ def _table_rows(cases: Sequence[Mapping]) -> list[list[str]]:
         limit = "" if case.get("limit_ms") is None else _fmt3(case["limit_ms"])
         over = "" if case.get("ours_over_limit") is None else _fmt3(case["ours_over_limit"])
         if not case["peers"]:
-            rows.append([case["case"], ours, "-", "", "", "", "", "", limit, over])
+            rows.append([case["case"], ours, "-", "", "", "", "", "", limit, over, _cell_faults(case["ours"], None)])
         for p in case["peers"]:
             rows.append([
                 case["case"], ours, p["peer"], _cell_time(p),
                 "" if p["ratio_ours_over_peer"] is None else _fmt3(p["ratio_ours_over_peer"]),
                 "" if p["speedup_peer_over_ours"] is None else _fmt3(p["speedup_peer_over_ours"]),
                 "" if p["target"] is None else _fmt_target(p["target"]), _cell_met(p), limit, over,
+                _cell_faults(case["ours"], p),
             ])
     return rows
 
@@ -242,6 +243,27 @@ def _cell_time(m: Mapping) -> str:
         return _fmt3(m["median_ms"])
     note = m["note"] if len(m["note"]) <= _NOTE_LIMIT else m["note"][: _NOTE_LIMIT - 3] + "..."
     return note or m["status"]
+
+
+def _cell_faults(ours: Mapping, peer: Mapping | None) -> str:
+    """Median minor page faults per timed call, ours / the peer's, with the major ones if there were any.
+
+    An older JSON without the counts gives an empty cell.
+
+    >>> _cell_faults({"minor_faults_per_call": 1400, "major_faults_per_call": 0},
+    ...              {"minor_faults_per_call": 12.5, "major_faults_per_call": 0})
+    '1400 / 12.5'
+    >>> _cell_faults({"minor_faults_per_call": 3, "major_faults_per_call": 1}, None)
+    '3 (major 1)'
+    """
+    cells = []
+    for m in (ours, peer) if peer is not None else (ours,):
+        minor, major = m.get("minor_faults_per_call"), m.get("major_faults_per_call")
+        if minor is None:
+            cells.append("")
+            continue
+        cells.append(f"{minor:g}" + (f" (major {major:g})" if major else ""))
+    return "" if not any(cells) else " / ".join(cell or "-" for cell in cells)
 
 
 def _cell_met(p: Mapping) -> str:

@@ -8,6 +8,9 @@ timed call ``gc.collect()`` runs, and during the call the cyclic garbage
 collector is disabled (as ``timeit`` does): a collection pass costs time in
 proportion to everything alive in the process, the other contestants' data
 included. The value a thunk returns is released only after the clock stops.
+The page faults of each timed call (minor: a fresh page mapped, ~2.5 µs each;
+major: read from disk) are counted from ``resource.getrusage(RUSAGE_SELF)``
+just outside the clock (None where ``resource`` is not available).
 Warm-up and timed calls run at the thread count asked for (see
 :func:`benchmarks.machine.limit_threads`); setup does not.
 """
@@ -22,6 +25,11 @@ from dataclasses import dataclass, field
 
 from benchmarks.case import OURS, Case, Factory, PeerUnavailable, Thunk
 from benchmarks.machine import INSTALL_HINTS, limit_threads, peer_key
+
+try:
+    import resource as _resource  # Unix only
+except ImportError:  # pragma: no cover - Windows
+    _resource = None
 
 __all__ = ["Clock", "Measurement", "interquartile_range", "measure_contestants", "median"]
 
@@ -57,6 +65,8 @@ class Measurement:
     status: str = "ok"
     note: str = ""
     runs_s: list[float] = field(default_factory=list)
+    minor_faults: list[int] = field(default_factory=list)  # per timed call, when known
+    major_faults: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,7 +85,16 @@ class Measurement:
             "min_ms": _ms(min(self.runs_s)) if ok else None,
             "iqr_ms": _ms(interquartile_range(self.runs_s)) if ok else None,
             "runs_ms": [_ms(t) for t in self.runs_s],
+            "minor_faults_per_call": _median_count(self.minor_faults) if ok else None,
+            "major_faults_per_call": _median_count(self.major_faults) if ok else None,
+            "minor_faults_runs": list(self.minor_faults),
+            "major_faults_runs": list(self.major_faults),
         }
+
+
+def _median_count(counts: Sequence[int]) -> float | None:
+    """The median page-fault count of the timed calls, None if they were not counted."""
+    return median(counts) if counts else None
 
 
 def _ms(seconds: float) -> float:
@@ -112,21 +131,32 @@ def _error_note(exc: BaseException, stage: str = "") -> str:
     return f"error{where}: {type(exc).__name__}: {exc}"
 
 
-def _timed_call(thunk: Thunk, clock: Clock, disable_gc: bool) -> float:
-    """Seconds taken by one call of ``thunk``, after a full collection."""
+def _page_faults() -> tuple[int, int] | None:
+    """(minor, major) page faults of this process so far, or None where ``resource`` is missing (Windows)."""
+    if _resource is None:
+        return None
+    usage = _resource.getrusage(_resource.RUSAGE_SELF)
+    return usage.ru_minflt, usage.ru_majflt
+
+
+def _timed_call(thunk: Thunk, clock: Clock, disable_gc: bool) -> tuple[float, tuple[int, int] | None]:
+    """Seconds taken by one call of ``thunk``, after a full collection, and its (minor, major) page faults."""
     gc.collect()
     was_enabled = gc.isenabled()
     if disable_gc:
         gc.disable()
     try:
+        before = _page_faults()
         start = clock()
         result = thunk()
         elapsed = clock() - start
+        after = _page_faults()
     finally:
         if was_enabled:
             gc.enable()
     del result  # freed after the clock stopped, for every contestant alike
-    return elapsed
+    faults = None if before is None or after is None else (after[0] - before[0], after[1] - before[1])
+    return elapsed, faults
 
 
 def measure_contestants(case: Case, *, repeat: int = 7, warmup: int = 1, disable_gc: bool = True,
@@ -162,9 +192,15 @@ def measure_contestants(case: Case, *, repeat: int = 7, warmup: int = 1, disable
         for r in range(repeat):
             for name in _rotated(list(thunks), r):
                 try:
-                    measurements[name].runs_s.append(_timed_call(thunks[name], clock, disable_gc))
+                    elapsed, faults = _timed_call(thunks[name], clock, disable_gc)
                 except Exception as exc:
                     drop(name, exc, "timed call")
+                    continue
+                measurement = measurements[name]
+                measurement.runs_s.append(elapsed)
+                if faults is not None:
+                    measurement.minor_faults.append(faults[0])
+                    measurement.major_faults.append(faults[1])
     thunks.clear()  # release the contestants' data before the next case
     return measurements
 

@@ -531,3 +531,45 @@ def test_scaling_table_and_figure_from_a_sweep(tmp_path):
     assert table[-1].endswith("| 8 |  |  |")  # no PyTorch figure: empty cells, no ratio
     path = scaling.plot(doc, tmp_path / "scaling.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------- page faults per timed call
+
+
+@pytest.mark.skipif(importlib.util.find_spec("resource") is None,
+                    reason="page faults are counted with the Unix-only resource module")
+def test_page_faults_of_each_timed_call_are_in_the_json_and_the_table():
+    """Minor/major page faults per timed call from getrusage deltas (real counts, not a fake: no threads asked,
+    so threadpoolctl is not needed). A thunk that writes to freshly mapped pages faults on each call."""
+
+    def fresh_pages():
+        import mmap
+
+        def touch() -> None:  # a new anonymous mapping each call, one byte written per page: fresh pages
+            with mmap.mmap(-1, 1 << 20) as pages:
+                for offset in range(0, len(pages), mmap.PAGESIZE):
+                    pages[offset] = 1
+
+        return touch
+
+    def nothing():
+        return lambda: None
+
+    case = Case("faults", "d", ours=fresh_pages, peers={"idle": nothing})
+    result = harness.measure_case(case, repeat=3, warmup=1)
+    assert len(result.ours.minor_faults) == len(result.ours.major_faults) == 3
+    assert all(isinstance(n, int) and n >= 0 for n in result.ours.minor_faults + result.ours.major_faults)
+    doc = json.loads(json.dumps(result.to_json()))
+    ours, idle = doc["ours"], doc["peers"][0]
+    assert ours["minor_faults_runs"] == result.ours.minor_faults
+    assert ours["minor_faults_per_call"] == statistics.median(result.ours.minor_faults)
+    assert ours["minor_faults_per_call"] >= 1 and ours["minor_faults_per_call"] > idle["minor_faults_per_call"]
+    assert idle["major_faults_per_call"] is not None
+    header = [cell.strip() for cell in harness.render_table([result]).splitlines()[0].strip("|").split("|")]
+    row = [cell.strip() for cell in harness.render_table([result]).splitlines()[2].strip("|").split("|")]
+    cell = row[header.index("page faults/call ours / peer")]
+    assert cell.startswith(f"{ours['minor_faults_per_call']:g}") and " / " in cell
+    old = {**doc, "ours": {k: v for k, v in ours.items() if "faults" not in k}, "peers": []}
+    from benchmarks.report import render_rows
+
+    assert render_rows([old]).splitlines()[2].strip("|").split("|")[-1].strip() == ""  # an older JSON: empty

@@ -149,3 +149,29 @@ def test_torch_state_dict_loads_into_ours_and_resumes_identically(name, options)
         ref.step()
     for p, q in zip(fresh, theirs):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
+
+
+def _state_cases():
+    from test_optim_state import CASES, IDS
+
+    return CASES, IDS
+
+
+@pytest.mark.parametrize("shape", [(), (3,)], ids=["0d", "1d"])
+@pytest.mark.parametrize("name, options", [c[:2] for c in _state_cases()[0]], ids=_state_cases()[1])
+def test_every_option_on_0d_and_1d_parameters_matches_torch_through_a_resume(name, options, shape):
+    """tests/test_optim_state.py's grid against torch.optim; at step 3 ours resumes from torch's state_dict."""
+    rng = np.random.default_rng(1)
+    start = rng.standard_normal(shape)
+    p, q = Tensor(start.copy(), requires_grad=True), torch.tensor(start.copy(), requires_grad=True)
+    opt, ref = getattr(optim, name)([p], **options), getattr(torch.optim, name)([q], foreach=False, **options)
+    for step in range(6):
+        if step == 3:
+            p = Tensor(q.detach().numpy().copy(), requires_grad=True)
+            opt = getattr(optim, name)([p], **options)
+            opt.load_state_dict(ref.state_dict())
+        g = rng.standard_normal(shape)
+        p.grad, q.grad = g.copy(), torch.tensor(g)
+        opt.step()
+        ref.step()
+    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14)

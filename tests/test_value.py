@@ -795,3 +795,53 @@ def test_edge_table_the_two_engines_agree(request, name, op, torch_op, inputs, o
     for leaf, t in zip(leaves, tensors):
         want = t.grad.item()
         assert same_float(leaf.grad, want), f"{name}{tuple(inputs)}: Value {leaf.grad!r}, Tensor {want!r}"
+
+
+# ----------------------------------------------------------------------
+# comparisons: of data, a plain bool, no node (issue 17, class 15)
+# ----------------------------------------------------------------------
+
+COMPARISONS = {"<": (lambda a, b: a < b), "<=": (lambda a, b: a <= b),
+               ">": (lambda a, b: a > b), ">=": (lambda a, b: a >= b)}
+any_float = st.floats(allow_nan=True, allow_infinity=True)
+
+
+@pytest.mark.parametrize("op", COMPARISONS)
+@given(x=any_float, y=any_float)
+def test_comparisons_are_the_floats_comparisons_either_side(op: str, x: float, y: float) -> None:
+    compare = COMPARISONS[op]
+    want = compare(x, y)  # Python's float comparison: False wherever a NaN is involved
+    for left, right in ((Value(x), Value(y)), (Value(x), y), (x, Value(y)), (Value(x), np.float64(y)),
+                        (np.float64(x), Value(y))):
+        got = compare(left, right)
+        assert type(got) is bool and got == want, (left, right)
+
+
+@pytest.mark.parametrize("op", COMPARISONS)
+def test_comparisons_take_ints_and_bools_and_build_no_node(op: str) -> None:
+    compare = COMPARISONS[op]
+    a = Value(1.0)
+    for number in (0, 1, 2, True, False, np.int64(1), np.float32(1.5)):
+        assert compare(a, number) is compare(1.0, float(number))
+        assert compare(number, a) is compare(float(number), 1.0)
+    out = a * 2.0
+    assert isinstance(compare(out, a), bool)
+    out.backward()
+    assert a.grad == 2.0  # the comparison added nothing to the graph
+
+
+def test_equality_and_hash_stay_identity() -> None:
+    a, b = Value(2.0), Value(2.0)
+    assert a == a and a != b and not (a == 2.0)
+    assert a <= b and a >= b  # ordering compares data, equality does not
+    assert len({a, b}) == 2 and {a: 1}[a] == 1
+    assert hash(a) == object.__hash__(a)
+
+
+def test_max_and_sorted_return_the_values_themselves() -> None:
+    a, b, c = Value(3.0), Value(-1.0), Value(2.0)
+    assert max([a, b, c]) is a and min([a, b, c]) is b
+    assert sorted([a, b, c]) == [b, c, a]
+    top = max([b, c, a])
+    (top * 5.0).backward()
+    assert (a.grad, b.grad, c.grad) == (5.0, 0.0, 0.0)  # the gradient reaches only the chosen Value

@@ -5,11 +5,13 @@ plain values ``int``, ``float``, ``bool``, ``str``, ``None`` — what ``model.st
 ``optimizer.state_dict()`` and ``scheduler.state_dict()`` return, plus an epoch number and metadata.
 
 How it is stored: every array is one ``.npz`` entry named by its path in ``obj`` (``model/0.weight``,
-``optimizer/state/0/exp_avg``; a ``/``, ``%`` or control character inside a key is written ``%2F``,
-``%25``, …), and the structure — the containers, key types and plain values — is a JSON document in
-the entry ``__manifest__`` (a numpy string array). Reading uses ``numpy.load(..., allow_pickle=False)``
-and ``json.loads`` only, so **loading a file, even an untrusted one, never runs code**: an object array
-in the file is refused, with its name.
+``optimizer/state/0/exp_avg``), and the structure — the containers, key types and plain values — is a JSON
+document in the entry ``__manifest__`` (a numpy string array). Inside a key, ``%``, ``/``, ``\\`` and control
+characters are written ``%25``, ``%2F``, ``%5C``, …, a lone surrogate ``%uD800``, an empty key ``%``, a final
+``.npy`` ``%2Enpy`` (numpy strips it from member names) and a top-level ``__manifest__`` ``%5F_manifest__``,
+so every key string round-trips and no two keys share an entry. Reading parses the zip members with
+``numpy.lib.format.read_array(..., allow_pickle=False)`` and ``json.loads`` only, so **loading a file, even an
+untrusted one, never runs code**: an object array in the file is refused, with its name.
 
 Saving writes a temporary file in the target's directory and renames it over the target, so an
 interrupted save (Ctrl-C) leaves the previous file intact.
@@ -36,6 +38,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +62,23 @@ class CheckpointError(ValueError):
 # ----------------------------------------------------------------------------------------------------
 
 
-def _escape(key: str) -> str:
-    """A key as one part of an entry name: ``%``, ``/`` and control characters (a zip name stops at NUL) as %XX."""
-    return re.sub(r"[%/\x00-\x1f\x7f]", lambda match: f"%{ord(match.group()):02X}", key)
+def _escape(key: str, top: bool = False) -> str:
+    """A key as one part of an entry name, one-to-one (``%`` always starts an escape): ``%``, ``/``, ``\\`` and
+    control characters (a zip name stops at NUL) as %XX, a lone surrogate (not UTF-8) as %uXXXX, the empty key as
+    ``%``, a final ``.npy`` as ``%2Enpy`` (numpy strips it), a top-level ``__manifest__`` as ``%5F_manifest__``."""
+    part = re.sub(r"[%/\\\x00-\x1f\x7f]", lambda match: f"%{ord(match.group()):02X}", key)
+    part = re.sub("[\ud800-\udfff]", lambda match: f"%u{ord(match.group()):04X}", part)
+    if part == "":
+        return "%"
+    if part.endswith(".npy"):
+        part = part[:-4] + "%2Enpy"
+    if top and part == MANIFEST:
+        part = "%5F" + part[1:]
+    return part
 
 
 def _join(path: str, key: Any) -> str:
-    part = _escape(str(key))
+    part = _escape(str(key), top=not path)
     return f"{path}/{part}" if path else part
 
 
@@ -122,6 +135,15 @@ def _as_path(path: Any, where: str) -> Path:
     return Path(path)
 
 
+def _write_npz(stream: Any, entries: dict[str, np.ndarray]) -> None:
+    """What ``numpy.savez`` writes (one uncompressed ``NAME.npy`` member per entry), without its keyword arguments
+    ``file`` and ``allow_pickle`` meeting entry names of the same spelling."""
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in entries.items():
+            with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
 def save(obj: Any, path: str | os.PathLike) -> None:
     """Write ``obj`` (nested dicts/lists of arrays, Tensors and plain values) to ``path`` as ``.npz``.
 
@@ -131,15 +153,13 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     path = _as_path(path, "save")
     arrays: dict[str, np.ndarray] = {}
     root = _flatten(obj, "", arrays)
-    if MANIFEST in arrays:
-        raise ValueError(f"save: the key {MANIFEST!r} is reserved for the checkpoint's manifest")
     manifest = json.dumps({"format": FORMAT, "version": VERSION, "root": root}, allow_nan=False)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: cannot write {path}: the directory {path.parent} does not exist")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(descriptor, "wb") as stream:
-            np.savez(stream, **{MANIFEST: np.array([manifest])}, **arrays)
+            _write_npz(stream, {MANIFEST: np.array([manifest]), **arrays})
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -156,16 +176,32 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 # ----------------------------------------------------------------------------------------------------
 
 
-def _read_entry(npz: Any, key: str, path: Path) -> np.ndarray:
-    if key not in npz.files:
-        raise CheckpointError(f"{path}: the manifest names array {key!r}, which is missing from the file")
+NOT_A_CHECKPOINT = "not a tinygrad_cnn checkpoint"
+
+
+def _read_entry(archive: zipfile.ZipFile, key: str, path: Path) -> np.ndarray:
+    """The entry ``key`` (the member ``key.npy``), parsed without pickle."""
+    member = key + ".npy"
     try:
-        return npz[key]
+        archive.getinfo(member)
+    except KeyError:
+        raise CheckpointError(f"{path}: the manifest names array {key!r}, which is missing from the file") from None
+    try:
+        with archive.open(member) as stream:
+            return np.lib.format.read_array(stream, allow_pickle=False)
     except ValueError as error:
         if "allow_pickle" in str(error) or "Object arrays" in str(error):
             raise CheckpointError(f"{path}: entry {key!r} is an object array; refusing to load it (it would need "
                                   f"pickle, which can run code)") from None
-        raise CheckpointError(f"{path}: entry {key!r} cannot be read: {error}") from None
+        raise CheckpointError(f"{path}: entry {key!r} cannot be read ({_plain(error)})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise CheckpointError(f"{path}: entry {key!r} cannot be read ({_plain(error)})") from None
+
+
+def _plain(error: BaseException) -> str:
+    """An error's text without numpy's advice to load pickles, which this format exists to avoid."""
+    text = str(error)
+    return "it holds pickled data" if "pickle" in text else text
 
 
 def _build(node: Any, npz: Any, path: Path, used: set[str]) -> Any:
@@ -211,16 +247,22 @@ def load(path: str | os.PathLike) -> Any:
     path = _as_path(path, "load")
     if not path.is_file():
         raise FileNotFoundError(f"load: no checkpoint file at {path}")
+    with open(path, "rb") as stream:
+        head = stream.read(6)
+    if head == b"\x93NUMPY":
+        raise CheckpointError(f"{path}: {NOT_A_CHECKPOINT} (it is a single .npy array, not an .npz archive)")
     try:
-        npz = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise CheckpointError(f"{path}: not a readable .npz checkpoint ({error})") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise CheckpointError(f"{path}: holds a single .npy array, not an .npz checkpoint")
-    with npz:
-        if MANIFEST not in npz.files:
-            return {key: _read_entry(npz, key, path) for key in npz.files}
-        text = _read_entry(npz, MANIFEST, path)
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        raise CheckpointError(f"{path}: {NOT_A_CHECKPOINT} (not an .npz archive)") from None
+    with archive:
+        files = [name[:-4] for name in archive.namelist() if name.endswith(".npy")]
+        others = [name for name in archive.namelist() if not name.endswith(".npy")]
+        if others:
+            raise CheckpointError(f"{path}: {NOT_A_CHECKPOINT} (its member {others[0]!r} is not a .npy array)")
+        if MANIFEST not in files:
+            return {key: _read_entry(archive, key, path) for key in files}
+        text = _read_entry(archive, MANIFEST, path)
         try:
             manifest = json.loads(str(text.reshape(-1)[0]))
         except (ValueError, IndexError) as error:
@@ -231,8 +273,8 @@ def load(path: str | os.PathLike) -> Any:
             raise CheckpointError(f"{path}: checkpoint format version {manifest.get('version')!r}; this version of "
                                   f"tinygrad_cnn reads version {VERSION}")
         used: set[str] = set()
-        obj = _build(manifest.get("root"), npz, path, used)
-        unexpected = sorted(set(npz.files) - used - {MANIFEST})
+        obj = _build(manifest.get("root"), archive, path, used)
+        unexpected = sorted(set(files) - used - {MANIFEST})
         if unexpected:
             raise CheckpointError(f"{path}: unexpected entry {unexpected[0]!r} that the manifest does not name "
                                   f"({len(unexpected)} in all)")
@@ -308,10 +350,10 @@ def _check_optimizer_state(state: Any, optimizer: Any) -> None:
         p = params[index]
         for name, value in entries.items():
             array = _as_array(value)
-            if array is not None and array.ndim > 0 and array.shape != p.shape:
+            if array is not None and name != "step" and array.shape != p.shape:
                 raise CheckpointError(f"optimizer/state/{index}/{name}: shape {array.shape} in the checkpoint, the "
                                       f"parameter has shape {p.shape}")
-            if array is not None and array.ndim > 0 and array.dtype != p.dtype:
+            if array is not None and name != "step" and array.dtype != p.dtype:
                 raise CheckpointError(f"optimizer/state/{index}/{name}: dtype {array.dtype} in the checkpoint, the "
                                       f"parameter has dtype {p.dtype}")
 

@@ -21,6 +21,13 @@ that checking one against the other means something.
 >>> a.grad, b.grad                # ∂c/∂a = b + 2a,  ∂c/∂b = a
 (1.0, 2.0)
 
+``<``, ``<=``, ``>``, ``>=`` compare ``data`` (with a Value or a number, either side) and give a ``bool`` as
+floats do (False if a NaN is involved): no node, no gradient, as PyTorch's comparisons.  ``==`` and ``hash``
+stay identity (as micrograd's), so Values are dict keys and set members; ``max``/``sorted`` return Values.
+
+>>> a < b, 1 < a, a >= 2, Value(math.nan) > 0, a == Value(2.0)
+(False, True, True, False, False)
+
 Numbers are not nodes (``a + 1.0`` folds ``1.0`` into the local derivative).  Local derivatives are
 taken when a result is computed: after changing a leaf's ``data``, rebuild the expression.
 """
@@ -50,6 +57,11 @@ def _number(other: object) -> float | None:
     if tp is int or isinstance(other, Real):
         return float(other)  # type: ignore[arg-type]
     return None
+
+
+def _compared(other: object) -> float | None:
+    """The number a comparison uses: a Value's ``data``, a real number as a float, else None (NotImplemented)."""
+    return other.data if isinstance(other, Value) else _number(other)
 
 
 class Value:
@@ -82,22 +94,20 @@ class Value:
 
     # binary: out = a ∘ b with a = self
     def __add__(self, other: Value | Number) -> Value:
-        out = _new(Value)
-        out.grad = 0.0
-        out._a = self
-        out._da = 1.0  # ∂(a+b)/∂a = 1
-        out._op = "+"
-        out._visit = None
-        if isinstance(other, Value):
+        if isinstance(other, Value):  # the node built inline: a hot path
+            out = _new(Value)
             out.data = self.data + other.data
+            out.grad = 0.0
+            out._a = self
+            out._da = 1.0  # ∂(a+b)/∂a = 1
             out._b = other
             out._db = 1.0  # ∂(a+b)/∂b = 1
+            out._op = "+"
+            out._visit = None
             return out
         if (c := _number(other)) is None:
             return NotImplemented
-        out.data = self.data + c
-        out._b = None
-        return out
+        return _node(self.data + c, self, 1.0, "+")  # ∂(a+c)/∂a = 1
 
     __radd__ = __add__  # c + a = a + c
 
@@ -115,29 +125,21 @@ class Value:
         return _node(c - self.data, self, -1.0, "-")  # ∂(c-a)/∂a = -1
 
     def __mul__(self, other: Value | Number) -> Value:
-        out = _new(Value)
-        out.grad = 0.0
-        out._a = self
-        out._op = "*"
-        out._visit = None
-        if type(other) is float:  # the commonest case first: a weight times an input
-            out.data = self.data * other
-            out._da = other  # ∂(ac)/∂a = c
-            out._b = None
-            return out
-        if isinstance(other, Value):
+        if isinstance(other, Value):  # the node built inline: a hot path
             a, b = self.data, other.data
+            out = _new(Value)
             out.data = a * b
+            out.grad = 0.0
+            out._a = self
             out._da = b  # ∂(ab)/∂a = b
             out._b = other
             out._db = a  # ∂(ab)/∂b = a
+            out._op = "*"
+            out._visit = None
             return out
         if (c := _number(other)) is None:
             return NotImplemented
-        out.data = self.data * c
-        out._da = c  # ∂(ac)/∂a = c
-        out._b = None
-        return out
+        return _node(self.data * c, self, c, "*")  # ∂(ac)/∂a = c
 
     __rmul__ = __mul__  # c * a = a * c
 
@@ -184,8 +186,7 @@ class Value:
     def __rtruediv__(self, other: Number) -> Value:
         if (c := _number(other)) is None:
             return NotImplemented
-        b = self.data
-        if b == 0.0:
+        if (b := self.data) == 0.0:
             raise ValueError(f"number / Value: the divisor is 0 (dividend {c!r})")
         out = c / b
         return _node(out, self, -out / b, "/")  # ∂(c/b)/∂b = -c/b² = -(c/b)/b
@@ -224,6 +225,19 @@ class Value:
     def minimum(self, other: Value | Number) -> Value:  # as torch.minimum: ties split, NaN spreads
         return _extremum(self, other, False)
 
+    # comparisons of data, as floats compare: a bool, no node, no gradient (== and hash stay identity)
+    def __lt__(self, other: Value | Number) -> bool:
+        return NotImplemented if (b := _compared(other)) is None else self.data < b
+
+    def __le__(self, other: Value | Number) -> bool:
+        return NotImplemented if (b := _compared(other)) is None else self.data <= b
+
+    def __gt__(self, other: Value | Number) -> bool:  # also ``number < Value``, reflected
+        return NotImplemented if (b := _compared(other)) is None else self.data > b
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return NotImplemented if (b := _compared(other)) is None else self.data >= b
+
     # unary: out = f(a), local derivative f'(a)
     def __neg__(self) -> Value:
         return _node(-self.data, self, -1.0, "neg")  # ∂(-a)/∂a = -1
@@ -243,16 +257,13 @@ class Value:
 
     def log(self) -> Value:
         """Natural logarithm; ``ValueError`` unless ``self.data > 0``."""
-        x = self.data
-        if not x > 0.0:  # also catches nan
+        if not (x := self.data) > 0.0:  # also catches nan
             raise ValueError(f"Value.log: expected data > 0, got {x!r}")
         return _node(math.log(x), self, 1.0 / x, "log")  # d(log x)/dx = 1/x
 
     def sqrt(self) -> Value:
-        """Square root; ``ValueError`` for a negative number.
-
-        As in PyTorch, ``sqrt(±0) = ±0`` with derivative ``±inf``, ``sqrt(inf)
-        = inf`` with derivative 0, and NaN passes through.
+        """Square root; ``ValueError`` for a negative number.  As in PyTorch, ``sqrt(±0) = ±0`` with derivative
+        ``±inf``, ``sqrt(inf) = inf`` with derivative 0, and NaN passes through.
 
         >>> v = Value(4.0); w = v.sqrt(); w.backward(); (w.data, v.grad)
         (2.0, 0.25)
@@ -293,47 +304,21 @@ class Value:
     def backward(self) -> None:
         """Set ``grad`` of every Value this one depends on to ``∂self/∂node``.
 
-        Results of operations have their ``grad`` recomputed on every call (``self.grad`` becomes 1.0).
-        Leaves (Values you made) accumulate, as in PyTorch: a call sums its gradient of each leaf apart
-        (in the leaf's otherwise unused ``_da`` slot), then adds the sum to ``leaf.grad``, so two calls
-        give exactly twice the gradient; ``leaf.grad`` is never reset, and calls run one at a time (a
-        lock), so calls in several threads on graphs that share Values add up exactly.  No recursion:
-        chains of millions of nodes work.
+        Results of operations have their ``grad`` recomputed on every call (``self.grad`` becomes 1.0).  Leaves
+        (Values you made) accumulate, as in PyTorch: a call sums its gradient of each leaf apart (in the leaf's
+        otherwise unused ``_da`` slot), then adds the sum to ``leaf.grad``, so two calls give exactly twice the
+        gradient; ``leaf.grad`` is never reset, and calls run one at a time (a lock), so calls in several
+        threads on graphs that share Values add up exactly.  No recursion: chains of millions of nodes work.
 
         >>> x = Value(3.0); y = x * x
-        >>> y.backward(); x.grad
-        6.0
-        >>> y.backward(); x.grad
+        >>> y.backward(); y.backward(); x.grad   # 6 from each call
         12.0
         """
         with _BACKWARD_LOCK:
             if self._a is None:  # a leaf: ∂self/∂self = 1, accumulated
                 self.grad += 1.0
                 return
-            results, leaves = _walk(self)  # results with operands first; leaves with _da = 0.0
-            for node in results:
-                node.grad = 0.0
-            self.grad = 1.0  # ∂self/∂self
-            for node in reversed(results):  # every result before its operands
-                g = node.grad
-                a = node._a
-                d = node._da
-                # chain rule: ∂self/∂a += ∂node/∂a · ∂self/∂node (a selection that dropped a adds nothing)
-                if d is not None:
-                    if a._a is None:
-                        a._da += d * g  # a leaf: this call's sum, kept apart from a.grad
-                    else:
-                        a.grad += d * g
-                b = node._b
-                if b is not None:
-                    d = node._db
-                    if d is not None:
-                        if b._a is None:
-                            b._da += d * g
-                        else:
-                            b.grad += d * g
-            for leaf in leaves:
-                leaf.grad += leaf._da
+            _backpropagate(self)
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
@@ -443,16 +428,44 @@ def _dpow_dexp(a: float, out: float) -> float:
     return math.nan  # log of a negative base is not real
 
 
+def _backpropagate(root: Value) -> None:
+    """The tape: the results ``root`` depends on in topological order (:func:`_walk`), then one reverse sweep
+    of the chain rule ``∂root/∂a += ∂node/∂a · ∂root/∂node``, then each leaf's sum added to its ``grad``."""
+    results, leaves = _walk(root)  # results with operands first; leaves with _da = 0.0
+    for node in results:
+        node.grad = 0.0
+    root.grad = 1.0  # ∂root/∂root
+    for node in reversed(results):  # every result before its operands
+        g = node.grad
+        a = node._a
+        d = node._da
+        if d is not None:  # a selection that dropped a adds nothing
+            if a._a is None:
+                a._da += d * g  # a leaf: this call's sum, kept apart from a.grad
+            else:
+                a.grad += d * g
+        b = node._b
+        if b is not None:
+            d = node._db
+            if d is not None:
+                if b._a is None:
+                    b._da += d * g
+                else:
+                    b.grad += d * g
+    for leaf in leaves:
+        leaf.grad += leaf._da
+
+
 def _walk(root: Value) -> tuple[list[Value], list[Value]]:
     """``(results, leaves)`` that ``root`` depends on: each result after its operands, each leaf once
     (with its scratch ``_da`` set to 0.0).  An iterative depth-first search; every Value reached is
     stamped (``_visit``) with a token new to this walk, a cheaper "seen" test than a set."""
+    if root._a is None:
+        root._da = 0.0
+        return [], [root]
     results: list[Value] = []
     leaves: list[Value] = []
     token = object()
-    if root._a is None:
-        root._da = 0.0
-        return results, [root]
     stack: list[Value | None] = [root]  # results to visit, and None markers
     pending: list[Value] = []  # results waiting for their operands, one per None marker
     push, pop, done, wait, leaf = stack.append, stack.pop, results.append, pending.append, leaves.append

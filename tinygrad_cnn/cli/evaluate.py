@@ -24,7 +24,7 @@ import numpy as np
 from .. import datasets, models
 from ..data import Subset
 from ..serialization import restore
-from .train import confusion_matrix, evaluate, format_confusion, load_dataset, read_checkpoint, split
+from .train import check_data_option, confusion_matrix, evaluate, format_confusion, load_dataset, read_checkpoint, split
 
 __all__ = ["SPLITS", "add_arguments", "run"]
 
@@ -70,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--json {args.json}: is a directory; expected a file name")
         settings = state["settings"]
         name = args.dataset or settings["dataset"]
+        check_data_option(args.data, name)
+        if args.split in ("held-out", "train") and name != settings["dataset"]:
+            raise ValueError(f"--split {args.split}: the checkpoint's held-out/training split is of "
+                             f"{settings['dataset']}, not of --dataset {name}; use --split all (or test)")
         split_name = args.split or ("test" if name in ("mnist", "fashion-mnist") else
                                     "held-out" if name == settings["dataset"] and settings["val_fraction"] > 0 else
                                     "all")

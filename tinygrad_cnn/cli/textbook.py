@@ -43,6 +43,7 @@ __all__ = ["add_arguments", "main", "run"]
 
 PROG = "tinygrad-cnn textbook"
 PLOT_INSTALL_HINT = "pip install 'tinygrad_cnn[plot]'"
+BOOK_LR = 0.2
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -52,8 +53,9 @@ PLOT_INSTALL_HINT = "pip install 'tinygrad_cnn[plot]'"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add this command's options to ``parser`` (the ``textbook`` subparser of ``tinygrad-cnn``)."""
-    parser.add_argument("--lr", type=number(float, 0, open_minimum=True), default=0.2, metavar="ETA",
-                        help="learning rate η of Δθ = −η ∂C_T/∂θ (default: 0.2, the book's)")
+    parser.add_argument("--lr", type=number(float, 0, open_minimum=True), default=None, metavar="ETA",
+                        help=f"learning rate η of Δθ = −η ∂C_T/∂θ (default: {BOOK_LR}, the book's); refused with "
+                             "--steps 0, which trains nothing")
     parser.add_argument("--steps", type=number(int, 0), default=50, metavar="N",
                         help="gradient-descent steps, each over all 96 images (default: 50)")
     parser.add_argument("--pool", choices=formulas.POOLS, default="max",
@@ -63,8 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(every neuron a Value; slower) or the hand-derived formulas (default: tensor)")
     parser.add_argument("--plot", type=Path, default=None, metavar="DIR",
                         help="write PNG figures to DIR (needs matplotlib: " + PLOT_INSTALL_HINT + ")")
-    parser.add_argument("--image", type=number(int, 0), default=0, metavar="INDEX",
-                        help="training image (0-95) whose feature maps and δ^F --plot draws (default: 0)")
+    parser.add_argument("--image", type=number(int, 0), default=None, metavar="INDEX",
+                        help="training image (0-95) whose feature maps and δ^F --plot draws (default: 0); "
+                             "only with --plot")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="write the history and the final figures to FILE as JSON")
 
@@ -72,8 +75,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _check_paths(args: argparse.Namespace, error: Callable[[str], None]) -> None:
     """Fail before any work: bad --image, missing matplotlib for --plot, a directory given as --json."""
     n_images = len(load_data()[0])
-    if args.image >= n_images:
+    if args.lr is not None and args.steps == 0:
+        error(f"argument --lr: --steps 0 trains nothing, so --lr {args.lr:g} would be ignored; give --steps N too")
+    if args.image is not None and args.image >= n_images:
         error(f"argument --image: expected an index from 0 to {n_images - 1}, got {args.image}")
+    if args.image is not None and args.plot is None:
+        error("argument --image: chooses the image --plot draws, and there is no --plot (nothing would use it); "
+              "give --plot DIR too")
     if args.plot is not None:
         try:
             importlib.import_module("matplotlib")
@@ -106,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     except _UsageError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
+    if args.lr is None:
+        args.lr = BOOK_LR
     out = sys.stdout
     images, targets = load_data()  # (96, 6, 6), (96, 3)
     start_params = initial_parameters()
@@ -140,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
 
         paths = plots.write_plots(args.plot, history=history, initial_params=start_params,
                                   final_params=final_params, images=images, targets=targets,
-                                  image_index=args.image, pool=args.pool)
+                                  image_index=args.image or 0, pool=args.pool)
         print("\nwrote " + ", ".join(str(path) for path in paths), file=out)
 
     if not comparison.agrees():

@@ -48,7 +48,8 @@ from ..tensor import Tensor
 from ._argtypes import number
 from ._progress import Progress
 
-__all__ = ["SPLIT_SEED", "Run", "add_arguments", "checkpoint", "evaluate", "fit", "run", "settings_from", "setup"]
+__all__ = ["SPLIT_SEED", "Run", "add_arguments", "check_data_option", "checkpoint", "evaluate", "fit", "run",
+           "settings_from", "setup"]
 
 PROG = "tinygrad-cnn train"
 SPLIT_SEED = 0
@@ -74,18 +75,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--dataset", choices=datasets.NAMES, default=None,
         help="digits (scikit-learn's 8x8 digits), mnist or fashion-mnist (IDX files in --data DIR), or textbook "
              "(the book's 96 images); required unless --resume")
-    add("--data", type=Path, default=None, metavar="DIR", help="directory of the MNIST/Fashion-MNIST IDX files")
+    add("--data", type=Path, default=None, metavar="DIR",
+        help="directory of the MNIST/Fashion-MNIST IDX files (refused for digits and textbook, which have none)")
     add("--model", choices=tuple(models.MODELS), default=None,
         help="small (default for digits), lenet (default for mnist, fashion-mnist) or textbook (the book's network)")
     add("--epochs", type=number(int, 0), default=None, metavar="N",
-        help="total epochs (20 for small/lenet, 50 for textbook); with --resume, the total to reach")
+        help="total epochs (20 for small/lenet, 50 for textbook; 0 trains nothing and, with --save, saves the "
+             "initial model); with --resume, the total to reach, which may differ from the checkpoint's only "
+             "with --scheduler none: a step or cosine schedule is planned for the saved total, so a different "
+             "total is refused (start a new run instead)")
     add("--batch-size", type=number(int, 1), default=None, metavar="N",
         help="examples per batch (32; textbook: the whole training set)")
     add("--lr", type=number(float, 0, open_minimum=True), default=None, metavar="X",
         help="learning rate (adam/adamw 0.002, sgd 0.05; textbook 0.2)")
     add("--optimizer", choices=OPTIMIZERS, default=None, help="adam (default), adamw or sgd (textbook: sgd)")
     add("--momentum", type=number(float, 0, maximum=1), default=None, metavar="X",
-        help="SGD momentum (0.9; textbook 0)")
+        help="SGD momentum (0.9; textbook 0); refused with adam/adamw, including adam as the default optimizer")
     add("--weight-decay", type=number(float, 0), default=None, metavar="X", help="weight decay (0; adamw 0.01)")
     add("--scheduler", choices=SCHEDULERS, default=None,
         help="learning-rate schedule per epoch: cosine to 0 over the run (default), step (x0.1 every third of "
@@ -132,6 +137,13 @@ def settings_from(args: argparse.Namespace, saved: dict[str, Any] | None = None)
     """
     given = {name: getattr(args, name, None) for name in SETTING_NAMES}
     if saved is not None:
+        _check_momentum(given["momentum"], saved.get("optimizer"), "the checkpoint's")
+        epochs, planned = given["epochs"], saved.get("epochs")
+        if epochs is not None and epochs != planned and saved.get("scheduler") in ("step", "cosine"):
+            raise ValueError(f"--epochs {epochs} differs from the checkpoint's {planned!r}, and its "
+                             f"{saved['scheduler']} learning-rate schedule is planned for {planned!r} epochs (it "
+                             f"would not fit the new total); resume without --epochs, or start a new run with "
+                             f"--epochs {epochs}")
         for name, value in given.items():
             if value is not None and name not in RESUMABLE and value != saved.get(name):
                 option = "--" + name.replace("_", "-")
@@ -145,13 +157,27 @@ def settings_from(args: argparse.Namespace, saved: dict[str, Any] | None = None)
         raise ValueError("--dataset is required (digits, mnist, fashion-mnist or textbook) unless --resume is given")
     settings = dict(given)
     settings["model"] = settings["model"] or DEFAULT_MODEL[settings["dataset"]]
-    if settings["optimizer"] not in (None, "sgd") and settings["momentum"] is not None:
-        raise ValueError(f"--momentum is for --optimizer sgd (Adam's momentum is its betas); got --optimizer "
-                         f"{settings['optimizer']}")
-    for name, value in _defaults(settings["dataset"], settings["model"], settings["optimizer"]).items():
+    defaults = _defaults(settings["dataset"], settings["model"], settings["optimizer"])
+    _check_momentum(given["momentum"], defaults["optimizer"],
+                    "given by --optimizer" if given["optimizer"] else f"the default for --model {settings['model']}")
+    for name, value in defaults.items():
         if settings[name] is None:
             settings[name] = value
     return settings
+
+
+def _check_momentum(momentum: float | None, optimizer: str | None, whose: str) -> None:
+    """``--momentum`` only means something for SGD: refused for Adam/AdamW, whether chosen, default or saved."""
+    if momentum is not None and optimizer != "sgd":
+        raise ValueError(f"--momentum is for --optimizer sgd (Adam's momentum is its betas), and this run's optimizer "
+                         f"is {optimizer} ({whose}); drop --momentum or give --optimizer sgd")
+
+
+def check_data_option(data_dir: Path | None, dataset: str) -> None:
+    """``--data`` only means something for the IDX data sets: refused for the others rather than ignored."""
+    if data_dir is not None and dataset not in ("mnist", "fashion-mnist"):
+        raise ValueError(f"--data {data_dir}: the {dataset} data set has no files to read (--data is for mnist and "
+                         f"fashion-mnist); drop --data")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -264,10 +290,12 @@ def read_checkpoint(path: Path, option: str) -> dict[str, Any]:
     checkpoint of this command (a dict whose ``format`` is ``"tinygrad-cnn train"``)."""
     try:
         state = load(path)
-    except FileNotFoundError as error:
-        raise FileNotFoundError(f"{option} {path}: {error}") from None
-    except ValueError as error:
-        raise CheckpointError(f"{option} {path}: {error}") from None
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{option} {path}: no such file") from None
+    except ValueError as error:  # load's messages start with the file's name: name it once
+        text = str(error)
+        text = text[len(f"{path}: "):] if text.startswith(f"{path}: ") else text
+        raise CheckpointError(f"{option} {path}: {text}") from None
     if not isinstance(state, dict) or state.get("format") != "tinygrad-cnn train":
         raise CheckpointError(f"{option} {path}: not a checkpoint of tinygrad-cnn train")
     return state
@@ -427,6 +455,7 @@ def run(args: argparse.Namespace) -> int:
             raise CheckpointError(f"--resume {args.resume}: not a complete checkpoint of tinygrad-cnn train (it needs "
                                   f"'settings' with {', '.join(SETTING_NAMES)}, and 'epoch', 'loader', 'history')")
         settings = settings_from(args, saved["settings"] if saved is not None else None)
+        check_data_option(args.data, settings["dataset"])
         if args.save is not None and not args.save.parent.is_dir():
             raise FileNotFoundError(f"--save {args.save}: the directory {args.save.parent} does not exist")
         for option, path in (("--save", args.save), ("--json", args.json)):
@@ -460,9 +489,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n{PROG}: interrupted during epoch {run_.epoch + 1}{where}", file=sys.stderr)
         return 130
     seconds = time.perf_counter() - started
+    if save_to is not None and saved is None and run_.saved_epoch is None:  # --epochs 0: save the initial model
+        save(checkpoint(run_), save_to)
     final = report(run_, out)
-    trained = (f"trained epochs {first + 1}-{run_.epoch} in {seconds:.1f} s" if run_.epoch > first else
-               f"nothing left to train (the checkpoint is at epoch {run_.epoch})")
+    if run_.epoch > first:
+        trained = f"trained epochs {first + 1}-{run_.epoch} in {seconds:.1f} s"
+    elif saved is None:
+        trained = "nothing to train (--epochs 0): the model is as initialised"
+    else:
+        trained = f"nothing left to train (the checkpoint is at epoch {run_.epoch})"
     print(trained +
           (f"; checkpoint: {save_to}" if save_to is not None else ""), file=out)
     if args.json is not None:

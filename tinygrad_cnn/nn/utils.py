@@ -38,8 +38,15 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
                     error_if_nonfinite: bool = False) -> np.float64:
     """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``.
 
-    Returns the total norm before clipping. The scale is ``max_norm/(norm + 1e-6)``, applied only when it is
-    below 1, as in PyTorch; ``norm_type=inf`` uses the largest absolute value.
+    Returns the total norm before clipping; ``norm_type=inf`` uses the largest absolute value. As in PyTorch,
+    every gradient is multiplied by ``min(max_norm/(norm + 1e-6), 1)`` and a non-finite norm is not skipped: a NaN
+    anywhere makes the norm and every gradient NaN, an infinite norm multiplies them by 0 (the infinite element
+    becomes NaN). ``error_if_nonfinite=True`` raises instead, leaving the gradients unchanged.
+
+    >>> w = Tensor([0.0, 0.0], requires_grad=True)
+    >>> w.grad = np.array([np.inf, 1.0])
+    >>> float(clip_grad_norm_([w], max_norm=1.0)), w.grad
+    (inf, array([nan,  0.]))
     """
     max_norm = check_float(max_norm, "max_norm", "clip_grad_norm_", minimum=0.0)
     norm_type = check_float(norm_type, "norm_type", "clip_grad_norm_", minimum=0.0, open_minimum=True, finite=False)
@@ -47,17 +54,20 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     grads = _grads(parameters, "clip_grad_norm_")
     if not grads:
         return np.float64(0.0)
-    if math.isinf(norm_type):
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
-    else:
-        total = float(sum(float(np.sum(np.abs(g) ** norm_type)) for g in grads) ** (1.0 / norm_type))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isinf(norm_type):  # np.max propagates NaN (Python's max() would skip it)
+            total = float(np.max([np.max(np.abs(g)) if g.size else 0.0 for g in grads]))
+        else:
+            total = float(sum(float(np.sum(np.abs(g) ** norm_type)) for g in grads) ** (1.0 / norm_type))
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
-                           "pass error_if_nonfinite=False to clip anyway")
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is non-finite "
+                           f"({total}), so it cannot be clipped; pass error_if_nonfinite=False to scale the "
+                           "gradients by it anyway")
     coefficient = max_norm / (total + 1e-6)
-    if coefficient < 1.0:
-        for g in grads:
-            np.multiply(g, coefficient, out=g, casting="unsafe")
+    if not coefficient >= 1.0:  # below 1, or NaN (which then reaches every gradient, as in PyTorch)
+        with np.errstate(invalid="ignore"):
+            for g in grads:
+                np.multiply(g, coefficient, out=g, casting="unsafe")
     return np.float64(total)
 
 

@@ -76,10 +76,10 @@ class Adam(Optimizer):
                 theta = theta * (1 - lr * weight_decay)
             else:
                 grad = grad + weight_decay * theta
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (grad - m)  # = β₁m + (1 − β₁)g (PyTorch's lerp)
-        v *= beta2
-        v += (1 - beta2) * grad * grad
+        m, v = state["exp_avg"], state["exp_avg_sq"]  # updated in place (out=), also when 0-d
+        np.add(m, (1 - beta1) * (grad - m), out=m)  # = β₁m + (1 − β₁)g (PyTorch's lerp)
+        np.multiply(v, beta2, out=v)
+        np.add(v, (1 - beta2) * grad * grad, out=v)
         step = state["step"]
         bias_correction1 = 1 - beta1**step
         bias_correction2_sqrt = math.sqrt(1 - beta2**step)

@@ -35,8 +35,12 @@ class LRScheduler:
     """Base class: ``last_epoch`` counts the calls of ``step()``; subclasses give ``get_lr()``.
 
     Creating a scheduler records each group's ``initial_lr`` and takes step 0 (``last_epoch`` becomes 0), as in
-    PyTorch. ``last_epoch=k`` resumes a schedule whose groups already hold ``initial_lr``.
+    PyTorch. ``last_epoch=k`` resumes a schedule whose groups already hold ``initial_lr``: construction then sets
+    ``last_epoch`` to k + 1, and the schedules that multiply the current rate every epoch (``ExponentialLR``,
+    ``CosineAnnealingLR``) leave it unchanged on that construction step (``_is_initial``), as PyTorch 2.13 does.
     """
+
+    _is_initial = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
@@ -58,12 +62,15 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
+        self._is_initial = True
         try:
             self.step()
         except (TypeError, ValueError):  # a bad schedule leaves the optimizer as it was
             for group in added:
                 del group["initial_lr"]
             raise
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list[float]:
         raise NotImplementedError
@@ -142,7 +149,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self.last_epoch == 0:
+        if self._is_initial:  # also when resuming: the rate the groups hold is this epoch's
             return _group_lrs(self)
         return [lr * self.gamma for lr in _group_lrs(self)]
 
@@ -157,9 +164,9 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
-        if t == 0:
+        if self._is_initial:  # also when resuming: the rate the groups hold is this epoch's
             return _group_lrs(self)
-        if self._step_count == 1 and t > 0:  # resumed at epoch t: the closed form
+        if self._step_count == 1 and t > 0:  # PyTorch's closed form (reached only with a reset _step_count)
             return [eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs]
         if (t - 1 - T) % (2 * T) == 0:
             return [lr + (base - eta_min) * (1 - math.cos(math.pi / T)) / 2

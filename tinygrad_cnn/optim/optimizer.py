@@ -150,7 +150,7 @@ class Optimizer:
                                          f"gradient of shape {grad.shape}")
                     grad = grad.astype(p.dtype, copy=False)
                     if group.get("maximize"):
-                        grad = -grad
+                        grad = np.negative(grad)  # an array, also 0-d (unary minus gives a numpy scalar)
                     self._update(p, grad, self.state.setdefault(p, {}), group)
         return loss
 
@@ -207,7 +207,7 @@ class Optimizer:
             if index not in params_by_index:
                 raise ValueError(f"{name}.load_state_dict: state for parameter {index!r}, which no group holds")
             p = params_by_index[index]
-            new_state[p] = {key: _restore(value, p, f"{name}.load_state_dict: state[{index!r}][{key!r}]")
+            new_state[p] = {key: _restore(key, value, p, f"{name}.load_state_dict: state[{index!r}][{key!r}]")
                             for key, value in entries.items()}
         new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
@@ -232,15 +232,22 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-def _restore(value: Any, p: Tensor, where: str) -> Any:
-    """A saved state entry as this optimizer keeps it: arrays copied, floating ones in the parameter's dtype."""
+def _restore(key: str, value: Any, p: Tensor, where: str) -> Any:
+    """A saved state entry as this optimizer keeps it: ``"step"`` a Python int (PyTorch saves a 0-d tensor), every
+    other array a copy of the parameter's shape, floating ones in its dtype. A 0-d parameter's state stays a 0-d
+    array: the updates write into it in place, which a Python number would silently ignore."""
     if isinstance(value, Tensor):
         value = value.data
     elif hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
         value = value.detach().cpu().numpy()
+    if isinstance(value, np.generic):
+        value = np.asarray(value)
+    if key == "step" and isinstance(value, (np.ndarray, float)) and np.ndim(value) == 0:
+        step = float(value)
+        if not step.is_integer() or step < 0:
+            raise ValueError(f"{where} must be a whole number of steps >= 0, got {step!r}")
+        return int(step)
     if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return value.item()
         if value.shape != p.shape:
             raise ValueError(f"{where} has shape {value.shape}, expected the parameter's {p.shape}")
         return np.array(value, dtype=p.dtype if value.dtype.kind == "f" else value.dtype, copy=True)

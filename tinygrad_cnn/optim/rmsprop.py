@@ -61,18 +61,18 @@ class RMSprop(Optimizer):
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p.data
         square_avg = state["square_avg"]
-        square_avg *= alpha
-        square_avg += (1 - alpha) * grad * grad
+        np.multiply(square_avg, alpha, out=square_avg)  # in place (out=), also when 0-d
+        np.add(square_avg, (1 - alpha) * grad * grad, out=square_avg)
         if group["centered"]:
             grad_avg = state["grad_avg"]
-            grad_avg += (1 - alpha) * (grad - grad_avg)  # PyTorch's lerp
+            np.add(grad_avg, (1 - alpha) * (grad - grad_avg), out=grad_avg)  # PyTorch's lerp
             denom = np.sqrt(square_avg - grad_avg * grad_avg) + eps
         else:
             denom = np.sqrt(square_avg) + eps
         if momentum > 0:
             buf = state.setdefault("momentum_buffer", np.zeros_like(p.data))
-            buf *= momentum
-            buf += grad / denom
+            np.multiply(buf, momentum, out=buf)
+            np.add(buf, grad / denom, out=buf)
             write_(p, p.data - group["lr"] * buf)
         else:
             write_(p, p.data - group["lr"] * grad / denom)

@@ -55,10 +55,10 @@ class SGD(Optimizer):
             grad = grad + weight_decay * p.data
         if momentum != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = grad.copy()
-            else:
-                buf *= momentum
-                buf += (1 - group["dampening"]) * grad
+            if buf is None:  # an array even for a 0-d parameter (grad may be a numpy scalar by now)
+                buf = state["momentum_buffer"] = np.array(grad, dtype=p.dtype)
+            else:  # in place, with out=: a state that is not an array raises instead of being rebound
+                np.multiply(buf, momentum, out=buf)
+                np.add(buf, (1 - group["dampening"]) * grad, out=buf)
             grad = grad + momentum * buf if group["nesterov"] else buf
         write_(p, p.data - group["lr"] * grad)

@@ -8,7 +8,10 @@ Pooling (eq. (2), eq. (23) and MATH.md, "Average, L2 and Lp pooling"):
 
 * max: a comparison chooses which Value is passed on: the first maximal Value of the block in row-major
   order (a later unit must be strictly greater to replace it). The pooled unit *is* that Value, so its
-  gradient flows only to it, exactly the first-maximum rule of MATH.md, "Ties in max pooling".
+  gradient flows only to it, exactly the first-maximum rule of MATH.md, "Ties in max pooling". When
+  training (:func:`backprop`, :func:`cost`) the choice is made on the numbers first and only the 12 winning
+  units of the 48 are built as Values: the other 36 would be dropped by the pooling, and by eq. (23) their
+  δ^F is 0 (:func:`_forward_image`). :func:`forward` builds every unit.
 * avg: ``(a1 + a2 + a3 + a4) * (1/4)``.
 * l2: ``(a1² + a2² + a3² + a4²) ** 0.5``. Where the sum of squares is exactly 0 the derivative of the
   square root is infinite; MATH.md defines g = 0 there, so that block is passed on as ``sum * 0.0``
@@ -27,7 +30,9 @@ image m's units feed only C_m, the grad of its z Values is its own δ = ∂C_m/�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -74,8 +79,10 @@ def _values_of(array: np.ndarray) -> np.ndarray:
 
 
 def _grads_of(values: np.ndarray) -> np.ndarray:
-    """The ``grad`` of each Value of an object array, as a float64 array of the same shape."""
-    return np.array([value.grad for value in values.flat], dtype=np.float64).reshape(values.shape)
+    """The ``grad`` of each Value of an object array, as a float64 array of the same shape; 0.0 for None (a unit
+    not built because no gradient would reach it: see :func:`_forward_image`)."""
+    grads = [0.0 if value is None else value.grad for value in values.flat]
+    return np.array(grads, dtype=np.float64).reshape(values.shape)
 
 
 def _data_of(values: np.ndarray) -> np.ndarray:
@@ -88,6 +95,16 @@ def _data_of(values: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------
 
 
+def _first_max(numbers: list[float]) -> int:
+    """The index of the first maximal number in row-major order: a later one must be strictly greater to win
+    (so a NaN in first place stays the winner, as every comparison with it is False)."""
+    best = 0
+    for index in range(1, len(numbers)):
+        if numbers[index] > numbers[best]:
+            best = index
+    return best
+
+
 def _pool_block(block: list[Value], pool: str) -> Value:
     """z^P of one 2x2 block, given as its 4 units a^F in row-major order: eq. (2) for max pooling, the table of
     MATH.md, "Average, L2 and Lp pooling" for the others.
@@ -96,14 +113,9 @@ def _pool_block(block: list[Value], pool: str) -> Value:
     the pooling factor g of eq. (25) (eq. (23) for max; 1/|B| for avg; a^F / z^P for L2).
     """
     if pool == "max":
-        # eq. (2), z^P = max_B a^F, with the first-maximum rule: a later unit replaces the winner only if
-        # strictly greater. Returning the winning Value itself is eq. (23): ∂z^P/∂a^F = 1 for the winner, 0 for
-        # the others (MATH.md, "Ties in max pooling")
-        winner = block[0]
-        for unit in block[1:]:
-            if unit.data > winner.data:
-                winner = unit
-        return winner
+        # eq. (2), z^P = max_B a^F, with the first-maximum rule. Returning the winning Value itself is
+        # eq. (23): ∂z^P/∂a^F = 1 for the winner, 0 for the others (MATH.md, "Ties in max pooling")
+        return block[_first_max([unit.data for unit in block])]
     if pool == "avg":
         # z^P = (1/|B|) Σ_B a^F, so g = 1/|B| = 1/4 for every unit of the block
         return (block[0] + block[1] + block[2] + block[3]) * 0.25
@@ -114,28 +126,58 @@ def _pool_block(block: list[Value], pool: str) -> Value:
     return squares**0.5
 
 
-def _forward_image(p: ScalarParameters, x: list[list[float]], pool: str) -> dict[str, np.ndarray]:
-    """Every unit of eqs. (1)-(3) for one image ``x`` (6x6 nested lists), as object arrays of Values."""
+def _conv_unit(w_k: list[Value], b_k: Value, window: list[float]) -> Value:
+    """Eq. (1) for one unit as Values: z^F_k[i,j] = Σ_{p,q} w^F_k[p,q] x[i+p−1, j+q−1] + b^F_k."""
+    z = b_k
+    for w, x_pq in zip(w_k, window):
+        z = w.mul_add(x_pq, z)  # z + w·x as one node: the input x is a number, not a Value
+    return z
+
+
+def _conv_unit_number(w_k: list[Value], b_k: Value, window: list[float]) -> float:
+    """The number :func:`_conv_unit` computes, without building Values: the same products and sums in the same
+    order as ``Value.mul_add`` (``w·x + z``), so the result is bit for bit the z^F Value's ``data``."""
+    z = b_k.data
+    for w, x_pq in zip(w_k, window):
+        z = w.data * x_pq + z
+    return z
+
+
+def _forward_image(
+    p: ScalarParameters, x: list[list[float]], pool: str, every_unit: bool = True
+) -> dict[str, np.ndarray]:
+    """Every unit of eqs. (1)-(3) for one image ``x`` (6x6 nested lists), as object arrays of Values.
+
+    With max pooling and ``every_unit=False``, only the units that win their block are built as Values (12 of
+    48): the others would be built only to be dropped, since by eq. (23) no gradient reaches them. Their
+    entries of ``z_F`` and ``a_F`` are None (δ^F = 0 there). The winners are chosen by the same first-maximum
+    rule on the same numbers (:func:`_conv_unit_number`, and ``sigmoid`` of a Value), so the graph built is
+    the part of the full graph that the backward walk reaches, and every gradient is the same.
+    """
     z_F = np.empty((3, 4, 4), dtype=object)
     a_F = np.empty((3, 4, 4), dtype=object)
     w_F = [[w for row in kernel for w in row] for kernel in p.w_F.tolist()]  # (3, 9) nested lists: fast to index
+    windows = [[x[i][j : j + 3] + x[i + 1][j : j + 3] + x[i + 2][j : j + 3] for j in range(4)]
+               for i in range(4)]  # windows[i][j]: the 9 inputs of unit (i, j), row-major
+    z_P = np.empty((3, 2, 2), dtype=object)
+    blocks = [(i, j, [(2 * i + di, 2 * j + dj) for di in range(2) for dj in range(2)])  # row-major
+              for i in range(2) for j in range(2)]
     for k in range(3):
         w_k, b_k = w_F[k], p.b_F[k]
+        if pool == "max" and not every_unit:
+            for i, j, cells in blocks:
+                # a^F = σ(z^F) as numbers, to choose the winner of eq. (2) before building anything
+                a = [Value(_conv_unit_number(w_k, b_k, windows[r][c])).sigmoid().data for r, c in cells]
+                r, c = cells[_first_max(a)]
+                z_F[k, r, c] = z = _conv_unit(w_k, b_k, windows[r][c])
+                a_F[k, r, c] = z_P[k, i, j] = z.sigmoid()  # the winning Value itself: eq. (23)
+            continue
         for i in range(4):
             for j in range(4):
-                # eq. (1): z^F_k[i,j] = Σ_{p,q} w^F_k[p,q] x[i+p−1, j+q−1] + b^F_k
-                window = x[i][j : j + 3] + x[i + 1][j : j + 3] + x[i + 2][j : j + 3]  # the 9 inputs, row-major
-                z = b_k
-                for w, x_pq in zip(w_k, window):
-                    z = w.mul_add(x_pq, z)  # z + w·x as one node: the input x is a number, not a Value
-                z_F[k, i, j] = z
+                z_F[k, i, j] = z = _conv_unit(w_k, b_k, windows[i][j])  # eq. (1)
                 a_F[k, i, j] = z.sigmoid()  # a^F = σ(z^F)
-    z_P = np.empty((3, 2, 2), dtype=object)
-    for k in range(3):
-        for i in range(2):
-            for j in range(2):
-                block = [a_F[k, 2 * i + di, 2 * j + dj] for di in range(2) for dj in range(2)]  # row-major
-                z_P[k, i, j] = _pool_block(block, pool)  # eq. (2)
+        for i, j, cells in blocks:
+            z_P[k, i, j] = _pool_block([a_F[k, r, c] for r, c in cells], pool)  # eq. (2)
     a_P = z_P  # eq. (22): the pooling layer's activation is the identity
     z_O = np.empty(3, dtype=object)
     a_O = np.empty(3, dtype=object)
@@ -188,12 +230,30 @@ def forward(
 # ----------------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, then back as it was.
+
+    Building the graph allocates ~20,000 Values per step, and each 700 allocations start a collection that
+    walks every object alive (≈ 30 collections, ~20 % of a step). A graph of Values has no cycles (a result
+    refers only to its operands), so reference counting frees it all the same.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _build(p: ScalarParameters, x: np.ndarray, t: np.ndarray, pool: str) -> tuple[Value, list[dict]]:
-    """C_T = Σ_m C_m over a checked batch as one Value, and the units of every image."""
+    """C_T = Σ_m C_m over a checked batch as one Value, and the units of every image (with max pooling only
+    the winning units of eq. (1) are built: the others are None)."""
     all_units = []
     total = None
     for image, target in zip(x.tolist(), t.tolist()):
-        units = _forward_image(p, image, pool)
+        units = _forward_image(p, image, pool, every_unit=False)
         c = _image_cost(units["a_O"], target)
         total = c if total is None else total + c  # C_T = Σ_m C_m
         all_units.append(units)
@@ -215,11 +275,12 @@ def backprop(
     """
     inputs = formulas.check_inputs(params, images, targets, pool)
     p = to_values(inputs.params)
-    total, all_units = _build(p, inputs.x, inputs.t, inputs.pool)
-    total.backward()
+    with _gc_paused():
+        total, all_units = _build(p, inputs.x, inputs.t, inputs.pool)
+        total.backward()
     # eq. (7): δ = ∂C/∂z, the grad the scalar engine left on each z Value
     delta_O = np.stack([_grads_of(units["z_O"]) for units in all_units])  # (M, 3)
-    delta_F = np.stack([_grads_of(units["z_F"]) for units in all_units])  # (M, 3, 4, 4)
+    delta_F = np.stack([_grads_of(units["z_F"]) for units in all_units])  # (M, 3, 4, 4); 0 where not built
     a_O = np.stack([_data_of(units["a_O"]) for units in all_units])  # (M, 3)
     return Backprop(total.data, a_O, delta_O, delta_F, p.grads())
 
@@ -234,7 +295,8 @@ def cost(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarr
     True
     """
     inputs = formulas.check_inputs(params, images, targets, pool)
-    total, _ = _build(to_values(inputs.params), inputs.x, inputs.t, inputs.pool)
+    with _gc_paused():
+        total, _ = _build(to_values(inputs.params), inputs.x, inputs.t, inputs.pool)
     return total.data
 
 
