@@ -43,6 +43,34 @@ def test_plot(tmp_path, capsys):
     assert (tmp_path / "deltas_2.png").stat().st_size > 0
 
 
+def test_plot_draws_every_selected_image_and_says_which_channels(tmp_path, capsys, monkeypatch):
+    """--image 4,7 writes one PNG per image; a layer with more channels than drawn says "6 of 8 channels shown";
+    each heatmap has its colorbar (an extra axes next to it)."""
+    pytest.importorskip("matplotlib")
+    from tinygrad_cnn import nn
+    from tinygrad_cnn.cli import _figures
+    from tinygrad_cnn.cli import deltas as cli_deltas
+
+    model = nn.Sequential(nn.Conv2d(1, 8, 3, dtype=np.float64, seed=0), nn.Tanh(), nn.Flatten(),
+                          nn.Linear(128, 3, dtype=np.float64, seed=0))
+    saved = {}
+    monkeypatch.setattr(_figures, "save", lambda directory, figures, dpi: saved.update(figures) or
+                        [tmp_path / name for name in figures])
+    images, targets = load_data()
+    paths = cli_deltas.write_plot(tmp_path, model, images[[4, 7]].reshape(2, 1, 6, 6), np.array([0, 2]),
+                                  "cross_entropy", [4, 7])
+    assert [p.name for p in paths] == ["deltas_4.png", "deltas_7.png"]
+    figure = saved["deltas_7.png"]
+    titles = [ax.get_title(loc="left") for ax in figure.axes]
+    assert "layer 0: Conv2d, 6 of 8 channels shown\noutput, channel 0" in titles
+    heatmaps = [ax for ax in figure.axes if ax.images]
+    assert len(heatmaps) == 2 * 2 * 6  # 2 map layers × 6 channels × (output, δ)
+    assert len(figure.axes) == 2 * 4 * 6 + len(heatmaps)  # every heatmap has a colorbar axes
+    assert "image 7" in figure.get_suptitle()
+    assert main(["deltas", "--image", "0,5", "--plot", str(tmp_path), "--fd-units", "0"]) == 0
+    assert "wrote 2 file(s)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -70,3 +98,19 @@ def test_a_missing_models_module_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "tinygrad_cnn.models", None)  # as if the module did not exist
     assert main(["deltas", "--model", "small", "--dataset", "textbook"]) == 2
     assert "--model small needs tinygrad_cnn.models, which is not available here" in capsys.readouterr().err
+
+
+def test_a_batch_of_the_books_images_checks_every_layer_by_finite_differences(capsys, tmp_path):
+    """Max pooling sends δ = 0 to three of every four conv units: finite differences must still compare units
+    where δ ≠ 0 (before: all 12 sampled units had δ = 0 and the column read a vacuous 0.0e+00)."""
+    path = tmp_path / "deltas.json"
+    assert main(["deltas", "--model", "textbook", "--dataset", "textbook", "--image", "0:4", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "12/192" in out and "could not check" not in out
+    rows = [r for r in json.loads(path.read_text())["rows"] if "finite differences" in r["sources"]]
+    assert rows and all(r["units"] == min(12, int(np.prod(r["shape"]))) and r["nonzero"] > 0 for r in rows)
+
+
+def test_a_negative_image_index_is_refused(capsys):
+    assert main(["deltas", "--image", "-1"]) == 2
+    assert "--image '-1': negative indices are not accepted" in capsys.readouterr().err

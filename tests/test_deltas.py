@@ -130,6 +130,7 @@ def test_compare_the_books_network_with_its_hand_derivation_as_user_deltas():
     assert result.failing_layers() == [] and result.first_failing_layer() is None
     table = str(result)
     assert "All sources agree" in table and "MaxPool2d" in table
+    assert deltas.FD_EPSILON == 1e-6 and "finite differences: central, step 1e-06" in table
     for row in result.rows:
         if row.pair == ("engine", "layerwise"):
             assert row.max_abs <= 1e-9
@@ -286,3 +287,228 @@ def test_rounding_ties_names_the_layer_where_two_forward_passes_branch_apart():
     assert comparison.rounding_ties(rec, theirs, x) == ["1"]
     theirs[2][1][0, 0] = -theirs[2][1][0, 0]  # and the ReLU's input changes sign
     assert comparison.rounding_ties(rec, theirs, x) == ["1", "3"]
+
+
+# ------------------------------------------------------------------------------------------------- the verdict
+def _forgotten_quarter(n: int = 4):
+    """A student's δ of every layer of the book's network with average pooling, who forgets the 1/4 of (12)."""
+    images, t = load_data()
+    params = initial_parameters()
+    units = formulas.forward(params, images[:n], pool="avg")
+    sig_prime = lambda z: formulas.sigmoid(z) * (1 - formulas.sigmoid(z))
+    mine = {"5": units["a_O"] - t[:n]}
+    mine["4"] = mine["5"] * sig_prime(units["z_O"])
+    mine["3"] = mine["4"] @ params["output_weights"].reshape(3, 12)
+    mine["2"] = mine["3"].reshape(n, 3, 2, 2)
+    mine["1"] = np.repeat(np.repeat(mine["2"], 2, axis=2), 2, axis=3)  # should be divided by 4
+    mine["0"] = mine["1"] * sig_prime(units["z_F"])
+    return mine, images[:n].reshape(n, 1, 6, 6), t[:n]
+
+
+def test_a_forgotten_quarter_of_average_pooling_is_placed_where_it_enters():
+    mine, x, t = _forgotten_quarter()
+    result = deltas.compare(deltas.textbook_model(pool="avg"), x, t, "squared_error", user_deltas=mine)
+    text = result.verdict()
+    assert text in str(result)
+    lines = text.split("\n")
+    assert lines[0] == ("Walking back from the output, every source agrees at layers 5 (Sigmoid), 4 (Linear), "
+                        "3 (Flatten), 2 (AvgPool2d).")
+    assert lines[1].startswith("The first departure is at layer 1 (Sigmoid), δ of its output: yours differs from "
+                               "engine at unit (")
+    assert "(yours = 4 × engine)" in lines[1]
+    row = next(r for r in result.rows if r.layer == "1" and r.pair == ("engine", "yours"))
+    mine_value, engine_value = row.values[1], row.values[0]
+    assert mine_value == mine["1"][row.unit] and engine_value == pytest.approx(mine_value / 4, rel=1e-12)
+    assert f"yours {mine_value:.6g}, engine {engine_value:.6g}" in lines[1]
+    assert lines[2] == ("The δ above it (layer 2) agrees, so the error enters in the backward step through layer "
+                        "2 (AvgPool2d): from the δ of its output to the δ of its input.")
+
+
+def test_the_books_names_are_the_layers_they_mean():
+    """delta_F is layer 0's δ (at z^F), delta_O layer 4's (at z^O); the parameter gradients under the book's
+    names and shapes ((3, 3, 3) filters for the layer's (3, 1, 3, 3)) are compared with the layer's."""
+    mine, x, t = _forgotten_quarter()
+    g = formulas.gradients(initial_parameters(), x.reshape(4, 6, 6), t, pool="avg")
+    book = {"delta_F": mine["0"], "delta_O": mine["4"], "filter_weights": g["filter_weights"],
+            "output_weights": g["output_weights"], "output_biases": -g["output_biases"]}
+    result = deltas.compare(deltas.textbook_model(pool="avg"), x, t, "squared_error", user_deltas=book, fd_units=0)
+    yours = {(r.layer, r.quantity): r.ok for r in result.rows if "yours" in r.pair}
+    assert yours == {("0", "δ"): False, ("0", "weight"): True, ("4", "δ"): True, ("4", "weight"): True,
+                     ("4", "bias"): False}
+    text = result.verdict()
+    assert "The first departure is at layer 4 (Linear), ∂C/∂bias" in text
+    assert "Its δ agrees, so the error is in the gradient of layer 4's bias" in text
+    del book["output_biases"]
+    text = deltas.compare(deltas.textbook_model(pool="avg"), x, t, "squared_error", user_deltas=book,
+                          fd_units=0).verdict()
+    assert "every source agrees at layers 5 (Sigmoid), 4 (Linear), 3 (Flatten), 2 (AvgPool2d), 1 (Sigmoid) " \
+           "(yours: at 4)." in text
+    assert "The first departure is at layer 0 (Conv2d)" in text and "(yours = 4 × engine)" in text
+    assert ("backward steps through layers 4 (Linear), 3 (Flatten), 2 (AvgPool2d), 1 (Sigmoid): from the δ of "
+            "layer 4's output to that of layer 0.") in text
+
+
+@pytest.mark.parametrize(
+    "user, message",
+    [
+        ({"delta_F": np.zeros((4, 3, 4, 4)), "0": np.zeros((4, 3, 4, 4))}, "gives layer 0 δ twice"),
+        ({"delta_O": np.zeros((4, 2))}, r"user_deltas\['delta_O'\] has shape \(4, 2\); expected \(4, 3\)"),
+    ],
+)
+def test_the_books_names_are_checked_like_any_other(user, message):
+    x, t = _book(4)
+    with pytest.raises(ValueError, match=message):
+        deltas.compare(deltas.textbook_model(), x, t, "squared_error", user_deltas=user)
+
+
+def test_the_books_names_are_refused_on_another_model():
+    x = np.random.default_rng(1).normal(size=(2, 1, 4, 4))
+    with pytest.raises(ValueError, match="'delta_F', the book's name .* not the book's network"):
+        deltas.compare(Net(), x, np.array([0, 2]), user_deltas={"delta_F": np.zeros((2, 2, 2, 2))})
+
+
+def test_an_engine_error_is_blamed_on_the_engine_when_two_sources_agree_against_it(monkeypatch):
+    backward = pool_ops.MaxPool2d.backward
+    monkeypatch.setattr(pool_ops.MaxPool2d, "backward", staticmethod(lambda ctx, grad: 2 * backward(ctx, grad)))
+    x = np.random.default_rng(0).uniform(size=(4, 1, 6, 6))  # no ties: finite differences check every unit
+    t = np.eye(3)[[0, 1, 2, 0]]
+    text = deltas.compare(deltas.textbook_model(), x, t, loss="squared_error", fd_units=4).verdict()
+    assert "The first departure is at layer 1 (Sigmoid), δ of its output: engine differs from layerwise" in text
+    assert "(engine = 2 × layerwise)" in text and "through layer 2 (MaxPool2d)" in text
+
+
+def test_with_only_two_sources_neither_is_blamed(monkeypatch):
+    backward = pool_ops.AvgPool2d.backward
+    monkeypatch.setattr(pool_ops.AvgPool2d, "backward", staticmethod(lambda ctx, grad: 2 * backward(ctx, grad)))
+    x = np.random.default_rng(2).normal(size=(2, 1, 4, 4))
+    text = deltas.compare(Net(), x, np.array([0, 2])).verdict()
+    assert "layer features.1 (Tanh), δ of its output: finite differences and engine disagree" in text
+
+
+# ------------------------------------------------------------------------------------------------- oracles
+def test_a_user_delta_off_by_one_either_way_is_caught_by_exactly_one():
+    """Hand values: |yours − engine| = 1 at every unit of δ^O, whichever side yours is on."""
+    x, t = _book(2)
+    d = formulas.deltas(initial_parameters(), x.reshape(2, 6, 6), t)
+    for shift in (1.0, -1.0):
+        result = deltas.compare(deltas.textbook_model(), x, t, "squared_error", user_deltas={"4": d["delta_O"] + shift},
+                                fd_units=0)
+        row = next(r for r in result.rows if r.layer == "4" and "yours" in r.pair and r.pair[0] == "engine")
+        assert not row.ok and row.max_abs == pytest.approx(1.0, abs=1e-15) and row.units == 6
+
+
+def test_the_tolerance_policy_in_hand_values():
+    """rtol 1e-9 between exact sources, 1e-5 with finite differences, 1e-6 with yours (added up over the pair);
+    floor 1e-12, or 1e-8 · max(1, |C|) with finite differences."""
+    from tinygrad_cnn.testing.tolerances import tolerance
+
+    fd = "finite differences"
+    assert tolerance(("engine", "layerwise"), 0.0) == 1e-12
+    assert tolerance(("engine", "layerwise"), 3.0) == pytest.approx(3e-9 + 1e-12, rel=1e-12)
+    assert tolerance(("engine", fd), 0.0, cost=0.5) == pytest.approx(1e-8, rel=1e-12)
+    assert tolerance(("engine", fd), 0.0, cost=-300.0) == pytest.approx(3e-6, rel=1e-12)
+    assert tolerance(("engine", fd), 2.0, cost=0.5) == pytest.approx(2e-5 + 1e-8, rel=1e-12)
+    assert tolerance(("engine", "yours"), 2.0) == pytest.approx(2e-6 + 1e-12, rel=1e-12)
+    assert tolerance(("yours", fd), 1.0, cost=0.0) == pytest.approx(1e-5 + 1e-6 + 1e-8, rel=1e-12)
+    assert tolerance(("engine", "yours"), 1.0, user_tolerance=1e-3) == pytest.approx(1e-3 + 1e-12, rel=1e-12)
+
+
+def test_a_layer_finite_differences_cannot_check_is_named():
+    """A dead ReLU: δ is 0 at and below it, so finite differences compare only zeros there, and say so."""
+    model = nn.Sequential(nn.Linear(2, 2, dtype=np.float64, seed=0), nn.ReLU(), nn.Linear(2, 2, dtype=np.float64,
+                                                                                            seed=1))
+    model[0].bias.data = np.full(2, -100.0)
+    result = deltas.compare(model, np.ones((1, 2)), np.array([1]), fd_units=3)
+    assert result.agrees()
+    unchecked = {(r.layer, r.quantity) for r in result.unchecked()}
+    assert unchecked == {("0", "δ"), ("0", "weight"), ("0", "bias"), ("2", "weight")}  # ∂C/∂W = δ · (input 0)
+    assert "Finite differences could not check layer 0 δ (δ is 0 at the 2 compared unit(s))." in str(result)
+    assert all(r.checked for r in result.rows if r.quantity != "weight" and r.layer in "12" and
+               "finite differences" in r.pair)
+
+
+def test_finite_differences_sample_where_delta_is_not_zero():
+    """The book's conv δ is 0 at three of every four units (max pooling): of 12 sampled units at least 9 (three
+    quarters) have δ ≠ 0, the rest may be anywhere; every row compares its 12 units."""
+    x, t = _book(4)
+    result = deltas.compare(deltas.textbook_model(), x, t, "squared_error")
+    for row in result.rows:
+        if row.pair == ("engine", "finite differences"):
+            assert row.units == min(12, int(np.prod(row.shape))) and row.nonzero >= min(9, row.units), row
+    delta = result.values["engine"][("0", "δ")]
+    assert np.count_nonzero(delta) / delta.size < 0.3
+
+
+def test_the_priority_order_of_sampled_units():
+    rng = np.random.default_rng(0)
+    nonzero = np.array([False] * 12 + [True] * 4)
+    excusable = np.array([False] * 14 + [True] * 2)
+    order = comparison._priority(nonzero, excusable, 4, rng)
+    assert sorted(order.tolist()) == list(range(16))
+    assert set(order[:2].tolist()) == {12, 13} and set(order[2:3].tolist()) <= {14, 15}
+    assert order[3] < 12 and set(order[4:5].tolist()) <= {14, 15}
+
+
+def test_a_kink_is_where_the_one_sided_differences_part_in_hand_values():
+    """_at_kink: |right − left| beyond the tolerance (relative to the largest |value|, with its floor), a
+    non-finite side, or an excusable unit whose exact value misses the central difference."""
+    from tinygrad_cnn.testing.finite_differences import Differences
+
+    def fd(left, right, base=1.0, eps=1.0):  # one-sided slopes as given (ε = 1): minus = base − left, ...
+        left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+        return Differences(np.arange(left.size), base - left, base + right, eps, base)
+
+    pair = ("engine", "finite differences")
+    # values of size 2 (negative): tolerance 2e-5 + 1e-8; one-sided slopes 1.5e-5 apart is not a kink
+    d = fd([-2.0, 0.1], [-2.0 + 1.5e-5, 0.1])
+    np.testing.assert_array_equal(comparison._at_kink(d, d.central, np.zeros(2, bool), pair, 0.0), [False, False])
+    d = fd([-2.0, 0.1], [-2.0 + 5e-5, 0.1])
+    np.testing.assert_array_equal(comparison._at_kink(d, d.central, np.zeros(2, bool), pair, 0.0), [True, False])
+    # values of size 0.1: tolerance 1e-6 + 1e-8; 5e-6 apart is a kink
+    d = fd([0.1, 0.05], [0.1 + 5e-6, 0.05])
+    np.testing.assert_array_equal(comparison._at_kink(d, d.central, np.zeros(2, bool), pair, 0.0), [True, False])
+    # an excusable unit is a kink only where the exact value misses; a non-finite side always is
+    d = fd([0.1, 0.1, np.inf], [0.1, 0.1, 0.1])
+    exact = np.array([0.1, 0.3, 0.1])
+    np.testing.assert_array_equal(comparison._at_kink(d, exact, np.ones(3, bool), pair, 0.0), [False, True, True])
+    np.testing.assert_array_equal(comparison._at_kink(d, exact, np.zeros(3, bool), pair, 0.0), [False, False, True])
+
+
+def test_the_kinks_of_each_layer_kind_in_hand_values():
+    """Per image: a ReLU input exactly 0, an Lp-pool output 0, a tied max-pool maximum; smooth layers never."""
+    from tinygrad_cnn.deltas.recording import LayerRecord
+
+    class Rec:
+        layers = {}
+
+    relu_in = np.array([[1.0, -1.0], [0.0, 2.0], [1.0, 1.0]])  # image 1 has a 0
+    Rec.layers["relu"] = LayerRecord("relu", nn.ReLU(), relu_in, np.maximum(relu_in, 0))
+    lp_out = np.array([[[[0.0]]], [[[1.0]]]])  # image 0's norm is 0
+    Rec.layers["lp"] = LayerRecord("lp", nn.LPPool2d(2, 2), np.zeros((2, 1, 2, 2)), lp_out)
+    pool_in = np.array([[[[3.0, 3.0], [1.0, 0.0]]], [[[1.0, 1.0], [4.0, 0.0]]]])  # image 0: the maximum is tied
+    Rec.layers["max"] = LayerRecord("max", nn.MaxPool2d(2), pool_in, pool_in.max(axis=(2, 3), keepdims=True))
+    Rec.layers["tanh"] = LayerRecord("tanh", nn.Tanh(), np.zeros((2, 3)), np.zeros((2, 3)))
+    kinks = comparison._kinks(Rec)
+    np.testing.assert_array_equal(kinks["relu"], [False, True, False])
+    np.testing.assert_array_equal(kinks["lp"], [True, False])
+    np.testing.assert_array_equal(kinks["max"], [True, False])
+    np.testing.assert_array_equal(kinks["tanh"], [False, False])
+
+
+def test_the_rows_in_hand_counts():
+    """Exact pairs compare every unit and have no kinks; a frozen parameter has no row; the finite differences'
+    estimates are kept in ``values``; ``nonzero`` counts units ≠ 0 in either source (also negative ones)."""
+    model = deltas.textbook_model()
+    model[0].bias.requires_grad = False
+    x = np.random.default_rng(0).uniform(size=(2, 1, 6, 6))
+    result = deltas.compare(model, x, np.eye(3)[[0, 2]], "squared_error", fd_units=5)
+    assert ("0", "bias") not in {(r.layer, r.quantity) for r in result.rows}
+    for row in result.rows:
+        if "finite differences" not in row.pair:
+            assert row.kinks == 0 and row.units == int(np.prod(row.shape))
+    fd = result.values["finite differences"]
+    assert set(fd) == {(r.layer, r.quantity) for r in result.rows} and fd[("4", "bias")].shape == (3,)
+    row = next(r for r in result.rows if r.layer == "4" and r.quantity == "bias" and "finite differences" in r.pair)
+    np.testing.assert_allclose(np.sort(fd[("4", "bias")]), np.sort(result.values["engine"][("4", "bias")]),
+                               atol=1e-8)
+    assert row.nonzero == 3 and (fd[("4", "bias")] < 0).any()

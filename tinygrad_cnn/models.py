@@ -76,7 +76,8 @@ def lenet(num_classes: int = 10, in_channels: int = 1, image_size: int | tuple[i
 def textbook(num_classes: int = 3, in_channels: int = 1, image_size: int | tuple[int, int] = 6, *,
              dtype: Any = np.float64, seed: Any = None) -> nn.Sequential:
     """The book's network at the book's initial parameters (``tinygrad_cnn.textbook.initial_parameters``):
-    3 filters 3×3 on the 6×6 image, sigmoid, 2×2 max pooling, a fully connected layer 12 → 3, sigmoid.
+    3 filters 3×3 on the 6×6 image, sigmoid, 2×2 max pooling, a fully connected layer 12 → 3, sigmoid
+    (:func:`tinygrad_cnn.textbook.tensor_net.sequential`, the one build of it as a ``Sequential``).
 
     Trained in the book with the squared error C = ½ Σ (t − a)² summed over the images and gradient descent
     with η = 0.2 (``tinygrad-cnn train --dataset textbook --model textbook``). The output weights
@@ -89,24 +90,13 @@ def textbook(num_classes: int = 3, in_channels: int = 1, image_size: int | tuple
     >>> bool(np.array_equal(model[4].weight.data, initial_parameters()["output_weights"].reshape(3, 12)))
     True
     """
-    from .textbook.data import initial_parameters
+    from .textbook import tensor_net
 
     if (check_int(num_classes, "num_classes", "textbook"), check_int(in_channels, "in_channels", "textbook"),
             _size(image_size)) != (3, 1, (6, 6)):
         raise ValueError(f"textbook: the book's network takes 1-channel 6x6 images and has 3 classes; got "
                          f"num_classes={num_classes}, in_channels={in_channels}, image_size={image_size}")
-    p = initial_parameters()
-    model = nn.Sequential(
-        nn.Conv2d(1, 3, 3, dtype=dtype, seed=0), nn.Sigmoid(), nn.MaxPool2d(2),  # eq. (1), (2): (N, 3, 2, 2)
-        nn.Flatten(), nn.Linear(12, 3, dtype=dtype, seed=0), nn.Sigmoid(),  # eq. (3): (N, 3)
-    )
-    model.load_state_dict({
-        "0.weight": p["filter_weights"].reshape(3, 1, 3, 3).astype(dtype),  # w^F_k[p, q]
-        "0.bias": p["filter_biases"].astype(dtype),  # b^F_k
-        "4.weight": p["output_weights"].reshape(3, 12).astype(dtype),  # w^O_n[k, i, j] in (k, i, j) order
-        "4.bias": p["output_biases"].astype(dtype),  # b^O_n
-    })
-    return model
+    return tensor_net.sequential(dtype=dtype)
 
 
 MODELS: dict[str, Callable[..., nn.Sequential]] = {"small": small, "lenet": lenet, "textbook": textbook}

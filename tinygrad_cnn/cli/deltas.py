@@ -6,8 +6,8 @@
 ``tinygrad-cnn train --save``. ``--dataset``: ``textbook`` (the book's 96 images), ``digits`` or ``mnist``
 (``--data DIR``; from :mod:`tinygrad_cnn.datasets`). ``--image``: an index, a range ``I:J`` or a list ``I,J,K``.
 ``--user-deltas FILE.npz``: your δ arrays keyed by layer name (or parameter gradients keyed by parameter name).
-``--plot DIR``: each layer's δ maps next to its activations, for the first image (matplotlib). ``--json FILE``:
-the comparison as JSON.
+``--plot DIR``: each layer's δ maps next to its activations, one PNG per selected image (at most 16;
+matplotlib). ``--json FILE``: the comparison as JSON.
 
 Exit status: 0 when every source agrees, 1 when some disagree, 2 for bad arguments.
 """
@@ -63,9 +63,11 @@ def _indices(text: str, n: int) -> np.ndarray:
             chosen = np.array([int(part) for part in text.split(",")])
     except ValueError:
         raise ValueError(f"--image must be an index, a range I:J or a list I,J,...; got {text!r}") from None
-    if chosen.size == 0 or chosen.min() < -n or chosen.max() >= n:
+    if "-" in text:
+        raise ValueError(f"--image {text!r}: negative indices are not accepted; give indices in 0..{n - 1}")
+    if chosen.size == 0 or chosen.max() >= n:
         raise ValueError(f"--image {text!r} selects no image or one outside 0..{n - 1}")
-    return chosen % n
+    return chosen
 
 
 def _optional(module: str, what: str) -> Any:
@@ -154,11 +156,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.json}")
     if args.plot is not None:
         try:
-            path = write_plot(args.plot, model, x[:1], target[:1], loss, int(chosen[0]))
+            paths = write_plot(args.plot, model, x[:MAX_IMAGES], target[:MAX_IMAGES], loss, chosen[:MAX_IMAGES])
         except ImportError as error:  # pragma: no cover - matplotlib missing
             print(f"{PROG}: error: --plot needs matplotlib ({error})", file=sys.stderr)
             return 2
-        print(f"wrote {path}")
+        left_out = f" (the first {MAX_IMAGES} of the {len(chosen)} images)" if len(chosen) > MAX_IMAGES else ""
+        print(f"wrote {len(paths)} file(s){left_out}: {', '.join(str(path) for path in paths)}")
     return 0 if result.agrees() else 1
 
 
@@ -172,50 +175,75 @@ def _document(result: deltas.Comparison, description: str, dataset: str, chosen:
         "sources": result.sources,
         "agrees": result.agrees(),
         "failing_layers": result.failing_layers(),
+        "verdict": result.verdict(),
         "layers": [{"name": name, "kind": kind} for name, kind in result.layers],
         "rows": [
             {"layer": row.layer, "quantity": row.quantity, "sources": list(row.pair), "shape": list(row.shape),
              "max_abs": row.max_abs, "max_rel": row.max_rel, "tolerance": row.tolerance, "ok": row.ok,
-             "units": row.units, "kinks": row.kinks}
+             "units": row.units, "kinks": row.kinks, "nonzero": row.nonzero, "checked": row.checked,
+             "unit": None if row.unit is None else list(row.unit), "values": row.values}
             for row in result.rows
         ],
     }
 
 
-def write_plot(directory: str | Path, model: Any, x: np.ndarray, target: np.ndarray, loss: str, index: int) -> Path:
-    """``deltas_<index>.png`` in ``directory`` (created if missing): for every layer (engine, float64 copy of
-    the model), its output maps (activations) next to its δ maps, one row per layer, at most 6 channels;
-    a layer without maps (linear, flatten) shows its units as bars. Returns the file's path."""
-    plt = _figures.pyplot()
+MAX_CHANNELS = 6  # channels drawn per layer; the title says how many of how many
+MAX_IMAGES = 16  # PNG files drawn by one --plot
 
+
+def write_plot(directory: str | Path, model: Any, x: np.ndarray, target: np.ndarray, loss: str,
+               indices: Any) -> list[Path]:
+    """``deltas_<index>.png`` in ``directory`` (created if missing) for each image of the batch ``x`` (its data
+    set indices ``indices``; at most ``MAX_IMAGES``): for every layer (engine, float64 copy of the model), its
+    output maps (activations) next to its δ maps, one row per layer, each map with its colorbar, at most
+    ``MAX_CHANNELS`` channels (the row's title says "6 of 32 channels shown"); a layer without maps (linear,
+    flatten) shows its units as bars. Returns the files' paths."""
     net = _float64_copy(model)
-    _, rec = deltas.engine_backprop(net, np.asarray(x, dtype=np.float64), _one_target(net, x, target, loss), loss)
+    x = np.asarray(x, dtype=np.float64)
+    _, rec = deltas.engine_backprop(net, x, _one_target(net, x, target, loss), loss)
     names = [name for name, _ in _leaves(net) if name in rec.layers]
-    half = max([min(6, rec.outputs[name].shape[1]) for name in names if rec.outputs[name].ndim == 4] or [1])
+    indices = [int(i) for i in np.asarray(indices).reshape(-1)][:MAX_IMAGES]
+    figures = {f"deltas_{index}.png": _image_figure(rec, names, m, index, loss) for m, index in enumerate(indices)}
+    return _figures.save(directory, figures, dpi=110)
+
+
+def _image_figure(rec: Any, names: list[str], m: int, index: int, loss: str) -> Any:
+    plt = _figures.pyplot()
+    half = max([min(MAX_CHANNELS, rec.outputs[name].shape[1]) for name in names if rec.outputs[name].ndim == 4]
+               or [1])
     columns = 2 * half
-    fig, axes = plt.subplots(len(names), columns, figsize=(max(columns, 4) * 1.4, len(names) * 1.5), squeeze=False)
+    fig, axes = plt.subplots(len(names), columns, figsize=(max(columns, 4) * 1.9, len(names) * 1.9),
+                             squeeze=False, layout="constrained")
     for row, name in enumerate(names):
-        output, delta = rec.outputs[name][0], rec.deltas.get(name, np.zeros_like(rec.outputs[name]))[0]
+        output = rec.outputs[name][m]
+        delta = rec.deltas.get(name, np.zeros_like(rec.outputs[name]))[m]
         for ax in axes[row]:
             ax.axis("off")
         kind = type(rec[name].module).__name__
-        axes[row, 0].set_title(f"layer {name}: {kind}", fontsize=7, loc="left")
         if output.ndim == 3:  # (C, H, W) maps: activations on the left half, δ on the right half
-            for c in range(min(half, output.shape[0])):
-                axes[row, c].imshow(output[c], cmap="gray")
+            shown = min(half, output.shape[0])
+            note = f", {shown} of {output.shape[0]} channels shown" if shown < output.shape[0] else ""
+            for c in range(shown):
+                ax = axes[row, c]
+                fig.colorbar(ax.imshow(output[c], cmap="gray"), ax=ax, shrink=0.8).ax.tick_params(labelsize=5)
+                ax.set_title(f"layer {name}: {kind}{note}\noutput, channel {c}" if c == 0 else f"output, channel {c}",
+                             fontsize=6, loc="left")
+                ax = axes[row, half + c]
                 limit = float(np.abs(delta[c]).max()) or 1.0
-                axes[row, half + c].imshow(delta[c], cmap="RdBu_r", vmin=-limit, vmax=limit)
-                axes[row, half + c].set_title(f"δ, channel {c}", fontsize=6)
+                image = ax.imshow(delta[c], cmap="RdBu_r", vmin=-limit, vmax=limit)
+                fig.colorbar(image, ax=ax, shrink=0.8).ax.tick_params(labelsize=5)
+                ax.set_title(f"δ, channel {c}", fontsize=6, loc="left")
         else:
-            left, right = axes[row, min(1, half - 1)], axes[row, half]
+            left, right = axes[row, 0], axes[row, half]
             for ax, values, label in ((left, output.reshape(-1), "output"), (right, delta.reshape(-1), "δ")):
                 ax.axis("on")
                 ax.bar(np.arange(values.size), values, color="gray" if label == "output" else "tab:red")
-                ax.set_title(label, fontsize=6)
+                title = f"layer {name}: {kind}\n{label} ({values.size} units)" if label == "output" else \
+                    f"{label} ({values.size} units)"
+                ax.set_title(title, fontsize=6, loc="left")
                 ax.tick_params(labelsize=5)
     fig.suptitle(f"image {index}: each layer's output (left) and δ = ∂C/∂output (right), {loss}", fontsize=9)
-    (path,) = _figures.save(directory, {f"deltas_{index}.png": fig}, dpi=110)
-    return path
+    return fig
 
 
 def _one_target(net: Any, x: np.ndarray, target: np.ndarray, loss: str) -> np.ndarray:

@@ -1,11 +1,13 @@
 """``compare``: every layer's δ and parameter gradients from the engine, the layerwise derivation, central
-finite differences and a user's own derivation, and the largest difference between each pair."""
+finite differences and a user's own derivation (also under the book's names: ``delta_F``, ``delta_O``,
+``filter_weights``, ...), and the largest difference between each pair. The result, the tolerance policy and
+the report are in :mod:`tinygrad_cnn.deltas.report`; the finite differences are
+:mod:`tinygrad_cnn.testing.finite_differences`, the ones ``gradcheck`` uses."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,132 +16,34 @@ from .._checks import check_float, check_int
 from ..grad_mode import no_grad
 from ..nn import Module
 from ..tensor import Tensor
+from ..testing.finite_differences import FD_EPSILON, Differences, differences
 from ..textbook import layerwise
 from .chain import layerwise_arguments
 from .recording import _check_loss, _float64_copy, _leaves, _loss_value, _own_parameters, engine_backprop
+from .report import ENGINE_TOLERANCE, FD, FD_TOLERANCE, USER_TOLERANCE, Comparison, Row, tolerance, worst_unit
 
-__all__ = ["ENGINE_TOLERANCE", "FD_EPSILON", "FD_TOLERANCE", "SOURCES", "USER_TOLERANCE", "Comparison", "Row",
-           "compare", "rounding_ties"]
+__all__ = ["BOOK_NAMES", "ENGINE_TOLERANCE", "FD_EPSILON", "FD_TOLERANCE", "SOURCES", "USER_TOLERANCE",
+           "Comparison", "Row", "compare", "rounding_ties"]
 
-SOURCES = ("engine", "layerwise", "finite differences", "yours")
-ENGINE_TOLERANCE = 1e-9  # engine vs layerwise: relative to the quantity's size (float64)
-FD_TOLERANCE = 1e-5  # central differences: relative, plus an absolute floor for the loss's rounding
-USER_TOLERANCE = 1e-6  # your δ against the others: relative (float32 arithmetic passes)
-FD_EPSILON = 1e-6
-
-
-@dataclass(frozen=True)
-class Row:
-    """One quantity of one layer compared between two sources."""
-
-    layer: str
-    quantity: str  # "δ" or a parameter attribute ("weight", "bias")
-    pair: tuple[str, str]
-    shape: tuple[int, ...]
-    max_abs: float  # max |a − b| (over the sampled units for finite differences)
-    max_rel: float  # max_abs / max(max |a|, max |b|)
-    tolerance: float  # allowed max_abs
-    units: int  # how many units were compared
-    kinks: int = 0  # finite differences: sampled units left out because the loss has a kink there
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.max_abs <= self.tolerance)
+SOURCES = ("engine", "layerwise", FD, "yours")
+# The book's names (MATH.md) of its network's quantities -> (layer of deltas.textbook_model, quantity)
+BOOK_NAMES = {"delta_F": ("0", "δ"), "delta_O": ("4", "δ"), "filter_weights": ("0", "weight"),
+              "filter_biases": ("0", "bias"), "output_weights": ("4", "weight"), "output_biases": ("4", "bias")}
+_BOOK_KINDS = ["Conv2d", "Sigmoid", "Pool", "Flatten", "Linear", "Sigmoid"]
 
 
-@dataclass
-class Comparison:
-    """The result of :func:`compare`: :class:`Row` s for every layer, quantity and pair of sources."""
-
-    loss: str
-    cost: float
-    n_images: int
-    layers: list[tuple[str, str]]  # (name, class name) in order
-    rows: list[Row]
-    sources: list[str]
-    notes: list[str] = field(default_factory=list)
-    values: dict[str, dict[tuple[str, str], np.ndarray]] = field(default_factory=dict, repr=False)
-
-    def agrees(self) -> bool:
-        """Whether every pair of sources agrees on every quantity within its tolerance."""
-        return all(row.ok for row in self.rows)
-
-    def failing_layers(self) -> list[str]:
-        """The names of the layers where some source disagrees, in layer order."""
-        bad = {row.layer for row in self.rows if not row.ok}
-        return [name for name, _ in self.layers if name in bad]
-
-    def first_failing_layer(self) -> str | None:
-        """The failing layer nearest the output: where a derivation running backward first goes wrong (the
-        layers below it inherit its error through the recurrence); None if all agree."""
-        failing = self.failing_layers()
-        return failing[-1] if failing else None
-
-    def __str__(self) -> str:
-        others = [s for s in self.sources if s != "engine"]
-        head = f"{'layer':<12} {'kind':<10} {'quantity':<9} {'shape':<16}"
-        for source in others:
-            head += f" {source + ' vs engine':>30}"
-        lines = [
-            (f"δ = ∂C/∂(layer output) and ∂C/∂θ, {self.n_images} image(s), {self.loss} loss (C = {self.cost:.6g}): "
-             "largest |difference| (and relative) of each source against the engine"),
-            head + "   ok",
-        ]
-        by_key: dict[tuple[str, str], dict[tuple[str, str], Row]] = {}
-        for row in self.rows:
-            by_key.setdefault((row.layer, row.quantity), {})[row.pair] = row
-        kinds = dict(self.layers)
-        for (layer, quantity), pairs in by_key.items():
-            shape = next(iter(pairs.values())).shape
-            line = f"{layer:<12} {kinds.get(layer, ''):<10} {quantity:<9} {shape!s:<16}"
-            for source in others:
-                row = pairs.get(("engine", source))
-                cell = "—" if row is None else f"{row.max_abs:.1e} ({row.max_rel:.1e}){'' if row.ok else ' ✗'}"
-                line += f" {cell:>30}"
-            line += "   " + ("yes" if all(r.ok for r in pairs.values()) else "NO")
-            lines.append(line)
-        if self.agrees():
-            lines.append(f"All sources agree ({', '.join(self.sources)}).")
-        else:
-            worst = max((r for r in self.rows if not r.ok), key=lambda r: r.max_abs / max(r.tolerance, 1e-300))
-            lines.append(
-                f"DISAGREEMENT at layer(s) {', '.join(self.failing_layers())}; worst: layer {worst.layer} "
-                f"{worst.quantity}, {worst.pair[0]} vs {worst.pair[1]} differ by {worst.max_abs:.3g}."
-            )
-        kinks = sum(row.kinks for row in self.rows if row.pair == ("engine", "finite differences"))
-        if kinks:
-            lines.append(f"{kinks} sampled unit(s) where the loss is not differentiable (a max-pool tie or a zero "
-                         "ReLU input at or above them) were left out of the finite-difference check.")
-        lines.extend(self.notes)
-        return "\n".join(lines)
-
-
-def _difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    max_abs = float(np.max(np.abs(a - b))) if a.size else 0.0
-    scale = float(max(np.max(np.abs(a)), np.max(np.abs(b)))) if a.size else 0.0
-    return max_abs, (max_abs / scale if scale > 0 else 0.0)
-
-
-@dataclass
-class _FD:
-    """Finite-difference estimates of some units of one quantity: central, and the two one-sided ones."""
-
-    index: np.ndarray  # flat indices of the units
-    central: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-
-    def distance(self, exact: np.ndarray, tol: float, excusable: np.ndarray) -> tuple[np.ndarray, int]:
-        """|exact − central| at the units where the loss is differentiable, and how many units were left out
-        because it is not: the one-sided differences differ by more than ``tol`` or are not finite, or the
-        exact value misses the central one and the unit is ``excusable`` (a tie or a zero ReLU input lies
-        downstream of it in the same image). There the engine's value is a convention (MATH.md's tie rule,
-        relu'(0) = 0) that no difference quotient can check, so only the exact sources are compared."""
-        a = exact.reshape(-1)[self.index]
-        miss = np.abs(a - self.central)
-        finite = np.isfinite(self.left) & np.isfinite(self.right)  # a step may leave the domain (Lp of a < 0)
-        kink = ~finite | (np.abs(self.right - self.left) > tol) | (excusable & (miss > tol))
-        return miss[~kink], int(np.count_nonzero(kink))
+def _at_kink(d: Differences, exact: np.ndarray, excusable: np.ndarray, pair: tuple[str, str],
+             cost: float) -> np.ndarray:
+    """Which sampled units sit at a kink of the loss: the one-sided differences differ by more than the
+    tolerance or are not finite, or ``exact`` (the other source of ``pair``, at the sampled units) misses the
+    central difference and the unit is ``excusable`` (a tie or a zero ReLU input lies downstream of it in the
+    same image). There the engine's value is a convention (MATH.md's tie rule, relu'(0) = 0) that no
+    difference quotient can check, so only the exact sources are compared."""
+    finite = np.isfinite(d.left) & np.isfinite(d.right)  # a step may leave the domain (Lp of a < 0)
+    scale = float(max(np.abs(exact).max(initial=0.0), np.abs(d.central[finite]).max(initial=0.0)))
+    tol = tolerance(pair, scale, cost)
+    miss = np.abs(exact - d.central)
+    return ~finite | (np.abs(d.right - d.left) > tol) | (excusable & (miss > tol))
 
 
 def _kinks(rec: Any) -> dict[str, np.ndarray]:
@@ -174,82 +78,95 @@ def _downstream(kinks: dict[str, np.ndarray], order: list[str]) -> dict[str, np.
     return result
 
 
-def _sample(size: int, limit: int, rng: np.random.Generator) -> np.ndarray:
-    return np.arange(size) if size <= limit else np.sort(rng.choice(size, limit, replace=False))
+def _priority(nonzero: np.ndarray, excusable: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
+    """Every flat unit, in the order finite differences should try them: first three quarters of ``limit``
+    (or as many as there are) where some exact source's value is ≠ 0, those with no kink downstream first, so
+    a check is never vacuous; then the rest of ``limit`` where it is 0 (a δ wrongly 0 can be caught there);
+    then the other units ≠ 0 (replacements for sampled units that turn out to sit at a kink), then the rest."""
+    order = rng.permutation(nonzero.size)
+    rank = np.where(nonzero, np.where(excusable, 1, 0), 2)[order]
+    order = order[np.argsort(rank, kind="stable")]
+    good, rest = order[np.sort(rank) < 2], order[np.sort(rank) == 2]
+    k = min(good.size, limit - limit // 4)
+    first = min(limit - k, rest.size)
+    return np.concatenate([good[:k], rest[:first], good[k:], rest[first:]])
 
 
-def _finite_differences(
-    model: Any, x: np.ndarray, t: np.ndarray, loss: str, shapes: dict[tuple[str, str], tuple[int, ...]],
-    params: dict[tuple[str, str], Any], eps: float, limit: int, rng: np.random.Generator,
-) -> dict[tuple[str, str], _FD]:
-    modules = dict(model.named_modules())
-
+def _loss_function(model: Any, x: np.ndarray, t: np.ndarray, loss: str) -> Any:
     def loss_at() -> float:
         with no_grad(), np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             return _loss_value(model(Tensor(x)).data, t, loss)
 
-    base = loss_at()
-    estimates = {}
-    for key, shape in shapes.items():
-        layer, quantity = key
-        index = _sample(int(np.prod(shape)), limit, rng)
-        plus, minus = np.empty(len(index)), np.empty(len(index))
-        for u, flat in enumerate(index):
-            unit = np.unravel_index(flat, shape)
-            for sign, out in ((1.0, plus), (-1.0, minus)):
-                if quantity == "δ":
-                    out[u] = _loss_with_output_shift(model, modules[layer], unit, sign * eps, loss_at)
-                else:
-                    data = params[key].data
-                    kept = data[unit]
-                    data[unit] = kept + sign * eps
-                    try:
-                        out[u] = loss_at()
-                    finally:
-                        data[unit] = kept
-        estimates[key] = _FD(index, (plus - minus) / (2 * eps), (base - minus) / eps, (plus - base) / eps)
-    return estimates
+    return loss_at
 
 
-def _loss_with_output_shift(model: Any, module: Any, unit: tuple, shift: float, loss_at: Any) -> float:
-    """The loss with ``shift`` added to one unit of ``module``'s output (its first call)."""
+def _estimate(model: Any, loss_at: Any, key: tuple[str, str], shape: tuple[int, ...], param: Any, eps: float,
+              index: np.ndarray, base: float) -> Differences:
+    """Central (and one-sided) differences of the loss at the flat units ``index`` of one quantity: a parameter's
+    entries moved in place, or a layer's output moved by adding a shift to its (first) call's result."""
+    if key[1] != "δ":
+        return differences(loss_at, param.data, eps, index, base=base)
+    module, shift, calls = dict(model.named_modules())[key[0]], np.zeros(shape), [0]
     original = module.forward
-    calls = itertools.count(1)
 
     def shifted(*args: Any, **kwargs: Any) -> Any:
-        out = original(*args, **kwargs)
-        if next(calls) == 1:
-            data = out.data.copy()
-            data[unit] += shift
-            return Tensor(data)
-        return out
+        out, calls[0] = original(*args, **kwargs), calls[0] + 1
+        return Tensor(out.data + shift) if calls[0] == 1 else out  # a reused layer: its first call
+
+    def shifted_loss() -> float:
+        calls[0] = 0
+        return loss_at()
 
     object.__setattr__(module, "forward", shifted)
     try:
-        return loss_at()
+        return differences(shifted_loss, shift, eps, index, base=base)
     finally:
         del module.__dict__["forward"]
 
 
-def _check_user(user: Any, shapes: dict[tuple[str, str], tuple[int, ...]], owners: dict[str, tuple[str, str]]):
+def _join(a: Differences | None, b: Differences) -> Differences:
+    if a is None:
+        return b
+    return Differences(np.concatenate([a.index, b.index]), np.concatenate([a.minus, b.minus]),
+                       np.concatenate([a.plus, b.plus]), a.eps, a.base)
+
+
+def _is_book_network(layers: list[tuple[str, str]]) -> bool:
+    kinds = [kind if not kind.endswith("Pool2d") else "Pool" for _, kind in layers]
+    return kinds == _BOOK_KINDS and [name for name, _ in layers] == [str(i) for i in range(6)]
+
+
+def _check_user(user: Any, shapes: dict[tuple[str, str], tuple[int, ...]], owners: dict[str, tuple[str, str]],
+                book: bool) -> dict[tuple[str, str], np.ndarray]:
+    """``user_deltas`` by (layer, quantity): layer names, parameter names, and on the book's network the
+    book's names (reshaped to the layer's shape when they hold as many numbers)."""
     if user is None:
         return {}
     if not isinstance(user, Mapping):
         raise TypeError(f"user_deltas must be a dict of arrays keyed by layer name; got {type(user).__name__}")
-    values = {}
+    values: dict[tuple[str, str], np.ndarray] = {}
     for name, value in user.items():
         key = (name, "δ") if (name, "δ") in shapes else owners.get(name)
+        if key is None and name in BOOK_NAMES:
+            if not book:
+                raise ValueError(f"user_deltas has key {name!r}, the book's name of a quantity of its network "
+                                 "(deltas.textbook_model()); this model is not the book's network: use layer names")
+            key = BOOK_NAMES[name]
         if key is None:
             known = sorted({layer for layer, _ in shapes})
             raise ValueError(
                 f"user_deltas has key {name!r}, which is neither a layer name ({', '.join(known)}) nor a "
-                "parameter name of the model"
+                "parameter name of the model" + (" nor one of the book's names" if book else "")
             )
         array = np.asarray(getattr(value, "data", value) if not isinstance(value, np.ndarray) else value)
         if array.dtype.kind not in "fiub":
             raise TypeError(f"user_deltas[{name!r}] must be an array of numbers; got {type(value).__name__}")
+        if name in BOOK_NAMES and key == BOOK_NAMES[name] and array.size == int(np.prod(shapes[key])):
+            array = array.reshape(shapes[key])  # the book's (3, 3, 3) filters are the layer's (3, 1, 3, 3)
         if array.shape != shapes[key]:
             raise ValueError(f"user_deltas[{name!r}] has shape {array.shape}; expected {shapes[key]}")
+        if key in values:
+            raise ValueError(f"user_deltas gives layer {key[0]} {key[1]} twice (as {name!r} and another name)")
         values[key] = array.astype(np.float64)
     return values
 
@@ -273,9 +190,13 @@ def compare(
     Tensor, batch first; ``target``: integer classes (N,) or an array of the output's shape; ``loss``:
     ``"cross_entropy"`` (of softmax(output)) or ``"squared_error"`` (the book's ½ Σ (a − t)²), summed over the
     batch. ``user_deltas``: arrays keyed by layer name (δ of that layer's output) or by parameter name
-    (``"0.weight"``: its gradient). Finite differences: ``fd_units`` randomly chosen units (``seed``) per
-    quantity, step ``eps``. Tolerances: engine vs layerwise 1e-9, finite differences 1e-5, yours
-    ``user_tolerance``, each relative to the quantity's size (with a small absolute floor).
+    (``"0.weight"``: its gradient); on the book's network also by the book's names (``delta_F``, ``delta_O``,
+    ``filter_weights``, ``filter_biases``, ``output_weights``, ``output_biases``). Finite differences: at most
+    ``fd_units`` units per quantity (``seed``), three quarters of them where δ ≠ 0 and no kink lies above,
+    step ``eps``. Tolerances: :func:`tinygrad_cnn.deltas.report.tolerance` (engine vs layerwise 1e-9, finite
+    differences 1e-5, yours ``user_tolerance``, relative to the quantity's size, with a small absolute floor).
+    ``str(result)`` is the table and the verdict: walking back from the output, the first layer where a source
+    departs, the unit and both values.
     """
     if not isinstance(model, Module):
         raise TypeError(f"compare: model must be a Module (e.g. an nn.Sequential); got {type(model).__name__}")
@@ -305,12 +226,14 @@ def compare(
         delta = rec[name].delta
         values["engine"][(name, "δ")] = delta if delta is not None else np.zeros(shapes[(name, "δ")])
         for attr, param in _own_parameters(module):
-            if param is None or not param.requires_grad:
+            if not param.requires_grad:  # _own_parameters leaves out None
                 continue
             key = (name, attr)
             shapes[key], params[key], owners[names[id(param)]] = param.shape, param, key
             grad = rec.grads.get(names[id(param)])
             values["engine"][key] = grad if grad is not None else np.zeros(param.shape)
+    layers_info = [(name, type(module).__name__) for name, module in leaves if name in rec.layers]
+    user = _check_user(user_deltas, shapes, owners, _is_book_network(layers_info))
 
     notes = []
     sources = ["engine"]
@@ -320,59 +243,68 @@ def compare(
         notes.append(f"layerwise: not available for this model ({error}).")
     else:
         sources.append("layerwise")
-        values["layerwise"] = {}
-        for key in shapes:
-            layer, quantity = key
-            if quantity == "δ":
-                values["layerwise"][key] = lw.deltas[layer]
-            else:
-                values["layerwise"][key] = lw.gradients[next(n for n, k in owners.items() if k == key)]
-
-    rng = np.random.default_rng(seed)
-    fd = _finite_differences(net, x, t, loss, shapes, params, eps, fd_units, rng) if fd_units else {}
-    if fd:
-        sources.append("finite differences")
-        notes.append(f"finite differences: central, step {eps:g}, at most {fd_units} random units per quantity "
-                     "(units where the loss is not differentiable are left out).")
-    user = _check_user(user_deltas, shapes, owners)
+        by_key = {key: name for name, key in owners.items()}
+        values["layerwise"] = {key: lw.deltas[key[0]] if key[1] == "δ" else lw.gradients[by_key[key]]
+                               for key in shapes}
+    exact = [s for s in sources] + (["yours"] if user else [])
     if user:
-        sources.append("yours")
         values["yours"] = user
 
+    def excusable(key: tuple[str, str], index: np.ndarray) -> np.ndarray:
+        if key[1] == "δ":
+            return downstream[key[0]][np.unravel_index(index, shapes[key])[0]]
+        return np.full(len(index), bool(downstream[key[0]].any()))
+
+    fd: dict[tuple[str, str], Differences] = {}
+    if fd_units:
+        rng, loss_at = np.random.default_rng(seed), _loss_function(net, x, t, loss)
+        base = loss_at()
+        for key, shape in shapes.items():
+            every = np.arange(int(np.prod(shape)))
+            nonzero = np.zeros(every.size, dtype=bool)
+            for source in exact:
+                if key in values[source]:
+                    nonzero |= values[source][key].reshape(-1) != 0
+            order, est, tried = _priority(nonzero, excusable(key, every), fd_units, rng), None, 0
+            while tried < min(order.size, 4 * fd_units):  # units at a kink are replaced, up to 4 × fd_units tries
+                engine = None if est is None else values["engine"][key].reshape(-1)[est.index]
+                compared = 0 if est is None else est.index.size - int(np.count_nonzero(
+                    _at_kink(est, engine, excusable(key, est.index), ("engine", FD), cost)))
+                if compared >= fd_units:
+                    break
+                batch = order[tried:tried + fd_units - compared]
+                tried += batch.size
+                est = _join(est, _estimate(net, loss_at, key, shape, params.get(key), eps, batch, base))
+            fd[key] = est
+        sources.insert(len(sources), FD)
+        notes.append(f"finite differences: central, step {eps:g}, on {fd_units} units per quantity (or all), "
+                     "three quarters where δ ≠ 0; a unit where the loss is not differentiable is left out "
+                     "and replaced by another.")
+    if user:
+        sources.append("yours")
+
     rows = []
-    fd_floor = 1e-8 * max(1.0, abs(cost))  # rounding of the loss, divided by 2ε
     for key, shape in shapes.items():
-        have = [s for s in sources if s == "finite differences" and key in fd or key in values.get(s, {})]
-        for first, second in itertools.combinations(have, 2):
-            if "finite differences" in (first, second):
-                other = first if second == "finite differences" else second
+        have = [s for s in sources if s == FD and key in fd or key in values.get(s, {})]
+        for pair in itertools.combinations(have, 2):
+            if FD in pair:
+                other = pair[0] if pair[1] == FD else pair[1]
                 est = fd[key]
-                exact = values[other][key]
-                sampled = exact.reshape(-1)[est.index]
-                scale = float(max(np.abs(sampled).max(initial=0.0), np.abs(est.central).max(initial=0.0)))
-                tol = FD_TOLERANCE * scale + fd_floor
-                if key[1] == "δ":
-                    images = np.unravel_index(est.index, shape)[0]
-                    excusable = downstream[key[0]][images]
-                else:
-                    excusable = np.full(len(est.index), bool(downstream[key[0]].any()))
-                dist, kinks = est.distance(exact, tol, excusable)
-                max_abs = float(dist.max()) if dist.size else 0.0
-                if other == "yours":
-                    tol += user_tolerance * scale
-                units = len(est.index) - kinks
+                a, b = values[other][key].reshape(-1)[est.index], est.central
+                kink = _at_kink(est, a, excusable(key, est.index), (other, FD), cost)
+                a, b, index, kinks = a[~kink], b[~kink], est.index[~kink], int(np.count_nonzero(kink))
+                nonzero = int(np.count_nonzero((a != 0) | (np.abs(b) > tolerance((other, FD), 0.0, cost))))
             else:
-                a, b = values[first][key], values[second][key]
-                max_abs, _ = _difference(a, b)
-                scale = float(max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0)))
-                rel_tol = user_tolerance if "yours" in (first, second) else ENGINE_TOLERANCE
-                tol = rel_tol * scale + 1e-12
-                units, kinks = int(np.prod(shape)), 0
-            rows.append(Row(key[0], key[1], (first, second), tuple(shape), max_abs,
-                            max_abs / scale if scale > 0 else 0.0, tol, units, kinks))
+                a, b = values[pair[0]][key].reshape(-1), values[pair[1]][key].reshape(-1)
+                index, kinks = None, 0
+                nonzero = int(np.count_nonzero((a != 0) | (b != 0)))
+            scale = float(max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0)))
+            max_abs = float(np.abs(a - b).max(initial=0.0))
+            rows.append(Row(key[0], key[1], pair, tuple(shape), max_abs, max_abs / scale if scale > 0 else 0.0,
+                            tolerance(pair, scale, cost, user_tolerance), int(a.size), kinks,
+                            **worst_unit(a, b, tuple(shape), index), nonzero=nonzero))
     if fd:
-        values["finite differences"] = {key: est.central for key, est in fd.items()}
-    layers_info = [(name, type(module).__name__) for name, module in leaves if name in rec.layers]
+        values[FD] = {key: est.central for key, est in fd.items()}
     if "layerwise" in sources and any(not r.ok for r in rows if r.pair == ("engine", "layerwise")):
         for name in rounding_ties(rec, [(n, lw.outputs[n]) for n in lw.outputs], x):
             notes.append(f"layer {name}: the engine's and layerwise's forward values differ in the last bits and "

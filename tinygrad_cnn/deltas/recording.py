@@ -16,7 +16,7 @@ import numpy as np
 from .. import nn
 from ..ops.normalization import Dropout as DropoutFunction
 from ..tensor import Tensor
-from ..textbook import formulas, layerwise
+from ..textbook import layerwise, tensor_net
 
 __all__ = ["LayerRecord", "Recording", "engine_backprop", "loss_tensor", "record", "textbook_model"]
 
@@ -213,26 +213,11 @@ def engine_backprop(model: Any, x: np.ndarray, t: np.ndarray, loss: str) -> tupl
 
 
 def textbook_model(params: Mapping[str, Any] | None = None, pool: str = "max") -> Any:
-    """The book's network as a Sequential (float64): conv 3 filters 3x3 on the 6x6 image, σ, 2x2 pooling,
-    the 12 pooled units fully connected to 3 outputs, σ; its cost is the squared error. ``params``: the
-    book's parameter dict (``textbook.initial_parameters()`` by default); ``pool``: "max", "avg" or "l2".
-
-    Layer names: "0" conv (δ^F at z^F), "1" σ, "2" pooling, "3" flatten, "4" linear (δ^O at z^O), "5" σ.
+    """The book's network as a Sequential (float64): :func:`tinygrad_cnn.textbook.tensor_net.sequential`; its cost
+    is the squared error. Layer names: "0" conv (δ^F at z^F), "1" σ, "2" pooling, "3" flatten, "4" linear (δ^O at
+    z^O), "5" σ.
 
     >>> [type(layer).__name__ for layer in textbook_model().children()]
     ['Conv2d', 'Sigmoid', 'MaxPool2d', 'Flatten', 'Linear', 'Sigmoid']
     """
-    from ..textbook.data import initial_parameters
-
-    pool = formulas.check_pool(pool)
-    w_F, b_F, w_O, b_O = formulas.unpack_parameters(initial_parameters() if params is None else params)
-    pooling = {"max": nn.MaxPool2d(2), "avg": nn.AvgPool2d(2), "l2": nn.LPPool2d(2, 2)}[pool]
-    model = nn.Sequential(nn.Conv2d(1, 3, 3, dtype=np.float64), nn.Sigmoid(), pooling, nn.Flatten(),
-                          nn.Linear(12, 3, dtype=np.float64), nn.Sigmoid())
-    model.load_state_dict({
-        "0.weight": w_F.reshape(3, 1, 3, 3),  # w^F_k[p, q] -> (C_out, C_in = 1, 3, 3)
-        "0.bias": b_F,
-        "4.weight": w_O.reshape(3, 12),  # w^O_n[k, i, j] -> (n, 12): NCHW flattening keeps the order (k, i, j)
-        "4.bias": b_O,
-    })
-    return model
+    return tensor_net.sequential(params, pool)

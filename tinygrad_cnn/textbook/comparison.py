@@ -12,7 +12,10 @@ The four sources:
 For every quantity (δ^O, δ^F and the four parameter gradients) and every pair of sources that both
 have it, :func:`compare` reports the largest absolute difference ``max |a − b|`` and the relative one,
 ``max |a − b| / max(max |a|, max |b|)`` (the absolute difference measured against the size of the
-quantity, 0 when both are 0), and :func:`format_table` prints them as a plain-text table.
+quantity, 0 when both are 0), and :func:`format_table` prints them as a plain-text table. Two sources agree
+under the δ-checkers' one tolerance policy, :mod:`tinygrad_cnn.testing.tolerances` (the same as
+``deltas.compare``'s); the finite differences are :mod:`tinygrad_cnn.testing.finite_differences`, the ones
+``gradcheck`` and ``deltas.compare`` use.
 
 >>> from tinygrad_cnn.textbook import initial_parameters, load_data
 >>> images, targets = load_data()
@@ -32,6 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..testing.finite_differences import FD_EPSILON, differences
+from ..testing.tolerances import ENGINE_TOLERANCE, FD_TOLERANCE, tolerance
 from . import formulas, scalar_net, tensor_net
 from .formulas import Backprop
 
@@ -58,9 +63,7 @@ LABELS = {
     "output_weights": "∂C_T/∂w^O",
     "output_biases": "∂C_T/∂b^O",
 }
-AUTOGRAD_TOLERANCE = 1e-9  # formulas, tensor and scalar engine: max |a − b| allowed
-FD_TOLERANCE = 1e-6  # finite differences against any of them
-FD_EPSILON = 1e-6  # central-difference step ε
+AUTOGRAD_TOLERANCE = ENGINE_TOLERANCE  # formulas, tensor and scalar engine: relative (testing.tolerances)
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,14 @@ class Row:
     shape: tuple[int, ...]
     max_abs: float  # max |a − b|
     max_rel: float  # max |a − b| / max(max |a|, max |b|)
+    cost: float = 0.0  # C_T, for the finite differences' absolute floor
 
     @property
     def tolerance(self) -> float:
-        """The agreement this pair must reach: 1e-9, or 1e-6 where finite differences are involved."""
-        return FD_TOLERANCE if "finite differences" in self.pair else AUTOGRAD_TOLERANCE
+        """The agreement this pair must reach (:func:`tinygrad_cnn.testing.tolerances.tolerance`): relative
+        1e-9 between the exact sources, 1e-5 with finite differences, plus a small absolute floor."""
+        scale = self.max_abs / self.max_rel if self.max_rel > 0 else 0.0  # max(max |a|, max |b|)
+        return tolerance(self.pair, scale, self.cost)
 
     @property
     def ok(self) -> bool:
@@ -94,7 +100,7 @@ class Comparison:
     results: dict[str, Backprop] = field(default_factory=dict, repr=False)  # the three backprop results
 
     def agrees(self) -> bool:
-        """Whether every pair agrees within its tolerance (1e-9; 1e-6 with finite differences)."""
+        """Whether every pair agrees within its tolerance (:attr:`Row.tolerance`)."""
         return all(row.ok for row in self.rows)
 
     def worst(self) -> Row:
@@ -130,16 +136,10 @@ def finite_difference_gradients(
     inputs = formulas.check_inputs(params, images, targets, pool)
     images, targets, pool, base = inputs.x, inputs.t, inputs.pool, inputs.params
     grads = {}
-    for key, value in base.items():
-        grad = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            shifted = {name: array.copy() for name, array in base.items()}
-            shifted[key][index] = value[index] + eps
-            cost_plus = formulas.cost(shifted, images, targets, pool)
-            shifted[key][index] = value[index] - eps
-            cost_minus = formulas.cost(shifted, images, targets, pool)
-            grad[index] = (cost_plus - cost_minus) / (2 * eps)
-        grads[key] = grad
+    for key in base:
+        shifted = {name: array.copy() for name, array in base.items()}  # shifted[key] moved in place by differences
+        d = differences(lambda shifted=shifted: formulas.cost(shifted, images, targets, pool), shifted[key], eps)
+        grads[key] = d.central.reshape(base[key].shape)
     return grads
 
 
@@ -187,7 +187,7 @@ def compare(
         having = [source for source in SOURCES if quantity in values[source]]
         for first, second in itertools.combinations(having, 2):
             a, b = values[first][quantity], values[second][quantity]
-            rows.append(Row(quantity, (first, second), a.shape, *_difference(a, b)))
+            rows.append(Row(quantity, (first, second), a.shape, *_difference(a, b), results["formulas"].cost))
     return Comparison(pool, len(x), rows, seconds, results)
 
 
@@ -199,7 +199,7 @@ def format_table(comparison: Comparison) -> str:
     δ and ∂C_T/∂θ four ways (96 images, max pooling): largest difference between each pair of sources
     quantity     shape          sources                         max |a−b|   relative   ok
     δ^O          (96, 3)        formulas vs tensor                1.5e-17    2.5e-16   yes
-    All agree: formulas, tensor and scalar engine within 1e-09, finite differences within 1e-06.
+    All agree: formulas, tensor and scalar engine within 1e-09, finite differences within 1e-05 (relative).
     """
     lines = [
         (f"δ and ∂C_T/∂θ four ways ({comparison.n_images} images, {comparison.pool} pooling): "
@@ -219,7 +219,7 @@ def format_table(comparison: Comparison) -> str:
     if comparison.agrees():
         lines.append(
             f"All agree: formulas, tensor and scalar engine within {AUTOGRAD_TOLERANCE:.0e}, "
-            f"finite differences within {FD_TOLERANCE:.0e}."
+            f"finite differences within {FD_TOLERANCE:.0e} (relative)."
         )
     else:
         bad = [row for row in comparison.rows if not row.ok]

@@ -21,11 +21,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import functional as F
+from .. import nn
 from ..tensor import Tensor
 from . import formulas
 from .formulas import Backprop
 
-__all__ = ["backprop", "cost", "cost_tensor", "forward", "predict", "to_tensors"]
+__all__ = ["backprop", "cost", "cost_tensor", "forward", "predict", "sequential", "to_tensors"]
 
 
 def to_tensors(params: Mapping[str, np.ndarray], requires_grad: bool = True) -> dict[str, Tensor]:
@@ -164,3 +165,37 @@ def predict(params: Mapping[str, np.ndarray | Tensor], images: np.ndarray, pool:
     """
     a_O = forward(params, images, pool)["a_O"].data  # (M, 3)
     return (a_O.argmax(axis=-1) + 1).astype(np.int64)
+
+
+def sequential(
+    params: Mapping[str, np.ndarray] | None = None, pool: str = "max", dtype: object = np.float64
+) -> nn.Sequential:
+    """The book's network as an ``nn.Sequential``, the one build that ``deltas.textbook_model`` and
+    ``models.textbook`` return: conv 3 filters 3x3 on the 6x6 image (eq. (1)), σ, 2x2 pooling (eq. (2)), flatten,
+    the 12 pooled units fully connected to 3 outputs (eq. (3)), σ. ``params``: the book's parameter dict
+    (``textbook.initial_parameters()`` by default); ``pool``: "max", "avg" or "l2".
+
+    Layer names: "0" conv (δ^F at z^F), "1" σ, "2" pooling, "3" flatten, "4" linear (δ^O at z^O), "5" σ. The output
+    weights w^O_n[k, i, j] become the ``Linear`` weight row n, flattened in (k, i, j) order, ``Flatten``'s order.
+
+    >>> from tinygrad_cnn.textbook import initial_parameters
+    >>> model = sequential(pool="avg")
+    >>> [type(layer).__name__ for layer in model.children()]
+    ['Conv2d', 'Sigmoid', 'AvgPool2d', 'Flatten', 'Linear', 'Sigmoid']
+    >>> bool(np.array_equal(model[4].weight.data, initial_parameters()["output_weights"].reshape(3, 12)))
+    True
+    """
+    from .data import initial_parameters
+
+    pool = formulas.check_pool(pool)
+    w_F, b_F, w_O, b_O = formulas.unpack_parameters(initial_parameters() if params is None else params)
+    pooling = {"max": nn.MaxPool2d(2), "avg": nn.AvgPool2d(2), "l2": nn.LPPool2d(2, 2)}[pool]
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, dtype=dtype, seed=0), nn.Sigmoid(), pooling,  # eq. (1), (2)
+                          nn.Flatten(), nn.Linear(12, 3, dtype=dtype, seed=0), nn.Sigmoid())  # eq. (3)
+    model.load_state_dict({
+        "0.weight": w_F.reshape(3, 1, 3, 3).astype(dtype),  # w^F_k[p, q] -> (C_out, C_in = 1, 3, 3)
+        "0.bias": b_F.astype(dtype),  # b^F_k
+        "4.weight": w_O.reshape(3, 12).astype(dtype),  # w^O_n[k, i, j] -> (n, 12) in (k, i, j) order
+        "4.bias": b_O.astype(dtype),  # b^O_n
+    })
+    return model
