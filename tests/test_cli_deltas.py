@@ -114,3 +114,11 @@ def test_a_batch_of_the_books_images_checks_every_layer_by_finite_differences(ca
 def test_a_negative_image_index_is_refused(capsys):
     assert main(["deltas", "--image", "-1"]) == 2
     assert "--image '-1': negative indices are not accepted" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_a_checkpoint_is_named_once(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an archive")
+    assert main(["deltas", "--model", str(notes)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(str(notes)) == 1 and "not a tinygrad_cnn checkpoint" in err and "allow_pickle" not in err

@@ -27,6 +27,7 @@ from .. import deltas
 from ..deltas.recording import _float64_copy, _leaves
 from ..textbook import data as book
 from . import _figures
+from .train import read_checkpoint
 
 __all__ = ["add_arguments", "run", "write_plot"]
 
@@ -106,12 +107,7 @@ def _model(args: argparse.Namespace) -> tuple[Any, str, str]:
         raise ValueError(f"--model must be one of {', '.join(NAMED_MODELS)} or a checkpoint file; "
                          f"{path} does not exist")
     serialization = _optional("serialization", "a checkpoint")
-    try:
-        state = serialization.load(path)
-    except ValueError as error:
-        raise ValueError(f"--model {path}: {error}") from None
-    if not isinstance(state, dict) or "settings" not in state:
-        raise ValueError(f"--model {path}: not a checkpoint of tinygrad-cnn train")
+    state = read_checkpoint(path, "--model")  # names the file once, whatever load found wrong
     settings = state["settings"]
     name = args.dataset or settings["dataset"]
     images, _, classes = _dataset(name, args.data)
