@@ -46,6 +46,7 @@ FLOORS: dict[str, int] = {
     "memory": ENGINE,
     "numpy_interop": ENGINE,
     "value": ENGINE,
+    "_dot": ENGINE,
     "ops": OPS,
     "creation": OPS,
     "functional": FUNCTIONAL,
@@ -58,6 +59,7 @@ FLOORS: dict[str, int] = {
     "serialization": LIBRARY,
     "models": LIBRARY,
     "deltas": LIBRARY,
+    "viz": FUNCTIONAL,
     "cli": TOP,
     "__main__": TOP,
     "__init__": TOP,  # the package itself: ``from tinygrad_cnn import X`` inside the package is an upward edge

@@ -22,7 +22,7 @@ from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, ze
 from .ops.activation import where
 from .ops.movement import cat, concatenate, stack
 from . import functional, nn, optim
-from . import data, datasets, models
+from . import data, datasets, models, viz
 from .serialization import load, save
 # isort: on
 
@@ -61,6 +61,7 @@ __all__ = [
     "functional",
     "load",
     "models",
+    "viz",
     "nn",
     "optim",
     "save",
