@@ -62,6 +62,8 @@ class Context:
 
     __slots__ = ("__dict__", "__weakref__", "_epoch", "_fingerprints", "_record", "_saved", "freed", "function",
                  "needs_input_grad", "parents")
+    _lift: Tensor | None = None  # the output Tensor while a create_graph walk runs this node's backward
+    _constants: tuple[int, ...] = ()  # ids of saved arrays marked piecewise-constant (``save_constant``)
 
     def __init__(
         self, function: type[Function], parents: tuple[Tensor | None, ...], needs_input_grad: tuple[bool, ...],
@@ -79,6 +81,13 @@ class Context:
         """Keep ``values`` (arrays or anything else) for backward; arrays are guarded against in-place change."""
         if self._record:  # else no graph is recorded: nothing will ever read them
             self._saved = values
+
+    def save_constant(self, *values: np.ndarray) -> None:
+        """Mark saved arrays that are piecewise constant in the inputs (masks, indices, signs): under
+        ``create_graph=True`` they enter the gradient's graph as constants. Save them with
+        ``save_for_backward`` as well."""
+        if self._record:
+            self._constants = self._constants + tuple(id(v) for v in values)
 
     def _seal(self, out: np.ndarray) -> None:
         """After forward (``out`` is read-only by now): choose each saved array's guard."""
@@ -103,6 +112,8 @@ class Context:
             raise RuntimeError(_freed_message(self.function))
         if not self._record:
             return self._saved
+        if self._lift is not None:
+            return self._lifted()
         saved, fingerprints = self._saved, self._fingerprints
         if fingerprints is not None:
             for index, (value, fingerprint) in enumerate(zip(saved, fingerprints)):
@@ -114,6 +125,33 @@ class Context:
                 if guarded_by_log and written_since(value, self._epoch):
                     raise _modified(self.function, index, value, "by an in-place tensor operation")
         return saved
+
+    def _lifted(self) -> tuple[Any, ...]:
+        """The saved values as Tensors of the graph (a ``create_graph`` walk): an input's array is that input,
+        the output's array the output, a marked constant a constant; any other float array is refused, since
+        treating a differentiable intermediate as a constant would give a wrong second derivative."""
+        out = self._lift
+        lifted = []
+        for index, value in enumerate(self._saved):
+            if not isinstance(value, np.ndarray):
+                lifted.append(value)
+                continue
+            if value is out._data:
+                lifted.append(out)
+                continue
+            parent = next((p for p in self.parents if p is not None and p._data is value), None)
+            if parent is not None:
+                lifted.append(parent)
+            elif id(value) in self._constants or value.dtype.kind != "f":
+                lifted.append(Tensor._make(value, None))
+            else:
+                raise RuntimeError(
+                    f"{self.function.__name__}.backward cannot be differentiated here: saved array #{index} "
+                    f"(shape {value.shape}, dtype {value.dtype}) is neither an input, the output nor marked "
+                    "constant (e.g. an input cast to another dtype); compute the gradient in one float dtype, "
+                    "or save what the rule needs from the inputs and output only"
+                )
+        return tuple(lifted)
 
     def free(self) -> None:
         """Drop everything kept for backward (saved values and any attribute an op set on ``ctx``).
@@ -146,7 +184,15 @@ def _user_site() -> str:
 
 
 class Function:
-    """Base class of every differentiable operation. Subclasses define static ``forward``/``backward``."""
+    """Base class of every differentiable operation. Subclasses define static ``forward``/``backward``.
+
+    ``differentiable_backward = True`` declares that ``backward`` is written so that it also runs on Tensors
+    (``grad`` and the saved values), which makes its gradient differentiable again (``create_graph=True``,
+    see ``ops/namespace.py``). A backward of plain numpy (the default) gives exact first-order gradients;
+    differentiating through it a second time raises an error naming the Function.
+    """
+
+    differentiable_backward = False
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -206,6 +252,26 @@ class Function:
         return result
 
 
+class OnceDifferentiable(Function):
+    """A gradient computed by a plain-numpy backward, as a node of a ``create_graph`` graph that refuses to be
+    differentiated: its parents are the incoming gradient and every input of the Function, so no path through
+    it can give a silent zero."""
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: Any, value: np.ndarray, name: str) -> np.ndarray:
+        ctx.name = name
+        return value
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Any:
+        raise RuntimeError(
+            f"{ctx.name}.backward is plain numpy, so its gradient cannot be differentiated again "
+            "(create_graph=True, autograd.grad, gradgradcheck). Make it differentiable: write the backward with "
+            "operators and the helpers of tinygrad_cnn.ops.namespace (xp = namespace(grad)) so it also runs on "
+            f"Tensors, and set differentiable_backward = True on {ctx.name}"
+        )
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` down to ``shape``: the adjoint of numpy broadcasting ``shape`` up to ``grad.shape``.
 
@@ -219,6 +285,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """
     if grad.shape == tuple(shape):
         return grad
+    if isinstance(grad, Tensor):  # a create_graph walk: the same sum, as Tensor ops
+        extra = grad.ndim - len(shape)
+        axes = tuple(range(extra)) + tuple(
+            i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+        return (grad.sum(axis=axes, keepdims=True) if axes else grad).reshape(shape)
     extra = grad.ndim - len(shape)
     # (…extra, *shape-with-ones) -> sum the leading axes and every axis that was 1 in `shape`
     axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)

@@ -153,8 +153,9 @@ class Tensor:
         self._data = array  # shared, as in PyTorch: a writeable array stays the caller's (fingerprinted when saved)
 
     @property
-    def grad(self) -> np.ndarray | None:
-        """The gradient accumulated by ``backward`` (a numpy array of this tensor's shape and dtype), or None."""
+    def grad(self) -> Any:
+        """The gradient accumulated by ``backward`` (a numpy array of this tensor's shape and dtype), or None;
+        after ``backward(create_graph=True)`` a Tensor that is part of the graph."""
         return self._grad
 
     @grad.setter
@@ -249,8 +250,11 @@ class Tensor:
             self._data, None, None, False, (), False)
         return out
 
-    def astype(self, dtype: Any) -> Tensor:
-        """This tensor cast to ``dtype``; differentiable between float dtypes."""
+    def astype(self, dtype: Any, copy: bool = True) -> Tensor:
+        """This tensor cast to ``dtype``; differentiable between float dtypes. ``copy=False``: this tensor
+        itself when it already has that dtype (numpy's meaning)."""
+        if not copy and np.dtype(dtype) == self._data.dtype:
+            return self
         try:
             target = np.dtype(dtype) if dtype is not None else None  # np.dtype(None) would be float64
         except TypeError:
@@ -309,14 +313,20 @@ class Tensor:
         self._hooks.append(hook)
         return HookHandle(self._hooks, hook)
 
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Reverse-mode differentiation: accumulate ∂self/∂leaf into every leaf's ``.grad``.
 
         ``grad`` is the gradient of some scalar with respect to this tensor (same shape); it may be
         omitted for a one-element tensor, where it is 1. The graph's saved values are freed
-        afterwards unless ``retain_graph=True``. The walk itself is in ``autograd.py``.
+        afterwards unless ``retain_graph=True``. ``create_graph=True`` records the walk itself: each
+        leaf's ``.grad`` is then a Tensor in the graph, differentiable again (PyTorch's idiom), and
+        ``retain_graph`` defaults to True. The walk itself is in ``autograd/``.
         """
-        backward(self, None if grad is None else _to_array(grad, self.dtype, "grad"), retain_graph)
+        if isinstance(grad, Tensor) and create_graph:
+            seed: Any = grad
+        else:
+            seed = None if grad is None else _to_array(grad, self.dtype, "grad")
+        backward(self, seed, retain_graph, create_graph)
 
     # ------------------------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:

@@ -20,6 +20,7 @@ import numpy as np
 from .._checks import check_float
 from ..function import Context, Function, unbroadcast
 from ..tensor import Tensor, _lift
+from .namespace import as_array, namespace
 from .numerics import quiet
 from .promotion import as_operand, compute_dtype, float_dtype, result_type
 
@@ -51,6 +52,8 @@ def _float_work(a: np.ndarray) -> tuple[np.ndarray, np.dtype]:
 
 
 class LeakyRelu(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, negative_slope: float) -> np.ndarray:
@@ -65,7 +68,7 @@ class LeakyRelu(Function):
         (x,) = ctx.saved_tensors
         g = grad.astype(x.dtype, copy=False)
         # leaky_relu'(x) = 1 for x > 0, negative_slope otherwise (at 0 and NaN too, as PyTorch)
-        return np.where(x > 0, g, g * ctx.slope), None
+        return namespace(g).where(as_array(x > 0), g, g * ctx.slope), None
 
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -134,6 +137,8 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
 
 
 class Where(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, condition: np.ndarray, a: Any, b: Any) -> np.ndarray:
         dtype = result_type(a, b)
@@ -150,11 +155,13 @@ class Where(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[None, np.ndarray | None, np.ndarray | None]:
         (condition,) = ctx.saved_tensors
-        zero = np.zeros((), grad.dtype)
+        xp = namespace(grad)
+        condition = as_array(condition)
+        zero = xp.zeros((), grad.dtype)
         a_shape, b_shape = ctx.shapes
         # the gradient goes to the input that was picked: selected, never multiplied by a 0/1 mask
-        da = unbroadcast(np.where(condition, grad, zero), a_shape) if ctx.needs_input_grad[1] else None
-        db = unbroadcast(np.where(condition, zero, grad), b_shape) if ctx.needs_input_grad[2] else None
+        da = unbroadcast(xp.where(condition, grad, zero), a_shape) if ctx.needs_input_grad[1] else None
+        db = unbroadcast(xp.where(condition, zero, grad), b_shape) if ctx.needs_input_grad[2] else None
         return None, da, db
 
 

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 
 from ..function import Context, Function, unbroadcast
+from ..tensor import Tensor
+from .namespace import TENSOR_NAMESPACE, as_array, namespace
 from .numerics import quiet
 from .promotion import as_operand, compute_dtype, float_dtype, result_type
 
@@ -35,6 +37,8 @@ def select(keep: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """``grad`` where ``keep``, +0 elsewhere: ``np.where(keep, grad, 0)``, computed as a product (several times
     faster) and repaired where that differs: an inf or NaN gradient behind a closed gate gives 0, not inf·0 = NaN
     (a mask selects; it does not multiply), and a negative gradient times 0 gives +0, not −0."""
+    if isinstance(grad, Tensor):  # a create_graph walk: the mask is a constant of the gradient's graph
+        return TENSOR_NAMESPACE.where(keep, grad, TENSOR_NAMESPACE.zeros((), grad.dtype))
     if not np.isfinite(grad).all():
         return np.where(keep, grad, np.zeros((), grad.dtype))
     out = grad * keep
@@ -108,6 +112,8 @@ def _work(grad: np.ndarray, like: np.ndarray | Context) -> np.ndarray:
 
 
 class Add(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
@@ -121,6 +127,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
@@ -137,6 +145,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
@@ -156,6 +166,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
@@ -177,15 +189,18 @@ class Div(Function):
             # ∂(a/b)/∂b = −a/b², formed as −(g/b)·(a/b) so that b² never over/underflows on its own
             # (1e-23/1e-23 in float32: b² = 0 but the gradient is −1e23); where that product is not finite,
             # −g·((a/b)/b) is tried; a zero quotient (a = 0, or b = ±inf) has gradient ±0 exactly
+            xp = namespace(g)
             local = -g_over_b * out
-            local = np.where(np.isfinite(local), local, -(g * (out / b)))
-            exact_zero = (out == 0) & np.isfinite(g) & (b != 0)
-            local = np.where(exact_zero, -(g * out) / b, local).astype(out.dtype, copy=False)
+            local = xp.where(xp.isfinite(local), local, -(g * (out / b)))
+            exact_zero = as_array(out == 0) & as_array(xp.isfinite(g)) & as_array(b != 0)
+            local = xp.where(exact_zero, -(g * out) / b, local).astype(out.dtype, copy=False)
             db = unbroadcast(local, b_shape)
         return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Pow(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
@@ -212,20 +227,24 @@ class Pow(Function):
         if ctx.needs_input_grad[0]:
             # ∂(a^b)/∂a = b·a^(b−1), taken as 0 where b = 0 (a^0 is constant), as PyTorch does
             # (a number exponent's b − 1 is formed in double precision, as PyTorch: −1e-8 − 1 is −1 in float32)
+            xp = namespace(g, a, b)
             exponent = ctx.exponent
             if exponent is not None and float(np.asarray(exponent - 1, a.dtype)) != exponent - 1:
-                local = (exponent * np.power(a.astype(np.float64), exponent - 1)).astype(out.dtype)
+                local = (exponent * xp.power(a.astype(np.float64), exponent - 1)).astype(out.dtype)
             else:
-                local = np.where(b == 0, 0.0, b * np.power(a, b - 1)).astype(out.dtype, copy=False)
+                local = xp.where(as_array(b == 0), 0.0, b * xp.power(a, b - 1)).astype(out.dtype, copy=False)
             da = unbroadcast(g * local, a_shape)
         if ctx.needs_input_grad[1]:
             # ∂(a^b)/∂b = a^b·ln a, taken as 0 where a = 0 and b ≥ 0 (the one-sided limit), as PyTorch does
-            local = np.where((a == 0) & (b >= 0), 0.0, out * np.log(a)).astype(out.dtype, copy=False)
+            xp = namespace(g, a, b)
+            local = xp.where(as_array(a == 0) & as_array(b >= 0), 0.0, out * xp.log(a)).astype(out.dtype, copy=False)
             db = unbroadcast(g * local, b_shape)
         return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Neg(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         if a.dtype.kind == "b":
@@ -238,6 +257,8 @@ class Neg(Function):
 
 
 class Exp(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
@@ -253,6 +274,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
@@ -268,6 +291,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
@@ -288,6 +313,8 @@ def _no_bool(a: np.ndarray, op: str) -> None:
 
 
 class Abs(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         _no_bool(a, "abs")
@@ -300,10 +327,13 @@ class Abs(Function):
         (a,) = ctx.saved_tensors
         # |a|' = sign(a): 0 at a = 0 and at NaN (PyTorch's sgn); a derivative, not a mask, so inf·0 = NaN at 0
         # stays what PyTorch gives
-        return grad * np.where(np.isnan(a), 0, np.sign(a)).astype(grad.dtype, copy=False)
+        xp = namespace(grad)
+        return grad * xp.where(xp.isnan(a), 0, xp.sign(a)).astype(grad.dtype, copy=False)
 
 
 class Sigmoid(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
@@ -331,6 +361,8 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
         _no_bool(a, "relu")
@@ -345,10 +377,12 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # relu'(a) = 1 where relu(a) > 0 (and at NaN, PyTorch's threshold rule), 0 elsewhere, 0 at a = 0;
         # the gate selects the gradient, it does not multiply it (an inf gradient behind it gives 0)
-        return select(~(out <= 0), grad)
+        return select(~as_array(out <= 0), grad)
 
 
 class Tanh(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
@@ -368,18 +402,22 @@ def _extremum_backward(ctx: Context, grad: np.ndarray, a_loses: np.ndarray, b_lo
     """Maximum/minimum: each input takes the gradient where it wins, half on a tie, all of it on a NaN."""
     a, b = ctx.saved_tensors
     g = _work(grad, ctx)
+    xp = namespace(g)
     half = g / 2
-    zero = np.zeros((), g.dtype)
+    zero = xp.zeros((), g.dtype)
     a_shape, b_shape = ctx.shapes
+    tie, a_loses, b_loses = as_array(a == b), as_array(a_loses), as_array(b_loses)  # masks: constants at second order
     da = db = None
     if ctx.needs_input_grad[0]:
-        da = unbroadcast(np.where(a == b, half, np.where(a_loses, zero, g)), a_shape)
+        da = unbroadcast(xp.where(tie, half, xp.where(a_loses, zero, g)), a_shape)
     if ctx.needs_input_grad[1]:
-        db = unbroadcast(np.where(a == b, half, np.where(b_loses, zero, g)), b_shape)
+        db = unbroadcast(xp.where(tie, half, xp.where(b_loses, zero, g)), b_shape)
     return to_input(ctx, 0, da), to_input(ctx, 1, db)
 
 
 class Maximum(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
@@ -395,6 +433,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
@@ -423,6 +463,8 @@ def check_bounds(min: Any, max: Any, op: str) -> None:
 
 
 class Clip(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, min: float | None = None, max: float | None = None) -> np.ndarray:
@@ -445,13 +487,15 @@ class Clip(Function):
         low, high = ctx.bounds
         inside = np.ones(x.shape, dtype=bool)
         if low is not None:
-            inside &= x >= low
+            inside &= as_array(x >= low)
         if high is not None:
-            inside &= x <= high
+            inside &= as_array(x <= high)
         return select(inside, grad)  # a mask selects; it does not multiply
 
 
 class Cast(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet  # float64 -> float16 overflows to inf, silently as in PyTorch
     def forward(ctx: Context, a: np.ndarray, dtype: np.dtype) -> np.ndarray:

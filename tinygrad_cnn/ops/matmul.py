@@ -18,11 +18,14 @@ import numpy as np
 
 from ..function import Context, Function, unbroadcast
 from ..tensor import Tensor
+from .namespace import namespace
 from .numerics import quiet
 from .promotion import result_type
 
 
 class MatMul(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -37,21 +40,22 @@ class MatMul(Function):
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         a, b = ctx.saved_tensors
         # promote vectors to matrices: a (k,) -> (1, k), b (k,) -> (k, 1); the gradient gets the dropped axes back
-        a2 = a[np.newaxis, :] if a.ndim == 1 else a  # (..., n, k)
-        b2 = b[:, np.newaxis] if b.ndim == 1 else b  # (..., k, m)
+        xp = namespace(grad)
+        a2 = a.reshape((1, *a.shape)) if a.ndim == 1 else a  # (..., n, k)
+        b2 = b.reshape((*b.shape, 1)) if b.ndim == 1 else b  # (..., k, m)
         g = grad
         if b.ndim == 1:
-            g = g[..., np.newaxis]  # the dropped m axis
+            g = g.reshape((*g.shape, 1))  # the dropped m axis
         if a.ndim == 1:
-            g = g[..., np.newaxis, :]  # the dropped n axis -> (..., n, m)
+            g = g.reshape((*g.shape[:-1], 1, g.shape[-1]))  # the dropped n axis -> (..., n, m)
         da = db = None
         if ctx.needs_input_grad[0]:
             # eq. (25)'s Σ_n δ^O_n w^O_n[k,i,j] factor when this is the book's output layer (g = δ^O, b = W^Oᵀ)
-            da2 = np.matmul(g, np.swapaxes(b2, -1, -2))  # (..., n, m) @ (..., m, k) -> (..., n, k)
+            da2 = xp.matmul(g, xp.swapaxes(b2, -1, -2))  # (..., n, m) @ (..., m, k) -> (..., n, k)
             da = unbroadcast(da2, a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
             # eq. (8): ∂C_T/∂w^O_n[k,i,j] = Σ_m δ^O_n a^P_k[i,j] when this is the book's output layer (a = a^P)
-            db2 = np.matmul(np.swapaxes(a2, -1, -2), g)  # (..., k, n) @ (..., n, m) -> (..., k, m)
+            db2 = xp.matmul(xp.swapaxes(a2, -1, -2), g)  # (..., k, n) @ (..., n, m) -> (..., k, m)
             db = unbroadcast(db2, b2.shape).reshape(b.shape)
         return da, db
 

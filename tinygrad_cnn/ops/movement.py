@@ -27,6 +27,7 @@ from .._checks import is_int as _is_int
 from ..function import Context, Function
 from ..memory import write_in_place
 from ..tensor import Tensor
+from .namespace import namespace
 from .promotion import result_type
 from .reduce import _UNSET, normalize_axis, pick_axis
 
@@ -68,6 +69,8 @@ def _resolve_shape(shape: tuple[Any, ...], in_shape: Shape, op: str) -> Shape:
 
 
 class Reshape(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, shape: Shape) -> np.ndarray:
         ctx.in_shape = a.shape
@@ -117,6 +120,8 @@ def flatten(
 
 # -------------------------------------------------------------------------------- transpose and permute
 class Permute(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, axes: Shape) -> np.ndarray:
         ctx.axes = axes
@@ -124,7 +129,8 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
-        return np.transpose(grad, np.argsort(ctx.axes)), None  # the inverse permutation puts each axis back
+        inverse = np.argsort(ctx.axes)  # the inverse permutation puts each axis back
+        return namespace(grad).transpose(grad, inverse), None
 
 
 def _check_permutation(axes: tuple[Any, ...], ndim: int, op: str) -> Shape:
@@ -273,6 +279,8 @@ def scatter_add(full: np.ndarray, index: tuple[Any, ...], values: np.ndarray) ->
 
 
 class GetItem(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
         try:
@@ -284,9 +292,32 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
-        full = np.zeros(ctx.in_shape, dtype=grad.dtype)  # elements that were not picked get 0
-        scatter_add(full, ctx.index, grad)  # an element picked k times collects the sum of its k gradients
-        return full, None
+        # elements that were not picked get 0; one picked k times collects the sum of its k gradients
+        return picked_into_zeros(grad, ctx.index, ctx.in_shape), None
+
+
+def picked_into_zeros(grad: Any, index: tuple[Any, ...], shape: tuple[int, ...]) -> Any:
+    """Zeros of ``shape`` with ``grad`` added at ``index``: the adjoint of ``select`` (on arrays or Tensors)."""
+    if isinstance(grad, Tensor):
+        return ScatterAdd.apply(grad, index, shape)
+    full = np.zeros(shape, dtype=grad.dtype)
+    scatter_add(full, index, grad)
+    return full
+
+
+class ScatterAdd(Function):
+    """``picked_into_zeros`` as an op (GetItem's gradient under create_graph); its adjoint is ``select``."""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx: Context, values: np.ndarray, index: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndarray:
+        ctx.index = index
+        return picked_into_zeros(values, index, shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, None, None]:
+        return (GetItem.apply(grad, ctx.index) if isinstance(grad, Tensor) else select(grad, ctx.index)), None, None
 
 
 def getitem(t: Tensor, index: Any) -> Tensor:
@@ -386,6 +417,8 @@ def _pad_widths(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
 
 
 class Pad(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, widths: tuple[tuple[int, int], ...], value: float) -> np.ndarray:
         ctx.interior = tuple(slice(before, before + n) for (before, _), n in zip(widths, a.shape))
@@ -426,6 +459,8 @@ def _as_tensors(tensors: Any, op: str) -> list[Tensor]:
 
 
 class Concatenate(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, axis: int) -> np.ndarray:
         ctx.axis = axis
@@ -434,10 +469,14 @@ class Concatenate(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, ...]:
-        return tuple(np.split(grad, ctx.ends, axis=ctx.axis))  # each input gets back its own block
+        starts, ends = [0, *ctx.ends], [*ctx.ends, grad.shape[ctx.axis]]
+        lead = (slice(None),) * ctx.axis
+        return tuple(grad[(*lead, slice(int(s), int(e)))] for s, e in zip(starts, ends))  # each its own block
 
 
 class Stack(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, axis: int) -> np.ndarray:
         ctx.axis = axis
@@ -445,7 +484,8 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, ...]:
-        return tuple(np.moveaxis(grad, ctx.axis, 0))  # slice k along the new axis is input k's gradient
+        lead = (slice(None),) * ctx.axis
+        return tuple(grad[(*lead, k)] for k in range(grad.shape[ctx.axis]))  # slice k is input k's gradient
 
 
 def concatenate(tensors: Sequence[Tensor | np.ndarray], axis: int = _UNSET, *, dim: int = _UNSET) -> Tensor:

@@ -26,6 +26,7 @@ import numpy as np
 from .._checks import is_int as _is_int
 from ..function import Context, Function
 from ..tensor import Tensor
+from .namespace import as_array, namespace
 from .numerics import quiet
 from .promotion import compute_dtype, float_dtype
 
@@ -119,11 +120,15 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
 def _spread(grad: np.ndarray, in_shape: tuple[int, ...], axes: tuple[int, ...]) -> np.ndarray:
     """The output gradient copied back along the reduced axes: (reduced shape) -> ``in_shape``."""
     kept = grad.reshape(_kept_shape(in_shape, axes))  # keepdims or not, the same elements in the same order
+    if isinstance(kept, Tensor):  # a create_graph walk
+        return kept.expand(*in_shape)
     return np.broadcast_to(kept, in_shape).copy()  # a writable array, not a stride-0 view
 
 
 # ------------------------------------------------------------------------------------------- reductions
 class Sum(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -140,6 +145,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -160,6 +167,7 @@ def _extreme_forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdim
     """``np.max``/``np.min`` (by ``name``) over ``axes``, saving what the shared backward needs."""
     extreme = (np.max if name == "max" else np.min)(a, axis=axes, keepdims=True)  # (kept shape)
     ctx.save_for_backward(a, extreme)
+    ctx.save_constant(extreme)  # backward compares with it only: a mask, constant at second order
     ctx.axes = axes
     return extreme if keepdims else extreme.reshape([n for i, n in enumerate(a.shape) if i not in axes])
 
@@ -178,13 +186,16 @@ def _extreme_backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None,
     a, extreme = ctx.saved_tensors
     # ∂max/∂a_i = 1/k for each of the k elements equal to the max (ties split evenly), 0 elsewhere;
     # a nan in the slice is the result, so it takes the gradient
+    a, extreme = as_array(a), as_array(extreme)  # the rule needs only where the extremes are: a constant mask
     hit = (a == extreme) | (np.isnan(a) & np.isnan(extreme))  # (in shape)
     ties = np.sum(hit, axis=ctx.axes, keepdims=True)  # (kept shape), at least 1
     share = grad.reshape(extreme.shape) / ties  # (kept shape)
-    return np.where(hit, share, 0).astype(grad.dtype, copy=False), None, None
+    return namespace(share).where(hit, share, 0).astype(grad.dtype, copy=False), None, None
 
 
 class Max(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -196,6 +207,8 @@ class Max(Function):
 
 
 class Min(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -249,6 +262,8 @@ class ValuesIndices(NamedTuple):
 class ExtremeAt(Function):
     """The element at ``index`` along ``axis`` (the arg-max/arg-min): ``max(dim)``'s values."""
 
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, index: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
         ctx.in_shape, ctx.axis, ctx.index = a.shape, axis, index  # index: (kept shape), int64
@@ -258,9 +273,33 @@ class ExtremeAt(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None, None]:
         # ∂a_k/∂a_i = [i = k]: the whole gradient goes to the one element that was returned (PyTorch's max(dim))
-        full = np.zeros(ctx.in_shape, dtype=grad.dtype)  # (in shape)
-        np.put_along_axis(full, ctx.index, grad.reshape(ctx.index.shape), axis=ctx.axis)
-        return full, None, None, None
+        return put_along_axis(grad.reshape(ctx.index.shape), ctx.index, ctx.axis, ctx.in_shape), None, None, None
+
+
+def put_along_axis(values: Any, index: np.ndarray, axis: int, shape: tuple[int, ...]) -> Any:
+    """Zeros of ``shape`` with ``values`` put at ``index`` along ``axis``: the adjoint of taking them."""
+    if isinstance(values, Tensor):
+        return PutAlongAxis.apply(values, index, axis, shape)
+    full = np.zeros(shape, dtype=values.dtype)  # (in shape)
+    np.put_along_axis(full, index, values, axis=axis)
+    return full
+
+
+class PutAlongAxis(Function):
+    """``put_along_axis`` as an op (a create_graph walk of ``ExtremeAt``); its adjoint takes the values back."""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx: Context, values: np.ndarray, index: np.ndarray, axis: int, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.index, ctx.axis = index, axis
+        return put_along_axis(values, index, axis, shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple[Any, None, None, None]:
+        if isinstance(grad, Tensor):
+            return ExtremeAt.apply(grad, ctx.index, ctx.axis, True), None, None, None
+        return np.take_along_axis(grad, ctx.index, axis=ctx.axis), None, None, None
 
 
 def _values_indices(t: Tensor, dim: Any, keepdims: bool, name: str, arg: str = "dim") -> ValuesIndices:
@@ -372,6 +411,8 @@ def _shifted(a: np.ndarray, axis: int) -> np.ndarray:
 
 
 class Softmax(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, axis: int) -> np.ndarray:
@@ -388,10 +429,12 @@ class Softmax(Function):
         (s,) = ctx.saved_tensors
         g = grad.astype(s.dtype, copy=False)
         # ∂s_j/∂a_i = s_j (δ_ij − s_i), so (∂L/∂a)_i = s_i (g_i − Σ_j g_j s_j)
-        return s * (g - np.sum(g * s, axis=ctx.axis, keepdims=True)), None
+        return s * (g - (g * s).sum(axis=ctx.axis, keepdims=True)), None
 
 
 class LogSoftmax(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, axis: int) -> np.ndarray:
@@ -408,7 +451,7 @@ class LogSoftmax(Function):
         (out,) = ctx.saved_tensors
         g = grad.astype(out.dtype, copy=False)
         # ∂(log s_j)/∂a_i = δ_ij − s_i, so (∂L/∂a)_i = g_i − s_i Σ_j g_j, with s = e^out ≤ 1 (no overflow)
-        return g - np.exp(out) * np.sum(g, axis=ctx.axis, keepdims=True), None
+        return g - namespace(out).exp(out) * g.sum(axis=ctx.axis, keepdims=True), None
 
 
 def softmax(t: Tensor, axis: int = _UNSET, *, dim: int = _UNSET) -> Tensor:

@@ -74,6 +74,8 @@ def view(t: Tensor, *shape: Any) -> Tensor:
 
 
 class Expand(Function):
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         ctx.in_shape = a.shape

@@ -36,19 +36,26 @@ def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
 class Var(Function):
     """Σ (x − μ)²/(n − c) over ``axes``: eq. (V1) of MATH.md, "Variance, norms and layer normalization"."""
 
+    differentiable_backward = True  # the rule runs on arrays and on Tensors (ops/namespace.py)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...], correction: float, keepdims: bool) -> np.ndarray:
         d = x - x.mean(axis=axes, keepdims=True)  # x − μ, (x's shape)
         dof = np.maximum(_count(x.shape, axes) - correction, 0)  # n − c; 0 gives inf/nan, as PyTorch
-        ctx.d, ctx.dof, ctx.kept = d, dof, _kept_shape(x.shape, axes)
+        ctx.save_for_backward(x)
+        ctx.d, ctx.dof, ctx.kept, ctx.axes = d, dof, _kept_shape(x.shape, axes), axes
         return np.asarray((d * d).sum(axis=axes, keepdims=keepdims) / dof).astype(x.dtype, copy=False)
 
     @staticmethod
     @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None, None]:
         # (V1): ∂var/∂xᵢ = 2 (xᵢ − μ)/(n − c)
-        return grad.reshape(ctx.kept) * (2 * ctx.d / ctx.dof), None, None, None
+        d = ctx.d
+        if isinstance(grad, Tensor):  # a create_graph walk: x − μ as a function of x, not the saved array
+            (x,) = ctx.saved_tensors
+            d = x - x.mean(axis=ctx.axes, keepdims=True)
+        return grad.reshape(ctx.kept) * (2 * d / ctx.dof), None, None, None
 
 
 class Norm(Function):

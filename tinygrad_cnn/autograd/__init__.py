@@ -25,31 +25,32 @@ array(5.)
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .function import Context, _freed_message
-from .grad_mode import _state
+from ..function import Context, _freed_message
+from ..grad_mode import _state
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
 Hook = Callable[[np.ndarray], Any]
 
 _LEAF_LOCK = threading.Lock()  # one lock for every accumulation into .grad (rare and cheap: once per leaf)
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor that ``root`` depends on through the recorded graph, each after all its consumers.
+def topological_order(root: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    """Every tensor that ``root`` (one or several) depends on through the recorded graph, each after all its
+    consumers.
 
     Iterative depth-first search (no recursion limit: a chain of 100,000 ops is fine).
     """
     post_order: list[Tensor] = []
     expanded: set[int] = set()  # nodes whose inputs were pushed
     placed: set[int] = set()  # nodes already in post_order
-    stack: list[Tensor] = [root]
+    stack: list[Tensor] = list(reversed(root)) if isinstance(root, (list, tuple)) else [root]
     while stack:
         node = stack[-1]
         key = id(node)
@@ -69,8 +70,16 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return post_order
 
 
-def backward(root: Tensor, seed: np.ndarray | None, retain_graph: bool) -> None:
-    """``root.backward(seed)``: check the seed (None means 1 for a one-element ``root``), then walk."""
+def backward(root: Tensor, seed: np.ndarray | Tensor | None, retain_graph: bool | None,
+             create_graph: bool = False) -> None:
+    """``root.backward(seed)``: check the seed (None means 1 for a one-element ``root``), then walk.
+
+    ``create_graph=True`` records the backward walk itself (``autograd/graph.py``), so that the leaves'
+    ``.grad`` are Tensors that can be differentiated again; ``retain_graph`` then defaults to True."""
+    if not isinstance(create_graph, (bool, np.bool_)):
+        raise TypeError(f"backward(): create_graph must be True or False, got {create_graph!r}")
+    if retain_graph is None:
+        retain_graph = bool(create_graph)
     if not isinstance(retain_graph, (bool, np.bool_)):
         raise TypeError(f"backward(): retain_graph must be True or False, got {retain_graph!r}")
     if not root._requires_grad:
@@ -87,6 +96,16 @@ def backward(root: Tensor, seed: np.ndarray | None, retain_graph: bool) -> None:
         seed = np.ones_like(root._data)
     elif seed.shape != root._data.shape:
         raise ValueError(f"backward(): grad has shape {seed.shape}, expected the output's shape {root.shape}")
+    if create_graph:
+        from ..tensor import Tensor
+        from .graph import run_backward_graph
+
+        seed = seed if isinstance(seed, Tensor) else Tensor._make(np.array(seed), None)
+        with np.errstate(all="ignore"):
+            run_backward_graph([root], [seed], bool(retain_graph), None)
+        return
+    if not isinstance(seed, np.ndarray):
+        seed = seed._data
     with np.errstate(all="ignore"):  # IEEE arithmetic (inf·0 = NaN, inf − inf) stays silent, as in PyTorch:
         run_backward(root, seed, retain_graph)  # one state for the whole walk, no RuntimeWarning leaks out
 
@@ -216,3 +235,12 @@ def _check_anomaly(ctx: Context, grad: np.ndarray, grads: Iterable[Any]) -> None
                 f"from a finite incoming gradient; the forward took arguments of shapes {shapes}, called at "
                 f"{site or 'an unknown place (the forward ran outside detect_anomaly())'}"
             )
+
+
+def __getattr__(name: str) -> Any:
+    """``autograd.grad`` lives in ``autograd/functions.py``, which needs ``Tensor``: imported on first use."""
+    if name == "grad":
+        from .functions import grad
+
+        return grad
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
