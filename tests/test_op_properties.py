@@ -5,10 +5,10 @@ The checks come from the library's registry (``tinygrad_cnn.testing.checks``), t
 """
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_cnn.testing import gradcheck
+from tinygrad_cnn.testing import gradcheck, gradgradcheck
 from tinygrad_cnn.testing.checks import CHECKS
 
 
@@ -17,3 +17,23 @@ from tinygrad_cnn.testing.checks import CHECKS
 def test_backward_matches_finite_differences(check, data):
     case = data.draw(check.cases(), label="case")
     assert gradcheck(case.fn, list(case.inputs), **check.gradcheck_options)
+
+
+SECOND_ORDER = [c for c in CHECKS if c.second_order]
+FIRST_ORDER_ONLY = [c for c in CHECKS if not c.second_order]
+
+
+@pytest.mark.parametrize("check", SECOND_ORDER, ids=[c.name for c in SECOND_ORDER])
+@given(data=st.data())
+def test_double_backward_matches_finite_differences_of_the_gradient(check, data):
+    case = data.draw(check.cases(), label="case")
+    assert gradgradcheck(case.fn, list(case.inputs), **check.gradcheck_options)
+
+
+@pytest.mark.parametrize("check", FIRST_ORDER_ONLY, ids=[c.name for c in FIRST_ORDER_ONLY])
+@settings(max_examples=2)
+@given(data=st.data())
+def test_an_op_not_yet_twice_differentiable_refuses_naming_itself(check, data):
+    case = data.draw(check.cases(), label="case")
+    with pytest.raises(RuntimeError, match=r"\.backward is plain numpy"):
+        gradgradcheck(case.fn, list(case.inputs), **check.gradcheck_options)

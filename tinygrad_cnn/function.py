@@ -133,8 +133,9 @@ class Context:
         out = self._lift
         lifted = []
         for index, value in enumerate(self._saved):
-            if not isinstance(value, np.ndarray):
-                lifted.append(value)
+            if not isinstance(value, (np.ndarray, np.generic)) or (
+                    isinstance(value, np.generic) and value.dtype.kind != "f"):
+                lifted.append(value)  # numbers, shapes, options: hyper-parameters of the rule
                 continue
             if value is out._data:
                 lifted.append(out)
@@ -143,7 +144,7 @@ class Context:
             if parent is not None:
                 lifted.append(parent)
             elif id(value) in self._constants or value.dtype.kind != "f":
-                lifted.append(Tensor._make(value, None))
+                lifted.append(Tensor._make(np.asarray(value), None))
             else:
                 raise RuntimeError(
                     f"{self.function.__name__}.backward cannot be differentiated here: saved array #{index} "
@@ -237,8 +238,10 @@ class Function:
             needs = tuple(needs)
         ctx = Context(cls, parents, needs, record)
         out = cls.forward(ctx, *arrays, **kwargs)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
+        if type(out) is not np.ndarray:  # a numpy scalar (0-d results): the saved output must stay the output
+            scalar, out = out, np.asarray(out)
+            if record and ctx._saved:
+                ctx._saved = tuple(out if v is scalar else v for v in ctx._saved)
         for a in arrays:
             if out is a:  # the forward handed back an argument's own array: freeze a view, not the argument
                 out = out.view()

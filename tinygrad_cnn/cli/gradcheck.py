@@ -17,6 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="check only this op (repeatable); --list shows the names")
     parser.add_argument("--seed", type=number(int, 0), default=None, metavar="S",
                         help="seed of the random draws (default: derandomized, the same every run)")
+    parser.add_argument("--order", type=int, choices=(1, 2), default=1,
+                        help="1: gradients vs finite differences (default); 2: second derivatives (gradgradcheck: "
+                             "the engine's double backward vs finite differences of the gradient), for the ops "
+                             "whose backward is differentiable")
     parser.add_argument("--list", action="store_true",
                         help="list the ops that can be checked and exit (alone: it runs no check)")
 
@@ -36,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                   f"would be ignored; drop --list to run the checks", file=sys.stderr)
             return 2
         for check in checks.CHECKS:
-            print(f"{check.name:20s} {check.kind}")
+            print(f"{check.name:20s} {check.kind:14s} {'orders 1, 2' if check.second_order else 'order 1'}")
         return 0
     examples = args.examples if args.examples is not None else DEFAULT_EXAMPLES
     names = list(dict.fromkeys(args.op)) if args.op else checks.check_names()  # an op named twice runs once
@@ -45,7 +49,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"tinygrad-cnn gradcheck: error: unknown --op {', '.join(unknown)}; "
               f"known: {', '.join(checks.check_names())}", file=sys.stderr)
         return 2
-    print(f"gradcheck of {len(names)} ops against central finite differences (float64), "
+    if args.order == 2:
+        first_only = [n for n in names if not checks.get_check(n).second_order]
+        if first_only and args.op:
+            print(f"tinygrad-cnn gradcheck: error: --order 2: the backward of {', '.join(first_only)} is not "
+                  "differentiable yet (first order only); --list shows each op's orders", file=sys.stderr)
+            return 2
+        names = [n for n in names if n not in first_only]
+    what = "central finite differences" if args.order == 1 else "finite differences of the gradient (order 2)"
+    print(f"gradcheck of {len(names)} ops against {what} (float64), "
           f"{examples} Hypothesis examples each" + (f", seed {args.seed}" if args.seed is not None else ""))
     header = (f"| {'op':20s} | {'examples':>8s} | {'max abs err':>11s} | {'max rel err':>11s} "
               f"| {'seconds':>7s} | result |")
@@ -53,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     failures = []
     for name in names:
-        result = checks.run_check(checks.get_check(name), examples=examples, seed=args.seed)
+        result = checks.run_check(checks.get_check(name), examples=examples, seed=args.seed, order=args.order)
         print(f"| {name:20s} | {result.examples:8d} | {result.max_abs_error:11.2e} | {result.max_rel_error:11.2e} "
               f"| {result.seconds:7.2f} | {'pass' if result.passed else 'FAIL'}   |", flush=True)
         if not result.passed:

@@ -275,6 +275,8 @@ class Module:
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
+            elif isinstance(p.grad, Tensor):
+                p.grad = np.zeros_like(p.data)  # a Tensor gradient (after create_graph): PyTorch detaches and zeros it
             else:
                 p.grad[...] = 0
 

@@ -51,7 +51,7 @@ def select(keep: np.ndarray, grad: np.ndarray) -> np.ndarray:
 def _broadcasting(name: str, op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: Any, b: Any) -> np.ndarray:
     """``op(a, b)`` with numpy's broadcasting error turned into one that names the op and both shapes."""
     try:
-        return op(a, b)
+        return np.asarray(op(a, b))  # an array also for 0-d operands (a saved output must be the output)
     except ValueError:
         raise ValueError(
             f"{name}: operands of shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together "
@@ -232,7 +232,13 @@ class Pow(Function):
             if exponent is not None and float(np.asarray(exponent - 1, a.dtype)) != exponent - 1:
                 local = (exponent * xp.power(a.astype(np.float64), exponent - 1)).astype(out.dtype)
             else:
-                local = xp.where(as_array(b == 0), 0.0, b * xp.power(a, b - 1)).astype(out.dtype, copy=False)
+                # only where b·a^(b−1) is not already 0 (0·inf, 0·NaN): elsewhere the formula itself
+                # gives the 0, so its derivative in b at b = 0 stays the true a^(−1) (PyTorch's masked fill: 0)
+                power = xp.power(a, b - 1)
+                fill = as_array(b == 0) & ~np.isfinite(as_array(power))
+                local = xp.where(fill, 0.0, b * power)
+                local = xp.where(as_array(b == 0), local + 0.0, local)  # at b = 0 a +0, never −0.0 (PyTorch)
+                local = local.astype(out.dtype, copy=False)
             da = unbroadcast(g * local, a_shape)
         if ctx.needs_input_grad[1]:
             # ∂(a^b)/∂b = a^b·ln a, taken as 0 where a = 0 and b ≥ 0 (the one-sided limit), as PyTorch does

@@ -85,16 +85,16 @@ class _TensorNamespace:
         return _constant(np.sign(a._data if isinstance(a, Tensor) else a))
 
     @staticmethod
-    def exp(a: Tensor) -> Tensor:
-        return a.exp()
+    def exp(a: Any) -> Any:
+        return a.exp() if isinstance(a, Tensor) else np.exp(a)
 
     @staticmethod
-    def log(a: Tensor) -> Tensor:
-        return a.log()
+    def log(a: Any) -> Any:
+        return a.log() if isinstance(a, Tensor) else np.log(a)
 
     @staticmethod
-    def sqrt(a: Tensor) -> Tensor:
-        return a.sqrt()
+    def sqrt(a: Any) -> Any:
+        return a.sqrt() if isinstance(a, Tensor) else np.sqrt(a)
 
     @staticmethod
     def power(a: Any, b: Any) -> Tensor:

@@ -130,6 +130,8 @@ class Optimizer:
             for p in group["params"]:
                 if set_to_none or p.grad is None:
                     p.grad = None
+                elif isinstance(p.grad, Tensor):
+                    p.grad = np.zeros_like(p.data)  # a Tensor gradient (after create_graph): PyTorch detaches and zeros it
                 else:
                     p.grad[...] = 0
 
@@ -147,7 +149,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:  # no gradient: skipped, its state does not advance
                         continue
-                    grad = np.asarray(p.grad)
+                    grad = p.grad.data if isinstance(p.grad, Tensor) else np.asarray(p.grad)
                     if grad.shape != p.shape:
                         raise ValueError(f"{type(self).__name__}.step: a parameter of shape {p.shape} has a "
                                          f"gradient of shape {grad.shape}")

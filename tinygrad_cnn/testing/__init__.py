@@ -1,6 +1,6 @@
 """Gradient checking for users' own ops and ours: finite differences and Hypothesis strategies.
 
-- ``gradcheck``, ``numerical_grad``, ``numerical_jacobian``, ``analytical_jacobian``, ``GradcheckError``:
+- ``gradcheck``, ``gradgradcheck`` (second order), ``numerical_grad``, ``numerical_jacobian``, ``analytical_jacobian``, ``GradcheckError``:
   numpy only.
 - ``strategies``: Hypothesis strategies (needs the ``test`` extra: ``pip install 'tinygrad_cnn[test]'``).
 - ``checks``: the registry of property checks over every built-in op (also needs Hypothesis).
@@ -25,12 +25,14 @@ from .gradcheck import (
     numerical_grad,
     numerical_jacobian,
 )
+from .gradgradcheck import gradgradcheck
 
 __all__ = [
     "GradcheckError",
     "GradcheckReport",
     "analytical_jacobian",
     "gradcheck",
+    "gradgradcheck",
     "numerical_grad",
     "numerical_jacobian",
     "strategies",

@@ -31,6 +31,7 @@ from . import op_cases
 from .array_strategies import arrays, axes, broadcastable_shapes, shapes, st, tensors
 from .conv_strategies import conv2d_inputs, pool2d_inputs
 from .gradcheck import gradcheck
+from .gradgradcheck import gradgradcheck
 
 
 @dataclass
@@ -48,12 +49,14 @@ class Case:
 
 @dataclass(frozen=True)
 class Check:
-    """A named gradient property: every case drawn from ``cases`` passes ``gradcheck``."""
+    """A named gradient property: every case drawn from ``cases`` passes ``gradcheck`` (and ``gradgradcheck``
+    when ``second_order``)."""
 
     name: str
     kind: str  # elementwise, linalg, reduction, movement, normalization, conv, pooling
     cases: Callable[[], st.SearchStrategy[Case]]
     gradcheck_options: dict[str, Any] = field(default_factory=dict)
+    second_order: bool = True  # the op's backward is differentiable: gradgradcheck holds too (else it refuses)
 
 
 # ------------------------------------------------------------------------------ building blocks
@@ -346,14 +349,14 @@ CHECKS += [
     Check("cat", "movement", _from(op_cases.cat_cases)),
     Check("where", "elementwise", _from(op_cases.where_cases)),
     Check("leaky_relu", "elementwise", _from(op_cases.leaky_relu_cases)),
-    Check("gelu", "elementwise", _from(op_cases.gelu_cases)),
+    Check("gelu", "elementwise", _from(op_cases.gelu_cases), second_order=False),
     Check("clamp", "elementwise", lambda: _clip_cases("clamp")),
     Check("dim_keyword", "reduction", _from(op_cases.dim_cases)),
     Check("var_std", "reduction", _from(op_cases.var_std_cases)),
-    Check("norm", "reduction", _from(op_cases.norm_cases)),
-    Check("layer_norm", "normalization", _from(op_cases.layer_norm_cases)),
-    Check("adaptive_avg_pool2d", "pooling", _from(op_cases.adaptive_avg_pool_cases)),
-    Check("dropout2d", "normalization", _from(op_cases.dropout2d_cases)),
+    Check("norm", "reduction", _from(op_cases.norm_cases), second_order=False),
+    Check("layer_norm", "normalization", _from(op_cases.layer_norm_cases), second_order=False),
+    Check("adaptive_avg_pool2d", "pooling", _from(op_cases.adaptive_avg_pool_cases), second_order=False),
+    Check("dropout2d", "normalization", _from(op_cases.dropout2d_cases), second_order=False),
 ]
 
 # ---- conv2d and pooling
@@ -386,10 +389,10 @@ def _pool_cases(kind: str) -> Callable[[], st.SearchStrategy[Case]]:
 
 
 CHECKS += [
-    Check("conv2d", "conv", _conv2d_cases),
-    Check("max_pool2d", "pooling", _pool_cases("max")),
-    Check("avg_pool2d", "pooling", _pool_cases("avg")),
-    Check("lp_pool2d", "pooling", _pool_cases("lp")),
+    Check("conv2d", "conv", _conv2d_cases, second_order=False),
+    Check("max_pool2d", "pooling", _pool_cases("max"), second_order=False),
+    Check("avg_pool2d", "pooling", _pool_cases("avg"), second_order=False),
+    Check("lp_pool2d", "pooling", _pool_cases("lp"), second_order=False),
 ]
 
 
@@ -417,8 +420,13 @@ class CheckResult:
     failure: str = ""
 
 
-def run_check(check: Check, examples: int = 50, seed: int | None = None) -> CheckResult:
-    """Run ``check`` on ``examples`` Hypothesis-drawn cases outside pytest; failures are shrunk first."""
+def run_check(check: Check, examples: int = 50, seed: int | None = None, order: int = 1) -> CheckResult:
+    """Run ``check`` on ``examples`` Hypothesis-drawn cases outside pytest; failures are shrunk first.
+
+    ``order=2`` runs ``gradgradcheck`` (second derivatives) instead of ``gradcheck``."""
+    if order not in (1, 2):
+        raise ValueError(f"run_check: order must be 1 or 2, got {order!r}")
+    verify = gradcheck if order == 1 else gradgradcheck
 
     stats = {"examples": 0, "abs": 0.0, "rel": 0.0}
 
@@ -432,7 +440,7 @@ def run_check(check: Check, examples: int = 50, seed: int | None = None) -> Chec
     )
     @given(check.cases())
     def property_(case: Case) -> None:
-        report = gradcheck(case.fn, list(case.inputs), **check.gradcheck_options)
+        report = verify(case.fn, list(case.inputs), **check.gradcheck_options)
         stats["examples"] += 1
         stats["abs"] = max(stats["abs"], report.max_abs_error)
         stats["rel"] = max(stats["rel"], report.max_rel_error)
