@@ -131,7 +131,7 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 elif isinstance(p.grad, Tensor):
-                    p.grad = np.zeros_like(p.data)  # a Tensor gradient (after create_graph): PyTorch detaches and zeros it
+                    p.grad = np.zeros_like(p.data)  # a Tensor (create_graph): replaced by zeros
                 else:
                     p.grad[...] = 0
 

@@ -1,6 +1,7 @@
 """Gradient checking for users' own ops and ours: finite differences and Hypothesis strategies.
 
-- ``gradcheck``, ``gradgradcheck`` (second order), ``numerical_grad``, ``numerical_jacobian``, ``analytical_jacobian``, ``GradcheckError``:
+- ``gradcheck``, ``gradgradcheck`` (second order),
+  ``numerical_grad``, ``numerical_jacobian``, ``analytical_jacobian``, ``GradcheckError``:
   numpy only.
 - ``strategies``: Hypothesis strategies (needs the ``test`` extra: ``pip install 'tinygrad_cnn[test]'``).
 - ``checks``: the registry of property checks over every built-in op (also needs Hypothesis).
