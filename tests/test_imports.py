@@ -49,6 +49,7 @@ FLOORS: dict[str, int] = {
     "devices": ENGINE,
     "value": ENGINE,
     "_dot": ENGINE,
+    "_progress": ENGINE,
     "ops": OPS,
     "creation": OPS,
     "functions": OPS,

@@ -94,11 +94,11 @@ def _interrupt_after(monkeypatch, epochs):
     """Make the training loop raise KeyboardInterrupt (Ctrl-C) during epoch ``epochs + 1``."""
     real, calls = T.train_epoch, []
 
-    def train_epoch(run):
+    def train_epoch(run, progress=True):
         calls.append(1)
         if len(calls) > epochs:
             raise KeyboardInterrupt
-        return real(run)
+        return real(run, progress)
 
     monkeypatch.setattr(T, "train_epoch", train_epoch)
 

@@ -41,12 +41,13 @@ import numpy as np
 from .. import datasets, models, optim
 from .. import functional as F
 from .. import random as _random
+from .._checks import check_bool
+from .._progress import Progress
 from ..data import DataLoader, Subset, random_split
 from ..grad_mode import no_grad
 from ..serialization import CheckpointError, load, restore, save
 from ..tensor import Tensor
 from ._argtypes import number
-from ._progress import Progress
 
 __all__ = ["SPLIT_SEED", "Run", "add_arguments", "check_data_option", "checkpoint", "evaluate", "fit", "run",
            "settings_from", "setup"]
@@ -345,11 +346,12 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: i
     return matrix
 
 
-def train_epoch(run: Run) -> float:
-    """One pass over the training batches; returns the mean training loss per example."""
+def train_epoch(run: Run, progress: bool = True) -> float:
+    """One pass over the training batches; returns the mean training loss per example. ``progress``: a bar on a
+    terminal (tqdm, else a plain line; none when stderr is not a terminal)."""
     run.model.train()
     total, seen = 0.0, 0
-    progress = Progress(len(run.loader), f"epoch {run.epoch + 1}/{run.settings['epochs']}")
+    bar = Progress(len(run.loader), f"epoch {run.epoch + 1}/{run.settings['epochs']}", enabled=progress)
     try:
         for x, y in run.loader:
             run.optimizer.zero_grad()
@@ -359,22 +361,25 @@ def train_epoch(run: Run) -> float:
             value = loss.item()
             total += value * len(y) if run.loss_reduction == "mean" else value
             seen += len(y)
-            progress.update(value / (1 if run.loss_reduction == "mean" else len(y)))
+            bar.update(postfix=f"loss {value / (1 if run.loss_reduction == 'mean' else len(y)):.4f}")
     finally:
-        progress.close()
+        bar.close()
     return total / max(seen, 1)
 
 
-def fit(run: Run, out=None, save_to: Path | None = None, on_epoch: Callable[[Run], None] | None = None) -> None:
+def fit(run: Run, out=None, save_to: Path | None = None, on_epoch: Callable[[Run], None] | None = None,
+        progress: bool = True) -> None:
     """Train ``run`` until ``settings["epochs"]`` epochs are complete, printing one line per epoch to ``out``
-    and writing a checkpoint to ``save_to`` after each; ``on_epoch(run)`` is called after each checkpoint."""
+    and writing a checkpoint to ``save_to`` after each; ``on_epoch(run)`` is called after each checkpoint.
+    ``progress=False``: no bar over each epoch's batches (:func:`train_epoch`)."""
+    progress = check_bool(progress, "progress", "fit")
     epochs = run.settings["epochs"]
     width = len(str(epochs))
     label = "held-out" if run.held_out is not None else "train-set"
     while run.epoch < epochs:
         start = time.perf_counter()
         lr = run.optimizer.param_groups[0]["lr"]
-        train_loss = train_epoch(run)
+        train_loss = train_epoch(run, progress)
         if run.scheduler is not None:
             run.scheduler.step()
         eval_loss, predicted, labels = evaluate(run.model, run.eval_set, run.loss, run.loss_reduction)
