@@ -17,10 +17,10 @@ What a run does:
 4. prints the held-out accuracy, the confusion matrix and the misclassified examples' indices (positions
    in the data set), and with ``--json``/``--plot`` writes them and the figures.
 
-Defaults depend on the model: ``small`` and ``lenet`` minimise the cross-entropy with Adam (η = 0.002),
-batches of 32 and a cosine schedule; ``textbook`` is the book's network, squared error C = ½ Σ (t − a)²
-summed over the images, full-batch gradient descent with η = 0.2, in float64, with no held-out split
-(the book measures on its 96 images).
+Defaults depend on the model: ``small``, ``lenet`` and ``lenet5`` minimise the cross-entropy (``lenet5``: with
+label smoothing 0.1) with Adam (η = 0.002), batches of 32 and a cosine schedule; ``textbook`` is the book's
+network, squared error C = ½ Σ (t − a)² summed over the images, full-batch gradient descent with η = 0.2, in
+float64, with no held-out split (the book measures on its 96 images).
 
 Exit status: 0 on success, 2 for bad arguments, 130 when interrupted.
 """
