@@ -63,6 +63,7 @@ FLOORS: dict[str, int] = {
     "serialization": LIBRARY,
     "models": LIBRARY,
     "deltas": LIBRARY,
+    "training": LIBRARY,
     "viz": FUNCTIONAL,
     "cli": TOP,
     "__main__": TOP,

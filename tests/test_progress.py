@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from tinygrad_cnn import _progress, deltas, nn, textbook
+from tinygrad_cnn import _progress, deltas, nn, textbook, training
 from tinygrad_cnn.cli import train as train_cli
 
 
@@ -80,7 +80,7 @@ def test_deltas_compare_draws_a_bar_over_the_finite_difference_quantities(termin
 def test_fit_draws_a_bar_per_epoch_over_its_batches(terminal, fake_tqdm):
     run = train_cli.setup({**train_cli._defaults("textbook", "small", None), "dataset": "textbook",
                            "model": "small", "batch_size": 32, "epochs": 2, "seed": 0})
-    train_cli.fit(run)
+    training.fit(run)
     assert [(bar.desc, bar.total, bar.n, bar.closed) for bar in fake_tqdm] == [
         ("epoch 1/2", 3, 3, True), ("epoch 2/2", 3, 3, True)]
     assert fake_tqdm[-1].postfix.startswith("loss ")
@@ -89,7 +89,7 @@ def test_fit_draws_a_bar_per_epoch_over_its_batches(terminal, fake_tqdm):
 @pytest.mark.parametrize("call", [
     lambda: _book_train(progress=False),
     lambda: deltas.compare(_cnn(), *_cnn_data(), progress=False),
-    lambda: train_cli.fit(train_cli.setup({**train_cli._defaults("textbook", "small", None), "dataset": "textbook",
+    lambda: training.fit(train_cli.setup({**train_cli._defaults("textbook", "small", None), "dataset": "textbook",
                                            "model": "small", "epochs": 1, "seed": 0}), progress=False),
 ], ids=["textbook.train", "deltas.compare", "fit"])
 def test_progress_false_draws_nothing_even_on_a_terminal(terminal, fake_tqdm, capsys, call):
