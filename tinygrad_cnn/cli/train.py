@@ -172,8 +172,8 @@ def settings_from(args: argparse.Namespace, saved: dict[str, Any] | None = None)
         if settings[name] is None:
             settings[name] = value
     if settings["model"] == "textbook" and settings["label_smoothing"]:
-        raise ValueError(f"--label-smoothing {settings['label_smoothing']}: the textbook model minimises the squared "
-                         "error, not a cross-entropy; leave it out")
+        raise ValueError(f"--label-smoothing {settings['label_smoothing']}: --model textbook, the book's network, "
+                         "minimises the squared error, not a cross-entropy; leave it out")
     return settings
 
 
