@@ -124,3 +124,10 @@ def test_real_tqdm_writes_the_bar_to_stderr_on_a_terminal(capsys, monkeypatch):
             bar.update(postfix="ok")
     err = capsys.readouterr().err
     assert "work" in err and "4/4" in err and "ok" in err
+
+
+def test_a_short_call_draws_nothing_even_with_real_tqdm_on_a_terminal(terminal, capsys):
+    """The library's bars wait half a second: a quick textbook.train leaves the terminal untouched."""
+    pytest.importorskip("tqdm")
+    _book_train()
+    assert capsys.readouterr().err == ""

@@ -54,7 +54,7 @@ class Progress:
     def __init__(self, total: int, description: str, unit: str = "batch", *, enabled: bool = True,
                  plain: bool = True, leave: bool = False, delay: float = 0.0) -> None:
         enabled = check_bool(enabled, "progress", description)
-        self.total, self.description, self.count = int(total), description, 0
+        self.total, self.description, self.count, self.delay = int(total), description, 0, delay
         self.bar: Any = None
         self.plain = False
         if shows_bar(enabled, plain):
@@ -74,9 +74,10 @@ class Progress:
         """``n`` more items done (0: only a new ``postfix``)."""
         self.count += n
         if self.bar is not None:
-            if postfix is not None:
-                self.bar.set_postfix_str(postfix, refresh=False)
-            self.bar.update(n) if n else self.bar.refresh()
+            if postfix is not None:  # redrawn now only without a delay: a redraw would show a delayed bar early
+                self.bar.set_postfix_str(postfix, refresh=not n and not self.delay)
+            if n:
+                self.bar.update(n)
         elif self.plain and n and (self.count >= self.total or self.count % 5 == 0):
             filled = _PLAIN_WIDTH * min(self.count, self.total) // max(self.total, 1)
             tail = f" {postfix}" if postfix else ""
