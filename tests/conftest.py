@@ -36,6 +36,9 @@ OPTIONAL = {
     "mygrad": "MyGrad, the 'compare' extra (pip install -e \".[compare]\")",
     "threadpoolctl": "threadpoolctl, the 'bench' extra (pip install -e \".[bench]\")",
     "tqdm": "tqdm, the 'progress' extra (pip install -e \".[progress]\")",
+    "nbclient": "nbclient, the 'notebooks' extra (pip install -e \".[notebooks]\")",
+    "nbformat": "nbformat, the 'notebooks' extra (pip install -e \".[notebooks]\")",
+    "ipykernel": "ipykernel, the 'notebooks' extra (pip install -e \".[notebooks]\")",
 }
 _NOT_IMPORTED = re.compile(r"could not import '([\w.]+)'")
 

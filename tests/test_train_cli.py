@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from tinygrad_cnn import Tensor, load, models
+from tinygrad_cnn import Tensor, load, models, training
 from tinygrad_cnn.cli import main
 from tinygrad_cnn.cli import train as T
 
@@ -92,15 +92,15 @@ def test_textbook_model_is_the_books_network_and_reaches_96_of_96(capsys, tmp_pa
 
 def _interrupt_after(monkeypatch, epochs):
     """Make the training loop raise KeyboardInterrupt (Ctrl-C) during epoch ``epochs + 1``."""
-    real, calls = T.train_epoch, []
+    real, calls = training.train_epoch, []
 
-    def train_epoch(run):
+    def train_epoch(run, progress=True):
         calls.append(1)
         if len(calls) > epochs:
             raise KeyboardInterrupt
-        return real(run)
+        return real(run, progress)
 
-    monkeypatch.setattr(T, "train_epoch", train_epoch)
+    monkeypatch.setattr(training, "train_epoch", train_epoch)
 
 
 @pytest.mark.parametrize("options", [
@@ -259,7 +259,7 @@ def test_checkpoint_loads_into_the_equivalent_torch_model(default_run):
 
 
 def test_ctrl_c_while_saving_names_the_previous_checkpoint(capsys, tmp_path, monkeypatch):
-    path, real_save, calls = tmp_path / "ck.npz", T.save, []
+    path, real_save, calls = tmp_path / "ck.npz", training.save, []
 
     def save(obj, where):
         calls.append(1)
@@ -267,7 +267,7 @@ def test_ctrl_c_while_saving_names_the_previous_checkpoint(capsys, tmp_path, mon
             raise KeyboardInterrupt
         real_save(obj, where)
 
-    monkeypatch.setattr(T, "save", save)
+    monkeypatch.setattr(training, "save", save)
     status, _, err = _train(capsys, "--dataset", "textbook", "--model", "textbook", "--epochs", 3, "--save", path)
     assert status == 130 and f"the last complete checkpoint (epoch 1) is {path}" in err
     assert load(path)["epoch"] == 1

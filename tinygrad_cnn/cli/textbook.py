@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .._progress import Progress
 from ..textbook import formulas, scalar_net, tensor_net
 from ..textbook.comparison import Comparison, compare, format_table
 from ..textbook.data import DIGITS, initial_parameters, load_data, test_image
@@ -135,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     callback, close = _progress(args.steps, out)
     try:
         final_params, history = train(start_params, images, targets, lr=args.lr, steps=args.steps,
-                                      pool=args.pool, engine=args.engine, callback=callback)
+                                      pool=args.pool, engine=args.engine, callback=callback, progress=False)
     finally:
         close()
 
@@ -178,26 +179,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _progress(steps: int, out) -> tuple[Callable[[TrainStep], None], Callable[[], None]]:
     """A training callback and a function to call at the end: a tqdm bar on a terminal, else lines."""
-    bar = None
-    if sys.stderr.isatty():
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            tqdm = None
-        if tqdm is not None:
-            bar = tqdm(total=steps, desc="gradient descent", unit="step", file=sys.stderr)
+    bar = Progress(steps, "gradient descent", unit="step", plain=False, leave=True)
     width = len(str(steps))
 
     def callback(state: TrainStep) -> None:
-        if bar is not None:
-            if state.step > 0:
-                bar.update(1)
-            bar.set_postfix_str(f"C_T={state.cost:.6f} correct={state.correct}/{state.n_images}")
+        if bar.drawing:
+            bar.update(1 if state.step > 0 else 0,
+                       postfix=f"C_T={state.cost:.6f} correct={state.correct}/{state.n_images}")
             return
         print(f"step {state.step:>{width}}/{state.steps}   C_T = {state.cost:10.6f}   "
               f"accuracy {state.correct:>2}/{state.n_images}   {state.seconds:6.2f} s", file=out, flush=True)
 
-    return callback, (bar.close if bar is not None else lambda: None)
+    return callback, bar.close
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ matplotlib is imported inside :func:`write_plots` only, with the non-interactive
 rest of the package works without it. Three files:
 
 * ``cost.png``: C_T and the training accuracy per gradient-descent step;
-* ``filters.png``: the three 3x3 filters w^F_k (with their biases b^F_k) before and after training;
+* ``filters.png``: the three 3x3 filters w^F_k (with their biases b^F_k) before and after training, one colour
+  scale with its colorbar (the output layer's 36 weights and 3 biases are not drawn: the title says so);
 * ``image_<INDEX>.png``: one training image next to its feature maps a^F_k and unit errors δ^F_k
-  (eq. (25)), at the initial and at the trained parameters (tensor engine, ``retain_grad`` on z^F).
+  (eq. (25)), at the initial and at the trained parameters (tensor engine, ``retain_grad`` on z^F), each
+  kind with its colorbar (the pooled units a^P and δ^O are not drawn: a^O is given as numbers).
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ def _filters_figure(plt, initial: Mapping[str, np.ndarray], final: Mapping[str, 
             bias = float(params["filter_biases"][k])
             axis.set_title(f"{name} $w^F_{k + 1}$   ($b^F_{k + 1}$ = {bias:.2f})", fontsize=9)
     figure.colorbar(image, ax=axes, shrink=0.8, label="filter weight")
-    figure.suptitle("The three 3x3 filters of the convolution layer")
+    figure.suptitle("The three 3x3 filters of the convolution layer\n"
+                    "(not shown: the output layer's 36 weights $w^O$ and 3 biases $b^O$)", fontsize=11)
     return figure
 
 
@@ -145,5 +148,6 @@ def _image_figure(plt, initial, final, images, targets, index: int, pool: str):
         figure.colorbar(shown, ax=top[1:].tolist(), shrink=0.8, label=r"$a^F = \sigma(z^F)$")
         figure.colorbar(errors, ax=bottom[1:].tolist(), shrink=0.8, label=r"$\delta^F = \partial C / \partial z^F$")
     figure.suptitle(f"Feature maps $a^F$ and unit errors $\\delta^F$ of image {index} ({pool} pooling; "
-                    "blank: exactly 0)")
+                    "blank: exactly 0)\n(not shown: the pooled units $a^P$ and the output errors $\\delta^O$; "
+                    "the other images)")
     return figure

@@ -3,8 +3,11 @@
 matplotlib is imported inside :func:`write_plots` only, with the non-interactive Agg backend. Three files:
 
 * ``curves.png``: the mean train and held-out loss, and the held-out accuracy, per epoch;
-* ``filters.png``: the first convolution layer's filters (one image per output channel, first input channel);
-* ``misclassified.png``: up to 48 misclassified examples with their data-set index, true and predicted class.
+* ``filters.png``: the first convolution layer's filters (one image per output channel, first input channel), on
+  one colour scale with its colorbar; its title says what is left out (other input channels, the biases, the
+  later layers);
+* ``misclassified.png``: up to 48 misclassified examples with their data-set index, true and predicted class
+  (the title says how many are not shown).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def _curves(plt, history: dict[str, list], held_out: bool):
     left.legend()
     right.plot(history["epoch"], 100 * np.asarray(history["held_out_accuracy"], dtype=float), marker="o",
                color="C1")
-    right.set(xlabel="epoch", ylabel="accuracy (%)", title=f"{label} accuracy")
+    right.set(xlabel="epoch", ylabel="accuracy (%)", title=f"{label} accuracy (training accuracy not measured)")
     right.grid(alpha=0.3)
     return figure
 
@@ -53,14 +56,19 @@ def _filters(plt, model: Any):
     weights = conv.weight.data[:, 0]  # (C_out, kH, kW), first input channel
     cols = min(8, len(weights))
     rows = -(-len(weights) // cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(1.2 * cols, 1.2 * rows + 0.4), squeeze=False)
+    figure, axes = plt.subplots(rows, cols, figsize=(1.2 * cols + 1.0, 1.2 * rows + 0.9), squeeze=False,
+                                constrained_layout=True)
     bound = float(np.abs(weights).max()) or 1.0
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < len(weights):
-            ax.imshow(weights[k], cmap="RdBu_r", vmin=-bound, vmax=bound)
+            image = ax.imshow(weights[k], cmap="RdBu_r", vmin=-bound, vmax=bound)
             ax.set_title(str(k), fontsize=8)
-    figure.suptitle("first layer's filters (red +, blue −)")
+    figure.colorbar(image, ax=axes, shrink=0.9, label="weight")
+    channels = conv.weight.shape[1]
+    left_out = ([f"input channels 2-{channels}"] if channels > 1 else []) + ["biases", "later layers"]
+    figure.suptitle(f"first convolution layer's {len(weights)} filters, {weights.shape[1]}x{weights.shape[2]}\n"
+                    f"(not shown: {', '.join(left_out)})", fontsize=9)
     return figure
 
 
@@ -80,5 +88,6 @@ def _misclassified(plt, dataset: Any, wrong: list[dict[str, Any]]):
             ax.imshow(dataset.images[row["index"], 0], cmap="gray_r", vmin=0, vmax=1)
             ax.set_title(f"#{row['index']}: {dataset.classes[row['label']]}→{dataset.classes[row['predicted']]}",
                          fontsize=7)
-    figure.suptitle(f"misclassified ({len(wrong)}; index: true→predicted)")
+    hidden = f" (the first {len(shown)} shown)" if len(wrong) > len(shown) else ""
+    figure.suptitle(f"misclassified: {len(wrong)}{hidden}; #index: true→predicted; pixels 0 white, 1 black")
     return figure

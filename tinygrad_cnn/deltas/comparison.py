@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_float, check_int
+from .._checks import check_bool, check_float, check_int
+from .._progress import Progress
 from ..grad_mode import no_grad
 from ..nn import Module
 from ..tensor import Tensor
@@ -182,6 +183,7 @@ def compare(
     eps: float = FD_EPSILON,
     seed: int = 0,
     user_tolerance: float = USER_TOLERANCE,
+    progress: bool = True,
 ) -> Comparison:
     """Every layer's δ and parameter gradients from the engine, the layerwise derivation, finite differences
     and ``user_deltas``, and the largest difference between each pair of sources.
@@ -196,7 +198,9 @@ def compare(
     step ``eps``. Tolerances: :func:`tinygrad_cnn.deltas.report.tolerance` (engine vs layerwise 1e-9, finite
     differences 1e-5, yours ``user_tolerance``, relative to the quantity's size, with a small absolute floor).
     ``str(result)`` is the table and the verdict: walking back from the output, the first layer where a source
-    departs, the unit and both values.
+    departs, the unit and both values. ``progress``: a tqdm bar over the quantities estimated by finite
+    differences, on stderr when tqdm is installed and stderr is a terminal, for a run longer than half a second;
+    ``progress=False`` turns it off.
     """
     if not isinstance(model, Module):
         raise TypeError(f"compare: model must be a Module (e.g. an nn.Sequential); got {type(model).__name__}")
@@ -205,6 +209,7 @@ def compare(
     eps = check_float(eps, "eps", "compare", minimum=0.0, open_minimum=True)
     seed = check_int(seed, "seed", "compare", minimum=0)
     user_tolerance = check_float(user_tolerance, "user_tolerance", "compare", minimum=0.0)
+    progress = check_bool(progress, "progress", "compare")
     x = layerwise._array(x, "x")
     net = _float64_copy(model)
     with no_grad():
@@ -259,6 +264,7 @@ def compare(
     if fd_units:
         rng, loss_at = np.random.default_rng(seed), _loss_function(net, x, t, loss)
         base = loss_at()
+        bar = Progress(len(shapes), "finite differences", unit="quantity", enabled=progress, plain=False, delay=0.5)
         for key, shape in shapes.items():
             every = np.arange(int(np.prod(shape)))
             nonzero = np.zeros(every.size, dtype=bool)
@@ -276,6 +282,8 @@ def compare(
                 tried += batch.size
                 est = _join(est, _estimate(net, loss_at, key, shape, params.get(key), eps, batch, base))
             fd[key] = est
+            bar.update(postfix=f"layer {key[0]} {key[1]}")
+        bar.close()
         sources.insert(len(sources), FD)
         notes.append(f"finite differences: central, step {eps:g}, on {fd_units} units per quantity (or all), "
                      "three quarters where δ ≠ 0; a unit where the loss is not differentiable is left out "

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from .. import optim
-from .._checks import check_float, check_int
+from .._checks import check_bool, check_float, check_int
+from .._progress import Progress
 from . import formulas, scalar_net, tensor_net
 
 __all__ = ["ENGINES", "History", "TrainStep", "train"]
@@ -85,11 +86,14 @@ def train(
     pool: str = "max",
     engine: str = "tensor",
     callback: Callable[[TrainStep], None] | None = None,
+    progress: bool = True,
 ) -> tuple[dict[str, np.ndarray], History]:
     """Run ``steps`` updates θ ← θ − η ∂C_T/∂θ from ``params``; return the final parameters and the history.
 
     ``params`` is not changed (the returned dict holds new arrays). ``callback``, if given, is called with
-    a :class:`TrainStep` at the start and after every update (``steps + 1`` calls).
+    a :class:`TrainStep` at the start and after every update (``steps + 1`` calls). ``progress``: a tqdm bar
+    with C_T and the accuracy on stderr, when tqdm is installed and stderr is a terminal, for a run longer
+    than half a second; ``progress=False`` turns it off.
 
     >>> from tinygrad_cnn.textbook import initial_parameters, load_data
     >>> images, targets = load_data()
@@ -103,6 +107,7 @@ def train(
     lr, steps, pool, engine = _check_arguments(lr, steps, pool, engine)
     if callback is not None and not callable(callback):
         raise TypeError(f"train: callback must be callable or None, got {type(callback).__name__}")
+    progress = check_bool(progress, "progress", "train")
     inputs = formulas.check_inputs(params, images, targets, pool)
     current = {key: array.copy() for key, array in inputs.params.items()}
     x, t = inputs.x, inputs.t  # (M, 6, 6), (M, 3)
@@ -110,20 +115,23 @@ def train(
 
     history = History(engine, pool, lr)
     start = time.perf_counter()
+    bar = Progress(steps, "gradient descent", unit="step", enabled=progress, plain=False, leave=True, delay=0.5)
 
     def record(step: int, c_T: float, a_O: np.ndarray) -> None:
         correct = int(np.sum(a_O.argmax(axis=-1) == labels))  # a_O (M, 3)
         history.cost.append(float(c_T))
         history.correct.append(correct)
         history.accuracy.append(correct / len(x))
+        bar.update(1 if step else 0, postfix=f"C_T={c_T:.6f} correct={correct}/{len(x)}")
         if callback is not None:
             callback(TrainStep(step, steps, float(c_T), correct, len(x), time.perf_counter() - start))
 
-    if engine == "tensor":
-        final = _train_tensor(current, x, t, lr, steps, pool, record)
-    else:
-        run = scalar_net.backprop if engine == "scalar" else formulas.backprop
-        final = _train_arrays(run, current, x, t, lr, steps, pool, record)
+    with bar:
+        if engine == "tensor":
+            final = _train_tensor(current, x, t, lr, steps, pool, record)
+        else:
+            run = scalar_net.backprop if engine == "scalar" else formulas.backprop
+            final = _train_arrays(run, current, x, t, lr, steps, pool, record)
     history.seconds = time.perf_counter() - start
     return final, history
 
