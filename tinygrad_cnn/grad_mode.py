@@ -140,7 +140,7 @@ class inference_mode(_Switch):
     """PyTorch's ``inference_mode``: here the same as ``no_grad`` (no graph is recorded; context manager and
     decorator). PyTorch's extra promises (inference tensors that refuse autograd later, version counters
     skipped) have no counterpart: results are ordinary tensors that do not require grad.
-    ``inference_mode(False)`` changes nothing, as in PyTorch.
+    ``inference_mode(False)`` records the graph again (like ``enable_grad``), as in PyTorch.
 
     >>> from tinygrad_cnn import Tensor
     >>> with inference_mode():
@@ -162,5 +162,5 @@ class inference_mode(_Switch):
         self.mode = mode
 
     def __enter__(self) -> None:
-        self._value = not self.mode and is_grad_enabled()
+        self._value = not self.mode
         super().__enter__()

@@ -257,4 +257,4 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if t.ndim == 0:
         raise ValueError("chunk: input must have at least one dimension, got a 0-dim tensor")
     n = t.shape[normalize_axis(dim, t.ndim, "chunk", "dim")]
-    return split(t, max(-(-n // int(chunks)), 1) if n else 0, dim) if n else split(t, [0] * 1, dim)
+    return split(t, -(-n // int(chunks)), dim) if n else split(t, [0] * int(chunks), dim)  # empty: chunks pieces
