@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from .activation import where
 from .reduce import amax, normalize_axes
 
-__all__ = ["bmm", "contiguous", "isnan", "logsumexp", "mm", "new_full", "new_ones", "new_tensor", "new_zeros",
+__all__ = ["add", "bmm", "contiguous", "div", "expand_as", "mul", "sub", "isnan", "logsumexp", "mm", "new_full", "new_ones", "new_tensor", "new_zeros",
            "reciprocal", "rsqrt", "sign", "square"]
 
 
@@ -133,3 +133,30 @@ def new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None, device
 def new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``tensor(data)`` with this tensor's dtype (unless ``dtype``), as PyTorch's ``new_tensor``."""
     return tensor(data, dtype=_dtype_of(self, dtype), device=device, requires_grad=requires_grad)
+
+
+def expand_as(self: Tensor, other: Tensor) -> Tensor:
+    """``expand(*other.shape)``."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"expand_as: other must be a Tensor, got {type(other).__name__}")
+    return self.expand(*other.shape)
+
+
+def add(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
+    """``self + alpha * other``, PyTorch's ``add``."""
+    return self + (other if alpha == 1 else other * alpha)
+
+
+def sub(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
+    """``self − alpha * other``, PyTorch's ``sub``."""
+    return self - (other if alpha == 1 else other * alpha)
+
+
+def mul(self: Tensor, other: Any) -> Tensor:
+    """``self * other``."""
+    return self * other
+
+
+def div(self: Tensor, other: Any) -> Tensor:
+    """``self / other`` (true division)."""
+    return self / other
