@@ -21,8 +21,10 @@ from ..tensor import Tensor
 from .activation import where
 from .reduce import amax, normalize_axes
 
-__all__ = ["add", "bmm", "contiguous", "div", "expand_as", "mul", "sub", "isnan", "logsumexp", "mm", "new_full", "new_ones", "new_tensor", "new_zeros",
-           "reciprocal", "rsqrt", "sign", "square"]
+__all__ = [
+    "add", "bmm", "contiguous", "div", "expand_as", "isnan", "logsumexp", "mm", "mul", "new_full",
+    "new_ones", "new_tensor", "new_zeros", "reciprocal", "rsqrt", "sign", "square", "sub",
+]
 
 
 def _floating(t: Tensor) -> Tensor:
