@@ -75,7 +75,13 @@ def test_inference_mode_is_no_grad_and_restores() -> None:
     def g() -> bool:
         return (w * 2).requires_grad
 
+    @tg.inference_mode(False)
+    def h() -> bool:
+        return (w * 2).requires_grad
+
     assert not f() and not g() and tg.is_grad_enabled()
+    with tg.no_grad():
+        assert h()  # mode=False as a decorator records, as in PyTorch
 
 
 def test_num_threads_round_trip() -> None:

@@ -164,3 +164,7 @@ class inference_mode(_Switch):
     def __enter__(self) -> None:
         self._value = not self.mode
         super().__enter__()
+
+    def __call__(self, fn: _F) -> _F:
+        # the decorator re-enters a fresh switch on every call, so ``mode`` picks which one
+        return super().__call__(fn) if self.mode else enable_grad()(fn)
