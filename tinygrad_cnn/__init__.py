@@ -16,21 +16,25 @@ from typing import Any
 # The order matters: the engine first (``function`` before ``tensor``), then what builds on it.
 # isort: off
 from .function import Context, Function, SavedArrayModifiedError, unbroadcast
-from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .grad_mode import detect_anomaly, enable_grad, inference_mode, is_grad_enabled, no_grad
 from .random import manual_seed
 from .tensor import Tensor
 from .value import Value
 from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
                      int64, long, set_default_dtype, short, uint8)
 from .devices import DeviceError, accelerator, backends, cuda, device
-from .creation import arange, from_numpy, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .creation import (arange, eye, from_numpy, full, linspace, ones, ones_like, rand, randint, randn, randperm, tensor,
+                       zeros, zeros_like)
 from .functions import (abs, allclose, argmax, argmin, clamp, equal, exp, flatten, is_tensor, log, log_softmax, matmul,
                         max, maximum, mean, min, minimum, norm, numel, permute, pow, relu, reshape, sigmoid, softmax,
                         sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
+from .functions import (argsort, bmm, chunk, cumsum, flip, gather, isnan, logsumexp, masked_fill, mm, prod, reciprocal,
+                        rsqrt, sign, sort, split, square, topk)
+from .threads import get_num_threads, set_num_threads
 from .ops.activation import where
 from .ops.movement import cat, concatenate, stack
 from . import functional, nn, optim
-from . import data, datasets, models, viz
+from . import data, datasets, models, utils, viz
 from .serialization import load, save
 # isort: on
 
@@ -78,6 +82,10 @@ __all__ = [
     "matmul", "max", "maximum", "mean", "min", "minimum", "norm", "numel", "permute", "pow", "relu", "reshape",
     "set_default_dtype", "short", "sigmoid", "softmax", "sqrt", "squeeze", "std", "sum", "tanh", "tensor",
     "transpose", "uint8", "unsqueeze", "var",
+    # everyday idioms beyond issue 20's list
+    "argsort", "bmm", "chunk", "cumsum", "eye", "flip", "gather", "get_num_threads", "inference_mode", "isnan",
+    "linspace", "logsumexp", "masked_fill", "mm", "prod", "randint", "randperm", "reciprocal", "rsqrt",
+    "set_num_threads", "sign", "sort", "split", "square", "topk", "utils",
     # the library
     "data",
     "datasets",

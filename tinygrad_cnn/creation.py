@@ -27,7 +27,8 @@ from .dtypes import get_default_dtype
 from .random import generator as _generator
 from .tensor import Tensor
 
-__all__ = ["tensor", "arange", "from_numpy", "full", "ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
+__all__ = ["tensor", "arange", "eye", "from_numpy", "full", "linspace", "ones", "ones_like", "rand", "randint", "randn",
+           "randperm", "zeros", "zeros_like"]
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -200,6 +201,77 @@ def rand(
     check_bool(requires_grad, "requires_grad", "rand")  # before drawing: a failed call leaves the generator
     rng = _generator(seed, generator, where="rand")
     return _made(rng.random(shape).astype(chosen, copy=False), requires_grad)
+
+
+def eye(n: Any, m: Any = None, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """The ``n × m`` identity (``m = n`` by default), as ``torch.eye``.
+
+    >>> eye(2, 3).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    check_device(device, "eye")
+    rows, cols = _size((n, n if m is None else m), "eye")
+    return _made(np.eye(rows, cols, dtype=_dtype(dtype, get_default_dtype(), "eye")), requires_grad)
+
+
+def linspace(start: Any, end: Any, steps: Any, dtype: Any = None, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included, as ``torch.linspace``.
+
+    >>> linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    check_device(device, "linspace")
+    for name, value in (("start", start), ("end", end)):
+        if not is_real(value):
+            raise TypeError(f"linspace: {name} must be a real number, got {type(value).__name__} {value!r}")
+    if not is_int(steps) or isinstance(steps, bool):
+        raise TypeError(f"linspace: steps must be an int, got {type(steps).__name__} {steps!r}")
+    if steps < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
+    return _made(np.linspace(start, end, int(steps)).astype(_dtype(dtype, get_default_dtype(), "linspace")),
+                 requires_grad)
+
+
+def randint(low: Any, high: Any = None, size: Any = None, *, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False, seed: Any = None, generator: Any = None) -> Tensor:
+    """Integers drawn uniformly from ``[low, high)`` in shape ``size`` (int64), as ``torch.randint``:
+    ``randint(high, size)`` or ``randint(low, high, size)``.
+
+    >>> randint(3, (4,), seed=0).dtype, bool((randint(2, 5, (20,), seed=1) >= 2).all())
+    (dtype('int64'), True)
+    """
+    check_device(device, "randint")
+    if size is None:
+        if not isinstance(high, (tuple, list)):
+            raise TypeError(f"randint: size (a tuple) is required: randint(high, size) or randint(low, high, size), "
+                            f"got size {high!r}")
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint: high is required: randint(high, size) or randint(low, high, size)")
+    for name, value in (("low", low), ("high", high)):
+        if not is_int(value) or isinstance(value, bool):
+            raise TypeError(f"randint: {name} must be an int, got {type(value).__name__} {value!r}")
+    if high <= low:
+        raise ValueError(f"randint: high must be greater than low, got low={low}, high={high}")
+    shape = _size((size,) if not isinstance(size, (tuple, list)) else tuple(size), "randint")
+    chosen = _dtype(dtype, np.int64, "randint")
+    rng = _generator(seed, generator, where="randint")
+    return _made(rng.integers(int(low), int(high), shape).astype(chosen), requires_grad)
+
+
+def randperm(n: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, seed: Any = None,
+             generator: Any = None) -> Tensor:
+    """A random permutation of ``0, …, n − 1`` (int64), as ``torch.randperm``.
+
+    >>> sorted(randperm(4, seed=0).tolist())
+    [0, 1, 2, 3]
+    """
+    check_device(device, "randperm")
+    (count,) = _size((n,), "randperm")
+    chosen = _dtype(dtype, np.int64, "randperm")
+    rng = _generator(seed, generator, where="randperm")
+    return _made(rng.permutation(count).astype(chosen), requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

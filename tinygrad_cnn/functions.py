@@ -24,6 +24,9 @@ __all__ = [
     "abs", "allclose", "argmax", "argmin", "clamp", "equal", "exp", "flatten", "is_tensor", "log", "log_softmax",
     "matmul", "max", "maximum", "mean", "min", "minimum", "norm", "numel", "permute", "pow", "relu", "reshape",
     "sigmoid", "softmax", "sqrt", "squeeze", "std", "sum", "tanh", "transpose", "unsqueeze", "var",
+    # everyday idioms (ops/selection.py, ops/scan.py, ops/composites.py)
+    "argsort", "bmm", "chunk", "cumsum", "flip", "gather", "isnan", "logsumexp", "masked_fill", "mm", "prod",
+    "reciprocal", "rsqrt", "sign", "sort", "split", "square", "topk",
 ]
 
 
@@ -50,6 +53,11 @@ maximum, minimum, pow = _method("maximum"), _method("minimum"), _method("pow")
 mean, sum = _method("mean"), _method("sum")
 norm, std, var = _method("norm"), _method("std"), _method("var")
 relu, sigmoid, tanh = _method("relu"), _method("sigmoid"), _method("tanh")
+argsort, sort, topk, gather = _method("argsort"), _method("sort"), _method("topk"), _method("gather")
+chunk, split, flip, masked_fill = _method("chunk"), _method("split"), _method("flip"), _method("masked_fill")
+cumsum, prod, logsumexp = _method("cumsum"), _method("prod"), _method("logsumexp")
+square, rsqrt, reciprocal = _method("square"), _method("rsqrt"), _method("reciprocal")
+sign, isnan, mm, bmm = _method("sign"), _method("isnan"), _method("mm"), _method("bmm")
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:

@@ -134,3 +134,37 @@ class detect_anomaly(_Switch):
     """
 
     _attribute, _value = "anomaly", True
+
+
+class inference_mode(_Switch):
+    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (no graph is recorded; context manager and
+    decorator). PyTorch's extra promises (inference tensors that refuse autograd later, version counters
+    skipped) have no counterpart: results are ordinary tensors that do not require grad.
+    ``inference_mode(False)`` records the graph again (like ``enable_grad``), as in PyTorch.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> with inference_mode():
+    ...     y = Tensor([1.0], requires_grad=True) * 2
+    >>> y.requires_grad
+    False
+    """
+
+    _attribute = "enabled"
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # ``@inference_mode`` without parentheses, as PyTorch allows
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__} {mode!r}")
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        self._value = not self.mode
+        super().__enter__()
+
+    def __call__(self, fn: _F) -> _F:
+        # the decorator re-enters a fresh switch on every call, so ``mode`` picks which one
+        return super().__call__(fn) if self.mode else enable_grad()(fn)

@@ -19,9 +19,12 @@ import numpy as np
 from ..tensor import Tensor, _lift
 from . import activation as _activation
 from . import casts as _casts
+from . import composites as _composites
 from . import elementwise as _ew
 from . import movement as _movement
 from . import reduce as _reduce
+from . import scan as _scan
+from . import selection as _selection
 from . import shape as _shape
 from . import statistics as _statistics
 
@@ -183,6 +186,11 @@ OP_METHODS: list[tuple[str, Callable[..., Any]]] = [
     ("std", _statistics.std),
     ("norm", _statistics.norm),
     *_casts.CAST_METHODS,
+    # everyday PyTorch idioms (ops/selection.py, ops/scan.py, ops/composites.py)
+    *[(name, getattr(_selection, name)) for name in _selection.__all__],
+    *[(name, getattr(_scan, name)) for name in _scan.__all__],
+    *[(name, getattr(_composites, name)) for name in _composites.__all__],
+    ("matmul", _composites.matmul),
 ]
 for _name, _method in OP_METHODS:
     setattr(Tensor, _name, _method)

@@ -27,7 +27,7 @@ from ..ops import pool
 from ..ops.conv import conv2d
 from ..ops.movement import concatenate, stack
 from ..tensor import Tensor
-from . import op_cases
+from . import idiom_cases, op_cases
 from .array_strategies import arrays, axes, broadcastable_shapes, shapes, st, tensors
 from .conv_strategies import conv2d_inputs, pool2d_inputs
 from .gradcheck import gradcheck
@@ -357,6 +357,13 @@ CHECKS += [
     Check("layer_norm", "normalization", _from(op_cases.layer_norm_cases), second_order=False),
     Check("adaptive_avg_pool2d", "pooling", _from(op_cases.adaptive_avg_pool_cases), second_order=False),
     Check("dropout2d", "normalization", _from(op_cases.dropout2d_cases), second_order=False),
+    # everyday PyTorch idioms (idiom_cases.py): composites of the ops above, except cumsum and prod
+    Check("sort_topk", "movement", _from(idiom_cases.sort_topk_cases)),
+    Check("gather", "movement", _from(idiom_cases.gather_cases)),
+    Check("masked_fill_flip_repeat", "movement", _from(idiom_cases.masked_fill_flip_repeat_cases)),
+    Check("split_chunk", "movement", _from(idiom_cases.split_chunk_cases)),
+    Check("cumsum_prod", "reduction", _from(idiom_cases.cumsum_prod_cases)),
+    Check("pointwise_idioms", "elementwise", _from(idiom_cases.pointwise_cases)),
 ]
 
 # ---- conv2d and pooling
