@@ -6,8 +6,8 @@ variables that change numpy's speed (recorded, never changed), PyTorch's thread
 count, and numpy's GEMM rate: the machine's limit for a case that is mostly
 matrix products is its FLOPs divided by that rate.
 
-``threadpoolctl`` is a benchmark-only dependency (the ``bench`` extra); it is
-imported here only, inside functions.
+``threadpoolctl`` is imported here only, inside functions (it is a dependency
+of the package, so it is there unless removed).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """``set_num_threads``/``get_num_threads``: the threads numpy's BLAS uses (matmul and the convolutions built on it),
-set through ``threadpoolctl`` as PyTorch's functions set its intra-op threads. Without ``threadpoolctl`` installed
-(``pip install threadpoolctl``) both raise a ``RuntimeError`` saying so, rather than silently doing nothing.
+set through ``threadpoolctl`` (a dependency of this package) as PyTorch's functions set its intra-op threads. If
+``threadpoolctl`` has been removed from the environment both raise a ``RuntimeError`` saying so, rather than silently
+doing nothing.
 
 >>> import tinygrad_cnn as torch
 >>> torch.get_num_threads() >= 1
