@@ -114,7 +114,9 @@ from ._checks import check_float as _check_float  # noqa: E402
 from ._checks import check_int as _check_int  # noqa: E402
 from .function import Context as _Context  # noqa: E402
 from .function import Function as _Function  # noqa: E402
+from .ops.activation import softplus as _softplus  # noqa: E402
 from .ops.adaptive_pool import adaptive_avg_pool2d  # noqa: E402
+from .ops.namespace import namespace as _namespace  # noqa: E402
 from .ops.normalization import batch_norm, dropout, dropout2d, layer_norm  # noqa: E402
 
 __all__ += [
@@ -353,7 +355,11 @@ class BCEWithLogits(_Function):
 
     log σ(x) = −softplus(−x) and log(1 − σ(x)) = −softplus(x), with softplus(z) = log(1 + e^z) computed by
     ``np.logaddexp`` (no overflow). Derivatives: ∂/∂x = σ(x)(p·t + 1 − t) − p·t, ∂/∂t = p·softplus(−x) − softplus(x).
+    The rule runs on arrays and on Tensors (``ops/namespace.py``): under ``create_graph`` the softplus terms
+    are recomputed from x as Tensor ops (``ops/activation.py``), so the loss is differentiable to any order.
     """
+
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx: _Context, x: np.ndarray, t: np.ndarray, pos_weight: np.ndarray) -> np.ndarray:
@@ -364,14 +370,15 @@ class BCEWithLogits(_Function):
 
     @staticmethod
     def backward(ctx: _Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, None]:
-        _x, t = ctx.saved_tensors
+        x, t = ctx.saved_tensors
         p = ctx.pos_weight
+        sp_neg, sp_pos = (ctx.sp_neg, ctx.sp_pos) if not isinstance(x, Tensor) else (_softplus(-x), _softplus(x))
         grad_x = grad_t = None
         if ctx.needs_input_grad[0]:
-            sigmoid_x = np.exp(-ctx.sp_neg)  # σ(x) = e^{−softplus(−x)}, in (0, 1]
+            sigmoid_x = _namespace(sp_neg).exp(-sp_neg)  # σ(x) = e^{−softplus(−x)}, in (0, 1]
             grad_x = grad * (sigmoid_x * (p * t + 1 - t) - p * t)
         if ctx.needs_input_grad[1]:
-            grad_t = grad * (p * ctx.sp_neg - ctx.sp_pos)
+            grad_t = grad * (p * sp_neg - sp_pos)
         return grad_x, grad_t, None
 
 
