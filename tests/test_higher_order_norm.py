@@ -117,6 +117,27 @@ def test_batch_norm_in_evaluation_has_the_diagonal_hessian_of_a_fixed_affine_map
     np.testing.assert_allclose(hessian, np.diag(np.tile(2 * gamma**2 / (var + 1e-5), 2)), rtol=1e-13, atol=1e-15)
 
 
+def test_a_running_buffer_updated_after_an_evaluation_forward_leaves_the_create_graph_gradients_alone():
+    """Evaluation's x̂ is recomputed under create_graph from the running mean the forward used, not the
+    buffer as a later training step (updating it in place) left it."""
+    x0, other = RNG.standard_normal((3, 2, 2)), RNG.standard_normal((3, 2, 2)) - 7
+
+    def derivatives(update_between):
+        mean, var = np.array([0.5, -1.0]), np.array([2.0, 0.5])
+        x, gamma = Tensor(x0, requires_grad=True), Tensor([1.5, 0.5], requires_grad=True)
+        y = F.batch_norm(x, mean, var, gamma, training=False)
+        if update_between:
+            F.batch_norm(Tensor(other), mean, var, training=True, momentum=0.5)
+            assert mean[0] != 0.5  # the buffers changed in place
+        g_x, g_gamma = autograd.grad((y**3).sum(), [x, gamma], create_graph=True)  # (B3) reads x̂
+        return g_gamma.data, autograd.grad((g_x * g_x).sum() + g_gamma.sum(), [x, gamma])
+
+    (g1, h1), (g2, h2) = derivatives(False), derivatives(True)
+    np.testing.assert_array_equal(g2, g1)
+    for a, b in zip(h2, h1):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
 # ----------------------------------------------------------------------------- layer norm, dropout, norms
 def test_layer_norm_hessian_annihilates_a_shift_of_each_row():
     x0, w = RNG.standard_normal((2, 4)), RNG.standard_normal((2, 4))

@@ -65,7 +65,8 @@ class BatchNorm(Function):
         if bias is not None:
             y = y + bias.reshape(shape)
         ctx.save_for_backward(x, weight)
-        ctx.x_hat, ctx.inv_std, ctx.batch_stats, ctx.mean, ctx.eps = x_hat, inv_std, batch_stats, mean, eps
+        ctx.x_hat, ctx.inv_std, ctx.batch_stats, ctx.eps = x_hat, inv_std, batch_stats, eps
+        ctx.mean = None if batch_stats else mean.copy()  # (C,): a running buffer may change before backward
         ctx.m = x.size // max(x.shape[1], 1)  # the elements per channel
         return y.astype(x.dtype, copy=False)
 
