@@ -18,6 +18,13 @@ from tinygrad_cnn.ops.adaptive_pool import averaging_matrix
 RNG = np.random.default_rng(1818)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rng():
+    """Each test draws the same numbers however the tests are selected or ordered."""
+    global RNG
+    RNG = np.random.default_rng(1818)
+
+
 def _derivatives(f, x0, order):
     """[∂f/∂x, ∂(Σ ∂f/∂x)/∂x, ...] of the scalar Σ f(x), elementwise, by repeated autograd.grad."""
     x = Tensor(np.asarray(x0, dtype=np.float64), requires_grad=True)

@@ -15,6 +15,13 @@ torch = pytest.importorskip("torch", reason="needs PyTorch (pip install torch)")
 TF = torch.nn.functional
 
 RNG = np.random.default_rng(18)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rng():
+    """Each test draws the same numbers however the tests are selected or ordered."""
+    global RNG
+    RNG = np.random.default_rng(18)
 RTOL, ATOL = 1e-10, 1e-12
 
 
@@ -36,13 +43,13 @@ def _theirs(f, arrays, vs):
             [np.zeros_like(a) if h is None else h.numpy() for a, h in zip(arrays, hvp)])
 
 
-def _agree(ours, theirs, arrays):
+def _agree(ours, theirs, arrays, atol=ATOL):
     vs = [RNG.standard_normal(a.shape) for a in arrays]
     (g1, h1), (g2, h2) = _ours(ours, arrays, vs), _theirs(theirs, arrays, vs)
     for k, (a, b) in enumerate(zip(g1, g2)):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, err_msg=f"gradient of input {k}")
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=atol, err_msg=f"gradient of input {k}")
     for k, (a, b) in enumerate(zip(h1, h2)):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, err_msg=f"Hessian-vector product, input {k}")
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=atol, err_msg=f"Hessian-vector product, input {k}")
     return h1
 
 
@@ -200,3 +207,35 @@ def test_binary_cross_entropy_with_logits_hvp(reduction):
                                                    pos_weight=torch.tensor(pos_weight), reduction=reduction)
 
     _agree(ours, theirs, [_normal(3, 4, scale=3.0), RNG.random((3, 4))])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_binary_cross_entropy_hvp(reduction):
+    weight, scale = RNG.random(4) + 0.5, RNG.standard_normal((3, 4))
+
+    def ours(p, t):
+        loss = F.binary_cross_entropy(p.sigmoid(), t, weight=weight, reduction=reduction)
+        return (loss * Tensor(scale)).sum() if reduction == "none" else loss
+
+    def theirs(p, t):
+        loss = TF.binary_cross_entropy(p.sigmoid(), t, weight=torch.tensor(weight), reduction=reduction)
+        return (loss * torch.tensor(scale)).sum() if reduction == "none" else loss
+
+    _agree(ours, theirs, [_normal(3, 4), RNG.random((3, 4))], atol=1e-11)  # entries of order 1, some cancel
+
+
+def test_binary_cross_entropy_at_the_floors_is_pytorchs_except_the_target_gradient():
+    """p = 0 or 1: the loss (logs floored at −100) and ∂/∂p ((p − t)/max(p(1 − p), 1e-12)) are PyTorch's; ∂/∂t is
+    the derivative of the floored loss (±100), where PyTorch gives ±inf (deliberate)."""
+    p0, t0 = np.array([0.0, 0.0, 1.0, 1.0, 1e-13, 0.5]), np.array([0.3, 1.0, 0.0, 0.3, 1.0, 0.2])
+    p, t = Tensor(p0, requires_grad=True), Tensor(t0, requires_grad=True)
+    loss = F.binary_cross_entropy(p, t, reduction="none")
+    loss.sum().backward()
+    tp, tt = torch.tensor(p0, requires_grad=True), torch.tensor(t0, requires_grad=True)
+    expected = TF.binary_cross_entropy(tp, tt, reduction="none")
+    expected.sum().backward()
+    np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-15)
+    finite = np.isfinite(tt.grad.numpy())
+    np.testing.assert_allclose(t.grad[finite], tt.grad.numpy()[finite], rtol=1e-15)
+    np.testing.assert_array_equal(t.grad[~finite], np.sign(tt.grad.numpy()[~finite]) * 100)

@@ -363,6 +363,7 @@ CHECKS += [
     Check("cross_entropy_probabilities", "loss", _from(loss_cases.soft_cross_entropy_cases)),
     Check("nll_loss", "loss", _from(loss_cases.nll_loss_cases)),
     Check("mse_loss", "loss", _from(loss_cases.mse_loss_cases)),
+    Check("binary_cross_entropy", "loss", _from(loss_cases.bce_cases)),
     Check("binary_cross_entropy_with_logits", "loss", _from(loss_cases.bce_with_logits_cases)),
     # everyday PyTorch idioms (idiom_cases.py): composites of the ops above, except cumsum and prod
     Check("sort_topk", "movement", _from(idiom_cases.sort_topk_cases)),

@@ -127,3 +127,24 @@ def bce_with_logits_cases() -> st.SearchStrategy[tuple]:
                                       f"pos_weight={pos_weight is not None}, reduction={reduction})")
 
     return cases()
+
+
+def bce_cases() -> st.SearchStrategy[tuple]:
+    """``binary_cross_entropy`` of probabilities inside (0, 1) (away from the floors), a differentiated target,
+    ``weight``, each reduction."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        shape = draw(st.sampled_from([(3,), (2, 3)]))
+        p = draw(tensors(shape=shape, min_value=0.05, max_value=0.95))
+        target = draw(tensors(shape=shape, min_value=0.0, max_value=1.0))
+        weight = draw(st.one_of(st.none(), arrays(shape=shape[-1:], min_value=0.2, max_value=2.0)))
+        reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+
+        def fn(x: Tensor, t: Tensor) -> Tensor:
+            loss = F.binary_cross_entropy(x, t, weight=weight, reduction=reduction)
+            return loss * loss if reduction == "none" else loss
+
+        return (fn, (p, target), f"binary_cross_entropy(weight={weight is not None}, reduction={reduction})")
+
+    return cases()
