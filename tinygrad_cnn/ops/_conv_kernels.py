@@ -17,17 +17,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .window import Geometry
+from .window import Geometry, finite
 
 CACHE_BYTES = 64 * 2**20  # the whole batch's im2col matrix is kept for backward up to this size...
 CHUNK_BYTES = 8 * 2**20  # ...else it is built for chunks of the batch of at most this size, in forward and backward
 SCATTER_BYTES = 2 * 2**20  # the input gradient's columns are made and scattered this much at a time
-
-
-def finite(array: np.ndarray) -> bool:
-    """Whether every element is finite (one fast reduction; a sum that overflows only errs on the safe side)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(np.add.reduce(array, axis=None)))
 
 
 # ----------------------------------------------------------------------------------- im2col / col2im
