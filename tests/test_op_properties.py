@@ -5,7 +5,7 @@ The checks come from the library's registry (``tinygrad_cnn.testing.checks``), t
 """
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_cnn.testing import gradcheck, gradgradcheck
