@@ -56,7 +56,9 @@ class Row:
 
 @dataclass
 class Comparison:
-    """The result of :func:`tinygrad_cnn.deltas.compare`: :class:`Row` s for every layer, quantity and pair."""
+    """The result of :func:`tinygrad_cnn.deltas.compare`: :class:`Row` s for every layer, quantity and pair;
+    ``values`` every source's arrays by (layer, quantity); ``seconds`` each source's wall time; ``labels`` the
+    book's names of (layer, quantity) on the book's network."""
 
     loss: str
     cost: float
@@ -66,6 +68,8 @@ class Comparison:
     sources: list[str]
     notes: list[str] = field(default_factory=list)
     values: dict[str, dict[tuple[str, str], np.ndarray]] = field(default_factory=dict, repr=False)
+    seconds: dict[str, float] = field(default_factory=dict, repr=False)
+    labels: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def agrees(self) -> bool:
         """Whether every pair of sources agrees on every quantity within its tolerance."""
@@ -81,6 +85,10 @@ class Comparison:
         layers below it inherit its error through the recurrence); None if all agree."""
         failing = self.failing_layers()
         return failing[-1] if failing else None
+
+    def worst(self) -> Row:
+        """The row farthest outside (or nearest to) its tolerance: the largest max |a − b| / tolerance."""
+        return max(self.rows, key=lambda row: row.max_abs / row.tolerance if row.tolerance > 0 else np.inf)
 
     def unchecked(self) -> list[Row]:
         """The finite-difference rows that could not check anything (every sampled unit at a kink, or only
@@ -177,9 +185,13 @@ def format_table(comparison: Comparison) -> str:
     verdict."""
     c = comparison
     others = [s for s in c.sources if s != "engine"]
-    head = f"{'layer':<12} {'kind':<10} {'quantity':<9} {'shape':<16}"
+    width = {source: max(20, len(source) + 10) for source in others}  # a cell "1.5e-17 (2.5e-16) ✗"
+    names = {key: f"{key[1]} ({label})" for key, label in c.labels.items()}
+    wide = max([9, *(len(name) for name in names.values())])
+    long = max([5, *(len(name) for name, _ in c.layers)])
+    head = f"{'layer':<{long}} {'kind':<10} {'quantity':<{wide}} {'shape':<16}"
     for source in others:
-        head += f" {source + ' vs engine':>30}" + (f" {'units':>9}" if source == FD else "")
+        head += f" {source + ' vs engine':>{width[source]}}" + (f" {'units':>9}" if source == FD else "")
     lines = [(f"δ = ∂C/∂(layer output) and ∂C/∂θ, {c.n_images} image(s), {c.loss} loss (C = {c.cost:.6g}): "
               "largest |difference| (and relative) of each source against the engine"), head + "   ok"]
     by_key: dict[tuple[str, str], dict[tuple[str, str], Row]] = {}
@@ -188,7 +200,8 @@ def format_table(comparison: Comparison) -> str:
     kinds = dict(c.layers)
     for (layer, quantity), pairs in by_key.items():
         shape = next(iter(pairs.values())).shape
-        line = f"{layer:<12} {kinds.get(layer, ''):<10} {quantity:<9} {shape!s:<16}"
+        name = names.get((layer, quantity), quantity)
+        line = f"{layer:<{long}} {kinds.get(layer, ''):<10} {name:<{wide}} {shape!s:<16}"
         for source in others:
             row = pairs.get(("engine", source))
             if row is None:
@@ -197,7 +210,7 @@ def format_table(comparison: Comparison) -> str:
                 cell = "not checked"
             else:
                 cell = f"{row.max_abs:.1e} ({row.max_rel:.1e}){'' if row.ok else ' ✗'}"
-            line += f" {cell:>30}"
+            line += f" {cell:>{width[source]}}"
             if source == FD:
                 line += f" {'' if row is None else f'{row.units}/{int(np.prod(shape))}':>9}"
         line += "   " + ("yes" if all(r.ok for r in pairs.values()) else "NO")
