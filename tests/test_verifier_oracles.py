@@ -1,0 +1,111 @@
+"""Oracles for the verifiers themselves (issue 16): the shared finite differences, the one tolerance policy and
+the δ-checker's report, held to hand values, plain loops and exact fractions, never to PyTorch or to another
+verifier. Each test here was written to kill mutants that survived the rest of the suite (tools/mutate.py;
+tools/mutation_report.md)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tinygrad_cnn.testing import tolerances
+from tinygrad_cnn.testing.finite_differences import FD_EPSILON, Differences, differences
+from tinygrad_cnn.testing.tolerances import FD, tolerance
+
+
+# ------------------------------------------------------------------------------- testing/finite_differences.py
+def test_differences_of_a_square_in_exact_binary_fractions():
+    """f(x) = x² at x = 3 with ε = 1/2: f(3 ∓ ½) = 6.25, 12.25; every quotient is exact in binary."""
+    x = np.array([3.0])
+    d = differences(lambda: float(x[0] ** 2), x, eps=0.5, base=9.0)
+    assert d.minus.tolist() == [6.25] and d.plus.tolist() == [12.25] and d.eps == 0.5 and d.base == 9.0
+    assert d.central.tolist() == [6.0]  # (12.25 − 6.25) / (2 · ½)
+    assert d.left.tolist() == [5.5]  # (9 − 6.25) / ½
+    assert d.right.tolist() == [6.5]  # (12.25 − 9) / ½
+    assert x.tolist() == [3.0]
+
+
+def test_differences_walk_the_given_flat_units_of_a_2d_array_in_order():
+    a = np.array([[1.0, 2.0], [4.0, 8.0]])
+    seen = []
+
+    def f():
+        seen.append(a.copy())
+        return a.sum()
+
+    d = differences(f, a, eps=0.25, index=np.array([[3], [0]]))  # any shape: flattened
+    assert d.index.tolist() == [3, 0]
+    assert [s.tolist() for s in seen] == [[[1, 2], [4, 7.75]], [[1, 2], [4, 8.25]],
+                                          [[0.75, 2], [4, 8]], [[1.25, 2], [4, 8]]]
+    assert d.central.tolist() == [1.0, 1.0]
+    every = differences(f, a, eps=0.25)
+    assert every.index.tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("base, shape", [(None, (0,)), (np.zeros(3), (0, 3)), (2.0, (0,))])
+def test_no_units_give_empty_stacks_of_fs_shape(base, shape):
+    a = np.ones(4)
+    d = differences(lambda: np.zeros(3), a, index=[], base=base)
+    assert d.minus.shape == shape and d.plus.shape == shape and d.central.shape == shape
+    assert d.index.shape == (0,)
+
+
+def test_vector_valued_f_stacks_one_row_per_unit():
+    a = np.array([1.0, 2.0])
+    d = differences(lambda: np.array([a[0] * a[1], a[0] + a[1], 7.0]), a, eps=0.5)
+    assert d.minus.shape == (2, 3)
+    np.testing.assert_array_equal(d.central, [[2.0, 1.0, 0.0], [1.0, 1.0, 0.0]])  # ∂(a0 a1, a0 + a1, 7)
+
+
+def test_an_error_in_f_restores_the_unit_it_moved():
+    a = np.array([1.0, 5.0])
+    calls = []
+
+    def boom():
+        calls.append(a[1])
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return 0.0
+
+    with pytest.raises(RuntimeError):
+        differences(boom, a, eps=0.5, index=[1])
+    assert a.tolist() == [1.0, 5.0] and calls == [4.5, 5.5]
+
+
+def test_the_default_step_and_the_dataclass_by_hand():
+    assert FD_EPSILON == 1e-6
+    x = np.array([0.0])
+    assert differences(lambda: x[0], x).eps == 1e-6
+    d = Differences(np.array([0]), np.array([1.0]), np.array([4.0]), 0.5, 2.0)
+    assert (d.central.tolist(), d.left.tolist(), d.right.tolist()) == ([3.0], [2.0], [4.0])
+
+
+# ------------------------------------------------------------------------------------ testing/tolerances.py
+def _exact(rtol: str, scale: str, floor: str) -> float:
+    return float(Fraction(rtol) * Fraction(scale) + Fraction(floor))
+
+
+@pytest.mark.parametrize("pair, scale, cost, user, want", [
+    (("engine", "layerwise"), "2", "0", None, ("1e-9", "2", "1e-12")),
+    (("formulas", "scalar"), "0.5", "7", None, ("1e-9", "0.5", "1e-12")),  # the cost only matters with FD
+    (("engine", FD), "1", "0", None, ("1e-5", "1", "1e-8")),
+    (("engine", FD), "1", "0.5", None, ("1e-5", "1", "1e-8")),  # the floor is 1e-8 · max(1, |C|)
+    (("engine", FD), "3", "100", None, ("1e-5", "3", "1e-6")),
+    ((FD, "engine"), "3", "-100", None, ("1e-5", "3", "1e-6")),  # |C|, either order
+    (("engine", "yours"), "4", "0", None, ("1e-6", "4", "1e-12")),
+    (("engine", "yours"), "4", "0", "1e-3", ("1e-3", "4", "1e-12")),
+    (("yours", FD), "2", "10", None, ("0.000011", "2", "1e-7")),  # 1e-5 + 1e-6, floor 1e-8 · 10
+    (("engine", "engine"), "0", "0", None, ("0", "0", "1e-12")),
+])
+def test_the_tolerance_policy_in_exact_fractions(pair, scale, cost, user, want):
+    kwargs = {} if user is None else {"user_tolerance": float(user)}
+    got = tolerance(pair, float(scale), float(cost), **kwargs)
+    assert got == pytest.approx(_exact(*want), rel=1e-12, abs=0)
+
+
+def test_the_policy_constants():
+    assert (tolerances.ENGINE_TOLERANCE, tolerances.FD_TOLERANCE, tolerances.USER_TOLERANCE) == (1e-9, 1e-5, 1e-6)
+    assert FD == "finite differences"
+    assert tolerance(("engine", FD), 1.0) == pytest.approx(1e-5 + 1e-8, rel=1e-12)  # cost defaults to 0
