@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._checks import check_float
 from ..deltas.report import Comparison, Row, format_table
 from ..testing.finite_differences import FD_EPSILON, differences
 from ..testing.tolerances import ENGINE_TOLERANCE, FD, FD_TOLERANCE
@@ -57,10 +58,7 @@ def finite_difference_gradients(
     >>> bool(np.abs(fd["output_biases"] - exact["output_biases"]).max() < 1e-6)
     True
     """
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
-        raise TypeError(f"eps must be a positive number; got {type(eps).__name__} {eps!r}")
-    if not 0 < eps < np.inf:
-        raise ValueError(f"eps must be a positive finite number; got {eps!r}")
+    eps = check_float(eps, "eps", "finite_difference_gradients", minimum=0.0, open_minimum=True)
     inputs = formulas.check_inputs(params, images, targets, pool)
     images, targets, pool, base = inputs.x, inputs.t, inputs.pool, inputs.params
     grads = {}
