@@ -109,3 +109,30 @@ def test_the_policy_constants():
     assert (tolerances.ENGINE_TOLERANCE, tolerances.FD_TOLERANCE, tolerances.USER_TOLERANCE) == (1e-9, 1e-5, 1e-6)
     assert FD == "finite differences"
     assert tolerance(("engine", FD), 1.0) == pytest.approx(1e-5 + 1e-8, rel=1e-12)  # cost defaults to 0
+
+
+# ---------------------------------------------------------------------------------- testing/gradgradcheck.py
+def test_first_order_gradient_makes_leaves_of_plain_tensors_given_to_it():
+    """g(x) = vᵀ ∂(Σ x³)/∂x = 3 x² v, also when called with a Tensor that does not require grad (a copy)."""
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn.testing.gradgradcheck import first_order_gradient
+
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    g = first_order_gradient(lambda t: (t ** 3).sum(), [x], np.array(0.5))
+    plain = Tensor(np.array([2.0, 3.0]))
+    assert g(plain).data.tolist() == [6.0, 13.5]  # 3 · (4, 9) · ½
+    assert g(x).data.tolist() == [1.5, 6.0]
+    assert not plain.requires_grad  # the caller's Tensor is not changed
+
+
+# ---------------------------------------------------------------------------------------- deltas/report.py
+def test_a_row_agrees_up_to_and_including_its_tolerance():
+    from tinygrad_cnn.deltas.report import Row
+
+    row = Row("0", "δ", ("engine", "yours"), (2,), 0.5, 0.25, 0.5, 2)
+    assert row.ok and row.nonzero == -1 and row.kinks == 0 and row.unit is None and row.values is None
+    assert row.checked  # -1: zeros not counted, so the row counts as a check
+    assert not Row("0", "δ", ("engine", "yours"), (2,), 0.5 + 2 ** -40, 0.25, 0.5, 2).ok
+    assert not Row("0", "δ", ("engine", FD), (2,), 0.0, 0.0, 0.5, 2, nonzero=0).checked
+    assert not Row("0", "δ", ("engine", FD), (2,), 0.0, 0.0, 0.5, 0, nonzero=3).checked
+    assert Row("0", "δ", ("engine", FD), (2,), 0.0, 0.0, 0.5, 1, nonzero=1).checked
