@@ -136,3 +136,47 @@ def test_a_row_agrees_up_to_and_including_its_tolerance():
     assert not Row("0", "δ", ("engine", FD), (2,), 0.0, 0.0, 0.5, 2, nonzero=0).checked
     assert not Row("0", "δ", ("engine", FD), (2,), 0.0, 0.0, 0.5, 0, nonzero=3).checked
     assert Row("0", "δ", ("engine", FD), (2,), 0.0, 0.0, 0.5, 1, nonzero=1).checked
+
+
+def test_worst_is_the_row_farthest_outside_its_tolerance():
+    from tinygrad_cnn.deltas.report import Comparison, Row
+
+    def row(max_abs, tol, layer="0"):
+        return Row(layer, "δ", ("engine", "yours"), (1,), max_abs, 0.0, tol, 1)
+
+    def worst(*rows):
+        return Comparison("squared_error", 0.0, 1, [("0", "Linear")], list(rows), ["engine", "yours"]).worst()
+
+    a, b, c = row(1e-3, 1e-2), row(3e-9, 1e-9), row(0.0, 0.0)  # 0.1, 3 and 0 tolerances' worth
+    assert worst(a, b, c) is b and worst(c, a) is a and worst(c) is c
+    d = row(2 ** -60, 0.0)  # any difference misses a zero tolerance
+    assert worst(a, b, c, d) is d
+    assert worst(row(0.5, 2.0), row(0.75, 2.0)).max_abs == 0.75  # 0.25 and 0.375: the ratio, exactly
+    assert worst(row(1.0, 4.0), row(0.5, 0.25)).max_abs == 0.5  # 0.25 < 2: not the larger difference
+
+
+# ---------------------------------------------------------------------------------- testing/gradgradcheck.py
+def test_first_order_gradient_concatenates_every_inputs_gradient_in_order():
+    """g(x, y) = ∂(Σ x² y)/∂(x, y) = (2 x y, x²), flattened and concatenated in the inputs' order."""
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn.testing.gradgradcheck import first_order_gradient
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([3.0, -1.0]), requires_grad=True)
+    g = first_order_gradient(lambda a, b: (a * a * b).sum(), [x, y], np.array(1.0))
+    assert g(x, y).data.tolist() == [6.0, -4.0, 1.0, 4.0]
+    z = Tensor(np.array([0.5, 4.0]), requires_grad=True)
+    three = first_order_gradient(lambda a, b, c: (a * b * c).sum(), [x, y, z], np.array(2.0))
+    assert three(x, y, z).data.tolist() == [3.0, -8.0, 1.0, 16.0, 6.0, -4.0]  # 2 (bc, ac, ab)
+
+
+def test_first_order_gradient_of_a_constant_gradient_or_none_stays_differentiable():
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn.testing.gradgradcheck import first_order_gradient
+
+    x = Tensor(np.array([1.5, -2.5]), requires_grad=True)
+    linear = first_order_gradient(lambda a: (3.0 * a).sum(), [x], np.array(1.0))(x)  # ∂ = 3, a constant
+    assert linear.data.tolist() == [3.0, 3.0] and linear.requires_grad
+    w = Tensor(np.array([5.0, 6.0]), requires_grad=True)  # the output depends on w only, not on x
+    unused = first_order_gradient(lambda a: w * 1.0, [x], np.ones(2))(x)
+    assert unused.data.tolist() == [0.0] and unused.requires_grad  # nothing to check: one zero

@@ -88,7 +88,7 @@ class Comparison:
 
     def worst(self) -> Row:
         """The row farthest outside (or nearest to) its tolerance: the largest max |a − b| / tolerance."""
-        return max(self.rows, key=lambda row: row.max_abs / row.tolerance if row.tolerance > 0 else np.inf)
+        return max(self.rows, key=_excess)
 
     def unchecked(self) -> list[Row]:
         """The finite-difference rows that could not check anything (every sampled unit at a kink, or only
@@ -100,6 +100,13 @@ class Comparison:
 
     def __str__(self) -> str:
         return format_table(self)
+
+
+def _excess(row: Row) -> float:
+    """max |a − b| in units of the row's tolerance (a zero tolerance: 0 when met, ∞ when missed)."""
+    if row.tolerance > 0:
+        return row.max_abs / row.tolerance
+    return 0.0 if row.ok else np.inf
 
 
 def _number(value: float) -> str:
