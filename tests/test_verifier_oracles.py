@@ -180,3 +180,14 @@ def test_first_order_gradient_of_a_constant_gradient_or_none_stays_differentiabl
     w = Tensor(np.array([5.0, 6.0]), requires_grad=True)  # the output depends on w only, not on x
     unused = first_order_gradient(lambda a: w * 1.0, [x], np.ones(2))(x)
     assert unused.data.tolist() == [0.0] and unused.requires_grad  # nothing to check: one zero
+
+
+def test_gradgradcheck_defaults_are_gradchecks():
+    """eps 1e-6, atol 1e-5, rtol 1e-3 (PyTorch's); gradcheck's are held to behaviour in test_gradcheck.py."""
+    import inspect
+
+    from tinygrad_cnn.testing import gradcheck, gradgradcheck
+
+    for fn in (gradcheck, gradgradcheck):
+        defaults = {k: p.default for k, p in inspect.signature(fn).parameters.items()}
+        assert (defaults["eps"], defaults["atol"], defaults["rtol"]) == (1e-6, 1e-5, 1e-3), fn.__name__
