@@ -191,3 +191,18 @@ def test_gradgradcheck_defaults_are_gradchecks():
     for fn in (gradcheck, gradgradcheck):
         defaults = {k: p.default for k, p in inspect.signature(fn).parameters.items()}
         assert (defaults["eps"], defaults["atol"], defaults["rtol"]) == (1e-6, 1e-5, 1e-3), fn.__name__
+
+
+def test_gradgradcheck_argument_rules():
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn.testing import gradgradcheck
+
+    x = Tensor(np.array([0.5, -1.5]), requires_grad=True)
+    assert gradgradcheck(lambda t: t * t * t, [x], seed=None)  # seed None: a fresh draw, no check
+    assert gradgradcheck(lambda t: t * t * t, [x], grad_outputs=Tensor(np.array([2.0, 0.5])))  # a Tensor v
+    with pytest.raises(TypeError, match="gradgradcheck: seed must be"):
+        gradgradcheck(lambda t: t * t, [x], seed="1")
+    with pytest.raises(TypeError, match="gradgradcheck: fn must return a Tensor, got float"):
+        gradgradcheck(lambda t: 1.0, [x])
+    with pytest.raises(TypeError, match="gradgradcheck: fn must be a callable"):
+        gradgradcheck("t * t", [x])
