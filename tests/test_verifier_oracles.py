@@ -191,6 +191,7 @@ def test_gradgradcheck_defaults_are_gradchecks():
     for fn in (gradcheck, gradgradcheck):
         defaults = {k: p.default for k, p in inspect.signature(fn).parameters.items()}
         assert (defaults["eps"], defaults["atol"], defaults["rtol"]) == (1e-6, 1e-5, 1e-3), fn.__name__
+    assert inspect.signature(gradgradcheck).parameters["seed"].default == 0  # v reproducible by default
 
 
 def test_gradgradcheck_argument_rules():
