@@ -207,3 +207,34 @@ def test_gradgradcheck_argument_rules():
         gradgradcheck(lambda t: 1.0, [x])
     with pytest.raises(TypeError, match="gradgradcheck: fn must be a callable"):
         gradgradcheck("t * t", [x])
+
+
+def _comparison(rows, layers=(("1", "Sigmoid"), ("2", "AvgPool2d")), sources=("engine", "yours")):
+    from tinygrad_cnn.deltas.report import Comparison
+
+    return Comparison("squared_error", 0.5, 1, list(layers), list(rows), list(sources))
+
+
+def test_the_verdict_is_empty_when_all_agree_and_names_no_unit_it_was_not_given():
+    from tinygrad_cnn.deltas.report import Row, verdict
+
+    good = Row("2", "δ", ("engine", "yours"), (1, 1), 0.0, 0.0, 1e-6, 1)
+    assert verdict(_comparison([good])) == ""
+    bad = Row("1", "δ", ("engine", "yours"), (1, 4), 0.75, 0.75, 1e-6, 4, unit=(0, 2), values=None)
+    text = verdict(_comparison([bad, good]))
+    assert "The first departure is at layer 1 (Sigmoid), δ of its output: yours and engine disagree; max " \
+           "|difference| 0.75, allowed 1e-06." in text
+    zero = Row("1", "δ", ("engine", "yours"), (1, 4), 0.75, 1.0, 1e-6, 4, unit=(0, 1), values=(0.0, 0.75))
+    text = verdict(_comparison([zero, good]))
+    assert "at unit (0, 1): yours 0.75, engine 0; max" in text and "×" not in text  # no ratio to a zero
+
+
+def test_the_verdict_blames_a_pair_without_the_engine_and_a_parameter():
+    from tinygrad_cnn.deltas.report import Row, verdict
+
+    pair = Row("2", "weight", ("layerwise", "yours"), (2,), 0.5, 0.5, 1e-6, 2, unit=(1,), values=(1.0, 0.5))
+    delta = Row("2", "δ", ("layerwise", "yours"), (1, 1), 0.0, 0.0, 1e-6, 1)
+    text = verdict(_comparison([pair, delta], sources=("engine", "layerwise", "yours")))
+    assert "layer 2 (AvgPool2d), ∂C/∂weight: layerwise and yours disagree at unit (1,): layerwise 1, yours 0.5 " \
+           "(layerwise = 2 × yours)" in text
+    assert "Its δ agrees, so the error is in the gradient of layer 2's weight from that δ" in text
