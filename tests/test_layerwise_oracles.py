@@ -483,3 +483,12 @@ def test_flatten_merges_the_axes_from_start_to_end(start, end, shape):
     result = layerwise.backprop(nn.Sequential(nn.Flatten(start, end)), x, np.zeros(shape))
     np.testing.assert_array_equal(result.outputs["0"], x.reshape(shape))
     np.testing.assert_array_equal(result.input_delta, x)  # δ = a − 0, back in the input's shape
+
+
+def test_a_wrong_name_in_order_lists_the_first_eight_layer_names():
+    model = nn.Sequential(*[nn.ReLU() for _ in range(10)])
+    names = sorted(dict(model.named_modules()))[:8]  # '' (the model), then '0'…'9' sorted as text
+    assert names == ["", "0", "1", "2", "3", "4", "5", "6"]
+    with pytest.raises(ValueError, match=r"order: 'x' is not the name of a layer of the model; names: "
+                                         r"\['', '0', '1', '2', '3', '4', '5', '6'\]$"):
+        layerwise.backprop(model, np.ones((1, 2)), np.ones((1, 2)), order=["x"])
