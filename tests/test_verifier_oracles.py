@@ -238,3 +238,58 @@ def test_the_verdict_blames_a_pair_without_the_engine_and_a_parameter():
     assert "layer 2 (AvgPool2d), ∂C/∂weight: layerwise and yours disagree at unit (1,): layerwise 1, yours 0.5 " \
            "(layerwise = 2 × yours)" in text
     assert "Its δ agrees, so the error is in the gradient of layer 2's weight from that δ" in text
+
+
+def _table_rows():
+    from tinygrad_cnn.deltas.report import Row
+
+    return [
+        Row("conv", "δ", ("engine", "layerwise"), (2, 3), 1.5e-17, 2.5e-16, 1e-9, 6),
+        Row("conv", "δ", ("engine", FD), (2, 3), 2e-11, 1e-10, 1e-5, 4, kinks=1, nonzero=4),
+        Row("conv", "weight", ("engine", "layerwise"), (3,), 0.0, 0.0, 1e-9, 3),
+        Row("conv", "weight", ("engine", FD), (3,), 0.0, 0.0, 1e-5, 0, kinks=3, nonzero=0),
+        Row("fc", "δ", ("engine", "layerwise"), (2, 1), 0.25, 0.5, 1e-9, 2, unit=(1, 0), values=(0.5, 0.25)),
+        Row("fc", "δ", ("engine", FD), (2, 1), 0.0, 0.0, 1e-5, 2, nonzero=0),
+    ]
+
+
+def test_the_table_line_by_line():
+    """Checked by eye once: the columns, the book's label, 'not checked', units k/n, the verdict and notes."""
+    from tinygrad_cnn.deltas.report import Comparison, format_table
+
+    c = Comparison("cross_entropy", 1.25, 2, [("conv", "Conv2d"), ("fc", "Linear")], _table_rows(),
+                   ["engine", "layerwise", FD], ["a note."], labels={("fc", "δ"): "delta_O"})
+    assert format_table(c).split("\n") == [
+        "δ = ∂C/∂(layer output) and ∂C/∂θ, 2 image(s), cross_entropy loss (C = 1.25): largest |difference| (and "
+        "relative) of each source against the engine",
+        "layer kind       quantity    shape             layerwise vs engine finite differences vs engine     units   ok",
+        "conv  Conv2d     δ           (2, 3)              1.5e-17 (2.5e-16)            2.0e-11 (1.0e-10)       4/6   yes",
+        "conv  Conv2d     weight      (3,)                0.0e+00 (0.0e+00)                  not checked       0/3   yes",
+        "fc    Linear     δ (delta_O) (2, 1)            2.5e-01 (5.0e-01) ✗                  not checked       2/2   NO",
+        "DISAGREEMENT at layer(s) fc.",
+        "The first departure is at layer fc (Linear), δ of its output: layerwise and engine disagree at unit (1, 0): "
+        "layerwise 0.25, engine 0.5 (layerwise = 0.5 × engine); max |difference| 0.25, allowed 1e-09.",
+        "Nothing above it is compared for layerwise, so the error enters between the loss and here.",
+        "Finite differences could not check layer conv weight (every sampled unit sits where the loss is not "
+        "differentiable).",
+        "Finite differences could not check layer fc δ (δ is 0 at the 2 compared unit(s)).",
+        "4 sampled unit(s) where the loss is not differentiable (a max-pool tie or a zero ReLU input at or above "
+        "them) were left out of the finite-difference check.",
+        "a note.",
+    ]
+
+
+def test_the_table_when_all_agree_and_a_source_lacks_a_quantity():
+    from tinygrad_cnn.deltas.report import Comparison, Row, format_table
+
+    rows = [r for r in _table_rows() if r.layer == "conv" and FD not in r.pair]
+    rows.append(Row("conv", "δ", ("engine", "yours"), (2, 3), 0.0, 0.0, 1e-6, 6))
+    c = Comparison("squared_error", 0.5, 1, [("a_long_layer_name", "ReLU"), ("conv", "Conv2d")], rows,
+                   ["engine", "layerwise", "yours"])
+    lines = format_table(c).split("\n")
+    assert lines[1] == ("layer             kind       quantity  shape             layerwise vs engine      yours vs "
+                        "engine   ok")
+    assert lines[2] == ("conv              Conv2d     δ         (2, 3)              1.5e-17 (2.5e-16)    0.0e+00 "
+                        "(0.0e+00)   yes")
+    assert lines[3].endswith("0.0e+00 (0.0e+00)                    —   yes")
+    assert lines[4:] == ["All sources agree (engine, layerwise, yours)."]
