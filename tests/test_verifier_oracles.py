@@ -297,3 +297,21 @@ def test_the_table_when_all_agree_and_a_source_lacks_a_quantity():
                         "(0.0e+00)   yes")
     assert lines[3].endswith("0.0e+00 (0.0e+00)                    —   yes")
     assert lines[4:] == ["All sources agree (engine, layerwise, yours)."]
+
+
+def test_where_the_error_enters_through_the_layers_above():
+    from tinygrad_cnn.deltas.report import Row, verdict
+
+    layers = [("a", "Conv2d"), ("b", "ReLU"), ("c", "Flatten"), ("d", "Linear")]
+    bad = Row("a", "δ", ("engine", "yours"), (1, 2), 1.0, 1.0, 1e-6, 2, unit=(0, 1), values=(0.0, 1.0))
+    ok = [Row(name, "δ", ("engine", "layerwise"), (1, 2), 0.0, 0.0, 1e-9, 2) for name in "bcd"]
+    text = verdict(_comparison([bad, *ok], layers, ("engine", "layerwise", "yours")))
+    assert text.split("\n")[-1] == ("Nothing above it is compared for yours, so the error enters between the loss "
+                                    "and here through layer(s) b (ReLU), c (Flatten), d (Linear).")
+    assert text.split("\n")[0] == ("Walking back from the output, every source agrees at layers d (Linear), "
+                                   "c (Flatten), b (ReLU) (yours gives none of them).")
+    mine = Row("d", "δ", ("engine", "yours"), (1, 2), 0.0, 0.0, 1e-6, 2)
+    text = verdict(_comparison([bad, *ok, mine], layers, ("engine", "layerwise", "yours")))
+    assert text.split("\n")[-1] == (
+        "The nearest δ above it that yours gives (layer d) agrees, so the error enters in the backward steps "
+        "through layers d (Linear), c (Flatten), b (ReLU): from the δ of layer d's output to that of layer a.")

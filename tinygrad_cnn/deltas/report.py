@@ -148,9 +148,10 @@ def verdict(comparison: Comparison) -> str:
         departs = f"{source} differs from {reference}" if clear else f"{source} and {reference} disagree"
         what = "δ of its output" if quantity == "δ" else f"∂C/∂{quantity}"
         given = [w for w in walked if any(r.layer == w.split()[0] and source in r.pair for r in comparison.rows)]
+        which = ("." if given == walked else f" ({source}: at {', '.join(g.split()[0] for g in given)})." if given
+                 else f" ({source} gives none of them).")
         lines = [f"Walking back from the output, every source agrees at layer{'s' if len(walked) > 1 else ''} "
-                 f"{', '.join(walked)}" + (f" ({source}: at {', '.join(g.split()[0] for g in given)})."
-                                           if given != walked else ".")] if walked else []
+                 f"{', '.join(walked)}{which}"] if walked else []
         first = f"The first departure is at layer {name} ({kinds[name]}), {what}: {departs}"
         if row.unit is not None and row.values is not None:
             mine, theirs = row.values if row.pair[0] == source else row.values[::-1]
