@@ -37,6 +37,7 @@ from tinygrad_cnn.textbook.training import History, TrainStep, train
 
 ENGINES = {"formulas": formulas.backprop, "tensor": tensor_net.backprop, "scalar": scalar_net.backprop}
 GRADIENT_KEYS = tuple(formulas.PARAMETER_SHAPES)
+FD = "finite differences"
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +118,8 @@ def test_compare_reports_all_pairs_and_agreement(data, pool):
     fd = next(r for r in result.rows if (r.layer, r.quantity) == ("4", "weight") and r.pair[1] == "finite differences"
               and r.pair[0] == "formulas")
     assert fd.units == 36  # every parameter by finite differences
+    fd_delta = next(r for r in result.rows if (r.layer, r.quantity) == ("0", "δ") and r.pair == ("engine", FD))
+    assert fd_delta.units == 36  # and 36 units of each δ (deltas.book.BOOK_FD_UNITS)
     table = format_table(result)
     for label in ("delta_F", "delta_O", "filter_weights", "filter_biases", "output_weights", "output_biases",
                   "formulas vs engine", "scalar vs engine", "All sources agree"):
