@@ -315,3 +315,17 @@ def test_where_the_error_enters_through_the_layers_above():
     assert text.split("\n")[-1] == (
         "The nearest δ above it that yours gives (layer d) agrees, so the error enters in the backward steps "
         "through layers d (Linear), c (Flatten), b (ReLU): from the δ of layer d's output to that of layer a.")
+
+
+# ---------------------------------------------------------------------------------------- deltas/comparison.py
+def test_a_kink_needs_one_sided_slopes_more_than_the_tolerance_apart():
+    """Scale 0 and cost 0: the tolerance is its floor 1e-8; slopes ±5e-9 are exactly 1e-8 apart (doubling is
+    exact in binary), which is not more than it: no kink. A hair more is one."""
+    from tinygrad_cnn.deltas import comparison
+
+    pair = ("engine", FD)
+    assert tolerance(pair, 0.0, 0.0) == 1e-8
+    for p, kink in ((5e-9, False), (5e-9 + 2 ** -60, True)):
+        d = Differences(np.array([0]), np.array([p]), np.array([p]), 1.0, 0.0)  # central 0, left −p, right p
+        assert d.right[0] - d.left[0] == 2 * p
+        assert comparison._at_kink(d, np.zeros(1), np.zeros(1, bool), pair, 0.0).tolist() == [kink]
