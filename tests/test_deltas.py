@@ -545,8 +545,20 @@ def test_the_books_sources_agree_and_refuse_another_network():
     assert ("formulas", "scalar") in pairs and ("engine", "formulas") in pairs
     assert result.labels[("0", "weight")] == "filter_weights" and result.labels[("4", "δ")] == "delta_O"
     other = nn.Sequential(nn.Flatten(), nn.Linear(36, 3, seed=0))
-    with pytest.raises(ValueError, match="the book's network"):
+    with pytest.raises(ValueError, match=r"the book's network \(deltas.textbook_model\(\)\); got layers Flatten, "
+                                         r"Linear$"):
         deltas.compare(other, x, t, "squared_error", sources=deltas.book.SOURCES, fd_units=0)
+    with pytest.raises(ValueError, match="got layers Linear$"):  # a model without children: its class
+        deltas.book.book_parameters(nn.Linear(36, 3, seed=0))
+    for pool, filters, outputs in ((nn.Identity(), 3, 3), (nn.MaxPool2d(2), 2, 3), (nn.AvgPool2d(2), 3, 2)):
+        almost = nn.Sequential(nn.Conv2d(1, filters, 3, seed=0), nn.Sigmoid(), pool, nn.Flatten(),
+                               nn.Linear(4 * filters if pool.__class__.__name__ != "Identity" else 48, outputs,
+                                         seed=0), nn.Sigmoid())
+        with pytest.raises(ValueError, match="the book's sources need the book's network"):
+            deltas.book.book_parameters(almost)
+    params, pool = deltas.book.book_parameters(deltas.textbook_model(pool="avg"))
+    assert pool == "avg" and params["output_weights"].shape == (3, 3, 2, 2)
+    np.testing.assert_array_equal(params["output_weights"], initial_parameters()["output_weights"])
 
 
 @pytest.mark.parametrize("sources, error, match", [

@@ -329,3 +329,12 @@ def test_a_kink_needs_one_sided_slopes_more_than_the_tolerance_apart():
         d = Differences(np.array([0]), np.array([p]), np.array([p]), 1.0, 0.0)  # central 0, left −p, right p
         assert d.right[0] - d.left[0] == 2 * p
         assert comparison._at_kink(d, np.zeros(1), np.zeros(1, bool), pair, 0.0).tolist() == [kink]
+
+
+def test_numerical_jacobian_refuses_a_function_that_returns_no_tensor():
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn.testing.gradcheck import numerical_jacobian
+
+    x = Tensor(np.array([1.0]), requires_grad=True)
+    with pytest.raises(TypeError, match="gradcheck: the function must return a Tensor, got float"):
+        numerical_jacobian(lambda t: 1.0, [x])
