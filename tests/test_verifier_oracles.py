@@ -338,3 +338,15 @@ def test_numerical_jacobian_refuses_a_function_that_returns_no_tensor():
     x = Tensor(np.array([1.0]), requires_grad=True)
     with pytest.raises(TypeError, match="gradcheck: the function must return a Tensor, got float"):
         numerical_jacobian(lambda t: 1.0, [x])
+
+
+def test_numerical_grad_checks_its_inputs_first_and_the_size_of_grad_output():
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn.testing.gradcheck import numerical_grad
+
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(ValueError, match=r"^numerical_grad: grad_output has 3 elements, the output has 2$"):
+        numerical_grad(lambda t: t * 2, [x], grad_output=np.ones(3))
+    with pytest.raises(ValueError, match="gradcheck: no input requires grad"):  # before grad_output's check
+        numerical_grad(lambda t: t * 2, [Tensor(np.array([1.0, 2.0]))], grad_output="bad")
+    assert numerical_grad(lambda t: t * t, [x], eps=0.5, grad_output=[[3.0], [0.5]])[0].tolist() == [6.0, 2.0]
