@@ -5,6 +5,7 @@ tools/mutation_report.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import numpy as np
@@ -304,12 +305,15 @@ def test_where_the_error_enters_through_the_layers_above():
 
     layers = [("a", "Conv2d"), ("b", "ReLU"), ("c", "Flatten"), ("d", "Linear")]
     bad = Row("a", "δ", ("engine", "yours"), (1, 2), 1.0, 1.0, 1e-6, 2, unit=(0, 1), values=(0.0, 1.0))
-    ok = [Row(name, "δ", ("engine", "layerwise"), (1, 2), 0.0, 0.0, 1e-9, 2) for name in "bcd"]
+    ok = [Row(name, "δ", ("engine", "layerwise"), (1, 2), 0.0, 0.0, 1e-9, 2) for name in "bd"]  # c: no rows
     text = verdict(_comparison([bad, *ok], layers, ("engine", "layerwise", "yours")))
     assert text.split("\n")[-1] == ("Nothing above it is compared for yours, so the error enters between the loss "
                                     "and here through layer(s) b (ReLU), c (Flatten), d (Linear).")
     assert text.split("\n")[0] == ("Walking back from the output, every source agrees at layers d (Linear), "
-                                   "c (Flatten), b (ReLU) (yours gives none of them).")
+                                   "b (ReLU) (yours gives none of them).")
+    first, last = Row("a", "δ", ("engine", "yours"), (1, 2), 0.0, 0.0, 1e-6, 2), dataclasses.replace(bad, layer="d")
+    text = verdict(_comparison([first, *ok, last], layers, ("engine", "layerwise", "yours")))
+    assert text.startswith("The first departure is at layer d (Linear)")  # the last layer is walked too
     mine = Row("d", "δ", ("engine", "yours"), (1, 2), 0.0, 0.0, 1e-6, 2)
     text = verdict(_comparison([bad, *ok, mine], layers, ("engine", "layerwise", "yours")))
     assert text.split("\n")[-1] == (
@@ -350,3 +354,25 @@ def test_numerical_grad_checks_its_inputs_first_and_the_size_of_grad_output():
     with pytest.raises(ValueError, match="gradcheck: no input requires grad"):  # before grad_output's check
         numerical_grad(lambda t: t * 2, [Tensor(np.array([1.0, 2.0]))], grad_output="bad")
     assert numerical_grad(lambda t: t * t, [x], eps=0.5, grad_output=[[3.0], [0.5]])[0].tolist() == [6.0, 2.0]
+
+
+def test_compare_defaults_seed_0_and_names_a_bad_loss():
+    from tinygrad_cnn import deltas, nn
+
+    model = nn.Sequential(nn.Linear(3, 2, seed=0), nn.Tanh())
+    x, t = np.random.default_rng(1).normal(size=(2, 3)), np.array([0, 1])
+    default, zero = deltas.compare(model, x, t, fd_units=2), deltas.compare(model, x, t, fd_units=2, seed=0)
+    one = deltas.compare(model, x, t, fd_units=2, seed=1)
+    for key in default.values[FD]:
+        np.testing.assert_array_equal(default.values[FD][key], zero.values[FD][key])
+    assert any(not np.array_equal(default.values[FD][k], one.values[FD][k]) for k in default.values[FD])
+    with pytest.raises(ValueError, match=r"^loss must be one of \('squared_error', 'cross_entropy'\); got 'mse'$"):
+        deltas.compare(model, x, t, loss="mse")
+
+
+def test_analytical_jacobian_refuses_a_non_callable():
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn.testing.gradcheck import analytical_jacobian
+
+    with pytest.raises(TypeError, match="^analytical_jacobian: fn must be a callable"):
+        analytical_jacobian("t * t", [Tensor(np.array([1.0]), requires_grad=True)])

@@ -128,12 +128,10 @@ def _departing(rows: list[Row]) -> tuple[str, str, bool]:
 
 def verdict(comparison: Comparison) -> str:
     """Where the error enters, walking back from the output; '' when every source agrees."""
-    if comparison.agrees():
-        return ""
     kinds = dict(comparison.layers)
     order = [name for name, _ in comparison.layers]
     walked = []
-    for position in range(len(order) - 1, -1, -1):
+    for position in reversed(range(len(order))):
         name = order[position]
         failing = [row for row in comparison.rows if row.layer == name and not row.ok]
         if not failing:
