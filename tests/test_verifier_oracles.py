@@ -376,3 +376,33 @@ def test_analytical_jacobian_refuses_a_non_callable():
 
     with pytest.raises(TypeError, match="^analytical_jacobian: fn must be a callable"):
         analytical_jacobian("t * t", [Tensor(np.array([1.0]), requires_grad=True)])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"eps": 0.0}, ValueError, "^gradcheck: eps must be greater than 0.0"),
+    ({"atol": -1e-5}, ValueError, "^gradcheck: atol must be at least 0.0"),
+    ({"rtol": -1e-3}, ValueError, "^gradcheck: rtol must be at least 0.0"),
+    ({"raise_exception": "no"}, TypeError, "^gradcheck: raise_exception must be"),
+    ({"fast_mode": 1}, TypeError, "^gradcheck: fast_mode must be"),
+    ({"seed": -1}, ValueError, "^gradcheck: seed must be"),
+])
+def test_gradcheck_refuses_its_own_bad_arguments(kwargs, error, match):
+    from tinygrad_cnn import Tensor
+    from tinygrad_cnn.testing import gradcheck
+
+    x = Tensor(np.array([1.0]), requires_grad=True)
+    with pytest.raises(error, match=match):
+        gradcheck(lambda t: t * t, [x], **kwargs)
+    assert gradcheck(lambda t: t * t, [x], seed=3, fast_mode=True)  # a good seed is accepted
+
+
+def test_compare_times_each_source_and_refuses_a_bad_progress_flag():
+    from tinygrad_cnn import deltas, nn
+
+    model = nn.Sequential(nn.Linear(3, 2, seed=0))
+    x, t = np.ones((1, 3)), np.array([1])
+    result = deltas.compare(model, x, t, fd_units=1)
+    assert set(result.seconds) == {"engine", "layerwise", FD}
+    assert all(0.0 <= s < 60.0 for s in result.seconds.values())  # wall times of this run, not clock readings
+    with pytest.raises(TypeError, match="compare: progress must be"):
+        deltas.compare(model, x, t, progress="yes")
