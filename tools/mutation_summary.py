@@ -2,15 +2,14 @@
 
     python tools/mutation_summary.py BEFORE.json AFTER.json [--merge]
 
-``--merge``: AFTER re-ran only some mutants of the same, unchanged module (``--lines``); its outcome replaces
-BEFORE's for every (line, mutation) it re-ran, in order, and the rest of BEFORE stands.
+``--merge``: AFTER re-ran only some lines of the module (``--lines``, the survivors' lines, after tests were
+added and those lines possibly simplified): its results replace BEFORE's on those lines, the rest of BEFORE stands.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
 from pathlib import Path
 
 
@@ -19,17 +18,9 @@ def score(results: list[dict]) -> tuple[int, int]:
 
 
 def merge(before: list[dict], after: list[dict]) -> list[dict]:
-    redone = defaultdict(list)
-    for r in after:
-        redone[(r["line"], r["mutation"])].append(r["outcome"])
-    merged, used = [], defaultdict(int)
-    for r in before:
-        key = (r["line"], r["mutation"])
-        if key in redone and used[key] < len(redone[key]):
-            r = {**r, "outcome": redone[key][used[key]]}
-            used[key] += 1
-        merged.append(r)
-    return merged
+    """BEFORE's results on the lines AFTER did not re-run, then AFTER's (every mutant of the re-run lines)."""
+    lines = {r["line"] for r in after}
+    return [r for r in before if r["line"] not in lines] + list(after)
 
 
 def main() -> None:

@@ -292,7 +292,7 @@ def compare(
             nonzero = np.zeros(every.size, dtype=bool)
             for source in exact:
                 if key in values[source]:
-                    nonzero |= values[source][key].reshape(-1) != 0
+                    nonzero |= values[source][key].ravel() != 0
             order, est, tried = _priority(nonzero, excusable(key, every), fd_units, rng), None, 0
             while tried < min(order.size, 4 * fd_units):  # units at a kink are replaced, up to 4 × fd_units tries
                 engine = None if est is None else values["engine"][key].reshape(-1)[est.index]
