@@ -295,7 +295,7 @@ def compare(
                     nonzero |= values[source][key].ravel() != 0
             order, est, tried = _priority(nonzero, excusable(key, every), fd_units, rng), None, 0
             while tried < min(order.size, 4 * fd_units):  # units at a kink are replaced, up to 4 × fd_units tries
-                engine = None if est is None else values["engine"][key].reshape(-1)[est.index]
+                engine = None if est is None else values["engine"][key].ravel()[est.index]
                 compared = 0 if est is None else est.index.size - int(np.count_nonzero(
                     _at_kink(est, engine, excusable(key, est.index), ("engine", FD), cost)))
                 if compared >= fd_units:
