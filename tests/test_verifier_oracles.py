@@ -406,3 +406,32 @@ def test_compare_times_each_source_and_refuses_a_bad_progress_flag():
     assert all(0.0 <= s < 60.0 for s in result.seconds.values())  # wall times of this run, not clock readings
     with pytest.raises(TypeError, match="compare: progress must be"):
         deltas.compare(model, x, t, progress="yes")
+
+
+def test_a_concave_kink_is_a_kink_too():
+    """−|x| at 0 with ε = 1: left slope 1, right slope −1; |right − left| = 2 is beyond any tolerance."""
+    from tinygrad_cnn.deltas import comparison
+
+    d = Differences(np.array([0]), np.array([-1.0]), np.array([-1.0]), 1.0, 0.0)
+    assert (d.left.tolist(), d.right.tolist()) == ([1.0], [-1.0])
+    assert comparison._at_kink(d, np.zeros(1), np.zeros(1, bool), ("engine", FD), 0.0).tolist() == [True]
+
+
+def test_rows_measure_negative_values_by_their_size_and_count_nonzero_units():
+    """A linear layer below its target has δ = a − t < 0 everywhere; yours = 1.5 δ: max |a − b| = ½ max |δ| and
+    relative to max |yours| = 1.5 max |δ| it is exactly 1/3; exact pairs count the units ≠ 0 in either source."""
+    from tinygrad_cnn import deltas, nn
+
+    model = nn.Sequential(nn.Linear(2, 2, seed=0))
+    x, t = np.array([[0.5, 0.0], [0.0, 0.0]]), np.full((2, 2), 10.0)
+    _, rec = deltas.engine_backprop(deltas.recording._float64_copy(model), x, t, "squared_error")
+    delta = rec.deltas["0"]
+    assert (delta < 0).all()
+    result = deltas.compare(model, x, t, "squared_error", user_deltas={"0": 1.5 * delta}, fd_units=0)
+    row = next(r for r in result.rows if r.layer == "0" and r.quantity == "δ" and r.pair == ("engine", "yours"))
+    assert row.max_abs == pytest.approx(0.5 * np.abs(delta).max(), rel=1e-15)
+    assert row.max_rel == pytest.approx(1 / 3, rel=1e-15)
+    assert row.tolerance == pytest.approx(tolerance(("engine", "yours"), 1.5 * np.abs(delta).max()), rel=1e-15)
+    assert row.nonzero == 4 and row.units == 4
+    weight = next(r for r in result.rows if r.quantity == "weight" and r.pair == ("engine", "layerwise"))
+    assert weight.nonzero == 2  # ∂C/∂w[n, j] = Σ_m δ_mn x_mj: x's second column is 0
