@@ -435,3 +435,33 @@ def test_rows_measure_negative_values_by_their_size_and_count_nonzero_units():
     assert row.nonzero == 4 and row.units == 4
     weight = next(r for r in result.rows if r.quantity == "weight" and r.pair == ("engine", "layerwise"))
     assert weight.nonzero == 2  # ∂C/∂w[n, j] = Σ_m δ_mn x_mj: x's second column is 0
+
+
+def test_worst_unit_by_hand():
+    from tinygrad_cnn.deltas.report import worst_unit
+
+    a, b = np.array([1.0, 0.0, 3.0]), np.array([1.0, 2.0, 2.5])  # |a − b| = 0, 2, ½
+    assert worst_unit(a, b, (3,)) == {"unit": (1,), "values": (0.0, 2.0)}
+    assert worst_unit(a, b, (2, 4), index=np.array([0, 5, 7])) == {"unit": (1, 1), "values": (0.0, 2.0)}
+    assert worst_unit(np.array([1.0, np.nan]), np.array([5.0, 0.0]), (2,))["unit"] == (1,)  # NaN is the worst
+    assert worst_unit(np.array([2.0]), np.array([1.0]), ()) == {"unit": (), "values": (2.0, 1.0)}
+    assert worst_unit(np.zeros(0), np.zeros(0), (0,)) == {"unit": None, "values": None}
+
+
+def test_finite_difference_rows_count_small_negative_estimates_as_nonzero():
+    """δ = a − t = −1e-6 at every unit of a linear layer; yours says 0. The finite differences' estimates
+    (≈ −1e-6, beyond the floor 1e-8 of a size-0 quantity) make the (FD, yours) row a real check that fails."""
+    from tinygrad_cnn import Tensor, deltas, nn
+
+    model = deltas.recording._float64_copy(nn.Sequential(nn.Linear(2, 2, seed=0)))
+    x = np.array([[0.5, 0.0], [0.0, 1.0]])
+    t = model(Tensor(x)).data + 1e-6
+    # step 1e-9: the one-sided slopes part by ε·C'' = 1e-9, under the floor (at 1e-6 they would look like kinks)
+    result = deltas.compare(model, x, t, "squared_error", user_deltas={"0": np.zeros((2, 2))}, fd_units=4,
+                            eps=1e-9)
+    row = next(r for r in result.rows if r.layer == "0" and r.quantity == "δ" and r.pair == (FD, "yours"))
+    assert row.units == 4 and row.nonzero == 4 and row.checked and not row.ok
+    half = deltas.compare(model, x, t, "squared_error", user_deltas={"0": 0.5 * (model(Tensor(x)).data - t)},
+                          fd_units=0)
+    mine = next(r for r in half.rows if r.layer == "0" and r.quantity == "δ" and r.pair == ("engine", "yours"))
+    assert mine.max_rel == pytest.approx(0.5, rel=1e-9)  # relative to max |engine| = 1e-6, not to yours

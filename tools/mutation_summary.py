@@ -1,6 +1,6 @@
 """The before/after table of mutation runs (the JSON files of tools/mutate.py --json).
 
-    python tools/mutation_summary.py BEFORE.json AFTER.json [--merge]
+    python tools/mutation_summary.py BEFORE.json AFTER.json [AFTER2.json ...] [--merge]
 
 ``--merge``: AFTER re-ran only some lines of the module (``--lines``, the survivors' lines, after tests were
 added and those lines possibly simplified): its results replace BEFORE's on those lines, the rest of BEFORE stands.
@@ -26,12 +26,15 @@ def merge(before: list[dict], after: list[dict]) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("before", type=Path)
-    parser.add_argument("after", type=Path)
+    parser.add_argument("after", type=Path, nargs="+")
     parser.add_argument("--merge", action="store_true")
     args = parser.parse_args()
     before = json.loads(args.before.read_text())
-    after = json.loads(args.after.read_text())
-    results = merge(before["results"], after["results"]) if args.merge else after["results"]
+    afters = [json.loads(path.read_text()) for path in args.after]
+    after = afters[-1]
+    results = before["results"] if args.merge else after["results"]
+    for later in afters if args.merge else []:
+        results = merge(results, later["results"])  # in order: a later file's lines replace an earlier's
     (k0, n0), (k1, n1) = score(before["results"]), score(results)
     print(f"| `{after['module']}` | {k0}/{n0} ({100 * k0 / n0:.1f} %) | {k1}/{n1} ({100 * k1 / n1:.1f} %) |")
     for r in results:
