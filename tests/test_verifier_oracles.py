@@ -465,3 +465,35 @@ def test_finite_difference_rows_count_small_negative_estimates_as_nonzero():
                           fd_units=0)
     mine = next(r for r in half.rows if r.layer == "0" and r.quantity == "δ" and r.pair == ("engine", "yours"))
     assert mine.max_rel == pytest.approx(0.5, rel=1e-9)  # relative to max |engine| = 1e-6, not to yours
+
+
+def test_the_rounding_tie_note_only_where_engine_and_layerwise_disagree(monkeypatch):
+    from tinygrad_cnn import deltas, nn
+    from tinygrad_cnn.deltas import comparison
+
+    model = nn.Sequential(nn.Linear(2, 2, seed=0), nn.Tanh())
+    x, t = np.array([[0.5, -1.0]]), np.array([1])
+    monkeypatch.setattr(comparison, "rounding_ties", lambda rec, outputs, x: ["0"])  # as if layer 0 had a tie
+    note = "layer 0: the engine's and layerwise's forward values differ in the last bits"
+    _, rec = deltas.engine_backprop(deltas.recording._float64_copy(model), x, np.eye(2)[t], "squared_error")
+    wrong = {"0": 2 * rec.deltas["0"]}  # yours departs; engine and layerwise agree: no note
+    agree = deltas.compare(model, x, np.eye(2)[t], "squared_error", user_deltas=wrong, fd_units=0)
+    assert not agree.agrees() and not any(n.startswith(note) for n in agree.notes)
+    real = comparison.layerwise.backprop
+
+    def doubled(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.deltas["0"] = 2 * result.deltas["0"]
+        return result
+
+    monkeypatch.setattr(comparison.layerwise, "backprop", doubled)
+    apart = deltas.compare(model, x, np.eye(2)[t], "squared_error", fd_units=0)
+    assert any(n.startswith(note) for n in apart.notes)
+
+
+def test_rows_of_zeros_have_relative_difference_0():
+    from tinygrad_cnn import deltas, nn
+
+    result = deltas.compare(nn.Sequential(nn.Linear(2, 2, seed=0)), np.zeros((1, 2)), np.array([1]), fd_units=0)
+    weight = next(r for r in result.rows if r.quantity == "weight")
+    assert (weight.max_abs, weight.max_rel, weight.nonzero) == (0.0, 0.0, 0)
