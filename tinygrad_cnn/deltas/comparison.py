@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_bool, check_float, check_int
-from .._progress import Progress
+from .._progress import QUIET_DELAY, Progress
 from ..grad_mode import no_grad
 from ..nn import Module
 from ..tensor import Tensor
@@ -286,7 +286,8 @@ def compare(
     if fd_units:
         rng, loss_at = np.random.default_rng(seed), _loss_function(net, x, t, loss)
         base = loss_at()
-        bar = Progress(len(shapes), "finite differences", unit="quantity", enabled=progress, plain=False, delay=0.5)
+        bar = Progress(len(shapes), "finite differences", unit="quantity", enabled=progress, plain=False,
+                       delay=QUIET_DELAY)
         for key, shape in shapes.items():
             every = np.arange(int(np.prod(shape)))
             nonzero = np.zeros(every.size, dtype=bool)
