@@ -17,7 +17,7 @@ def test_the_books_network_on_one_image(capsys, tmp_path):
     assert main(["deltas", "--model", "textbook", "--dataset", "textbook", "--image", "3", "--json", str(path)]) == 0
     out = capsys.readouterr().out
     assert "the book's network (initial parameters), textbook image(s) 3" in out
-    assert "All sources agree (engine, layerwise, finite differences)." in out
+    assert "All sources agree (engine, layerwise, formulas, scalar, finite differences)." in out
     document = json.loads(path.read_text())
     assert document["agrees"] and document["failing_layers"] == [] and document["images"] == [3]
     assert [layer["kind"] for layer in document["layers"]] == ["Conv2d", "Sigmoid", "MaxPool2d", "Flatten",

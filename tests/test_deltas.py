@@ -512,3 +512,65 @@ def test_the_rows_in_hand_counts():
     np.testing.assert_allclose(np.sort(fd[("4", "bias")]), np.sort(result.values["engine"][("4", "bias")]),
                                atol=1e-8)
     assert row.nonzero == 3 and (fd[("4", "bias")] < 0).any()
+
+
+# ------------------------------------------------------------------------------------- further sources (sources=)
+def test_a_further_source_is_compared_and_blamed_where_it_departs():
+    """A source keyed by layer and parameter names: right everywhere but layer 2's δ (doubled)."""
+    model = deltas.textbook_model(pool="avg")
+    x, t = load_data()[0][:2].reshape(2, 1, 6, 6), load_data()[1][:2]
+    calls = []
+
+    def halfway(net, xs, target):
+        calls.append((xs.dtype, xs.shape, target.shape, net is not model))
+        _, rec = deltas.engine_backprop(net, xs, target, "squared_error")
+        return {"2": 2 * rec.deltas["2"], "4": rec.deltas["4"], "4.bias": rec.grads["4.bias"]}
+
+    result = deltas.compare(model, x, t, "squared_error", sources={"mine": halfway}, fd_units=0)
+    assert calls == [(np.float64, (2, 1, 6, 6), (2, 3), True)]  # once, on the float64 copy
+    assert result.sources == ["engine", "layerwise", "mine"] and "mine" in result.seconds
+    bad = {(r.layer, r.quantity) for r in result.rows if not r.ok}
+    assert bad == {("2", "δ")}
+    assert "The first departure is at layer 2 (AvgPool2d), δ of its output: mine differs from engine" in \
+        result.verdict()
+    assert "(mine = 2 × engine)" in result.verdict()
+
+
+def test_the_books_sources_agree_and_refuse_another_network():
+    x, t = load_data()[0][:3].reshape(3, 1, 6, 6), load_data()[1][:3]
+    result = deltas.compare(deltas.textbook_model(pool="l2"), x, t, "squared_error", sources=deltas.book.SOURCES,
+                            fd_units=2)
+    assert result.agrees()
+    pairs = {r.pair for r in result.rows if (r.layer, r.quantity) == ("0", "weight")}
+    assert ("formulas", "scalar") in pairs and ("engine", "formulas") in pairs
+    assert result.labels[("0", "weight")] == "filter_weights" and result.labels[("4", "δ")] == "delta_O"
+    other = nn.Sequential(nn.Flatten(), nn.Linear(36, 3, seed=0))
+    with pytest.raises(ValueError, match=r"the book's network \(deltas.textbook_model\(\)\); got layers Flatten, "
+                                         r"Linear$"):
+        deltas.compare(other, x, t, "squared_error", sources=deltas.book.SOURCES, fd_units=0)
+    with pytest.raises(ValueError, match="got layers Linear$"):  # a model without children: its class
+        deltas.book.book_parameters(nn.Linear(36, 3, seed=0))
+    for pool, filters, outputs in ((nn.Identity(), 3, 3), (nn.MaxPool2d(2), 2, 3), (nn.AvgPool2d(2), 3, 2)):
+        almost = nn.Sequential(nn.Conv2d(1, filters, 3, seed=0), nn.Sigmoid(), pool, nn.Flatten(),
+                               nn.Linear(4 * filters if pool.__class__.__name__ != "Identity" else 48, outputs,
+                                         seed=0), nn.Sigmoid())
+        with pytest.raises(ValueError, match="the book's sources need the book's network"):
+            deltas.book.book_parameters(almost)
+    params, pool = deltas.book.book_parameters(deltas.textbook_model(pool="avg"))
+    assert pool == "avg" and params["output_weights"].shape == (3, 3, 2, 2)
+    np.testing.assert_array_equal(params["output_weights"], initial_parameters()["output_weights"])
+
+
+@pytest.mark.parametrize("sources, error, match", [
+    ([lambda *a: {}], TypeError, "sources must be a dict"),
+    ({"engine": lambda *a: {}}, ValueError, "sources has the name 'engine'"),
+    ({"yours": lambda *a: {}}, ValueError, "sources has the name 'yours'"),
+    ({3: lambda *a: {}}, ValueError, "sources has the name 3"),
+    ({"mine": "not callable"}, TypeError, r"sources\['mine'\] must be callable"),
+    ({"mine": lambda *a: [1.0]}, TypeError, "source 'mine' must be a dict"),
+    ({"mine": lambda *a: {"9": np.zeros(2)}}, ValueError, "source 'mine' has key '9'"),
+])
+def test_bad_sources_are_refused_naming_them(sources, error, match):
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2, seed=0))
+    with pytest.raises(error, match=match):
+        deltas.compare(model, np.ones((1, 1, 2, 2)), np.array([1]), sources=sources, fd_units=0)

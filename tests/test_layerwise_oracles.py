@@ -402,6 +402,12 @@ def test_pool_output_size_and_average_divisor_by_hand():
         (nn.AvgPool2d(3, 2, padding=1, ceil_mode=True), x4,
          [[10 / 9, 24 / 9, 10 / 6], [51 / 9, 10.0, 33 / 6], [25 / 6, 42 / 6, 3.75]]),
         (nn.AvgPool2d((2, 3), (1, 2), padding=(0, 1)), x4, [[5 / 3, 4.0], [13 / 3, 8.0], [7.0, 12.0]]),
+        # unequal kernel, stride and padding per axis in ceil mode: the columns' windows clip to widths 2, 3, 1
+        # (with the padding: 3, 3, 2), the rows' never; PyTorch's rule worked by hand
+        (nn.AvgPool2d((2, 3), (1, 2), padding=(0, 1), ceil_mode=True, count_include_pad=False), x4,
+         [[2.5, 4.0, 5.0], [6.5, 8.0, 9.0], [10.5, 12.0, 13.0]]),
+        (nn.AvgPool2d((2, 3), (1, 2), padding=(0, 1), ceil_mode=True), x4,
+         [[10 / 6, 4.0, 2.5], [26 / 6, 8.0, 4.5], [42 / 6, 12.0, 6.5]]),
         (nn.MaxPool2d(2, 2, padding=1, ceil_mode=True), x3, [[0.0, 2.0], [6.0, 8.0]]),
         (nn.MaxPool2d(3, 2, padding=1, ceil_mode=True), x4, [[5.0, 7.0, 7.0], [13.0, 15.0, 15.0],
                                                              [13.0, 15.0, 15.0]]),
@@ -411,6 +417,13 @@ def test_pool_output_size_and_average_divisor_by_hand():
         np.testing.assert_allclose(result.outputs["0"][0, 0], expected, rtol=1e-15, err_msg=repr(pool))
         if isinstance(pool, nn.AvgPool2d):  # and δ spreads back by the same divisors (G7)
             _check_against_finite_differences(nn.Sequential(pool), x, np.zeros(result.outputs["0"].shape))
+
+
+def test_a_conv_with_another_padding_mode_is_refused():
+    conv = nn.Conv2d(1, 1, 3, padding=1, dtype=np.float64, seed=0)
+    conv.padding_mode = "reflect"  # the engine's Conv2d refuses it; a look-alike module may carry it
+    with pytest.raises(layerwise.UnsupportedModel, match="only zero padding is covered; got 'reflect'"):
+        layerwise.backprop(nn.Sequential(conv), np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 4, 4)))
 
 
 @pytest.mark.parametrize("pool", [nn.AvgPool2d((2, 3), stride=(1, 2), padding=(1, 1)), nn.LPPool2d(2, (3, 2),
@@ -470,3 +483,12 @@ def test_flatten_merges_the_axes_from_start_to_end(start, end, shape):
     result = layerwise.backprop(nn.Sequential(nn.Flatten(start, end)), x, np.zeros(shape))
     np.testing.assert_array_equal(result.outputs["0"], x.reshape(shape))
     np.testing.assert_array_equal(result.input_delta, x)  # δ = a − 0, back in the input's shape
+
+
+def test_a_wrong_name_in_order_lists_the_first_eight_layer_names():
+    model = nn.Sequential(*[nn.ReLU() for _ in range(10)])
+    names = sorted(dict(model.named_modules()))[:8]  # '' (the model), then '0'…'9' sorted as text
+    assert names == ["", "0", "1", "2", "3", "4", "5", "6"]
+    with pytest.raises(ValueError, match=r"order: 'x' is not the name of a layer of the model; names: "
+                                         r"\['', '0', '1', '2', '3', '4', '5', '6'\]$"):
+        layerwise.backprop(model, np.ones((1, 2)), np.ones((1, 2)), order=["x"])

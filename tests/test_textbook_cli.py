@@ -30,8 +30,10 @@ def exit_status(argv: list[str]) -> int:
 def test_a_short_run_prints_the_table_progress_and_summary(capsys):
     assert cli.main(["--steps", "3"]) == 0
     out = capsys.readouterr().out
-    assert "formulas vs tensor" in out and "tensor vs scalar" in out and "scalar vs finite differences" in out
-    assert "All agree" in out
+    for source in ("layerwise", "formulas", "scalar", "finite differences"):
+        assert f"{source} vs engine" in out
+    assert "All sources agree (engine, layerwise, formulas, scalar, finite differences)." in out
+    assert "time: engine" in out
     for step in range(4):
         assert f"step {step}/3" in out
     assert "C_T before:" in out and "training accuracy:" in out and "/96" in out
@@ -59,7 +61,8 @@ def test_json_output_holds_the_history_and_final_figures(tmp_path, capsys):
     assert final["correct"] == 96 - len(wrong)
     assert final["test_image"]["predicted"] in (1, 2, 3)
     assert document["comparison"]["agrees"] is True
-    assert len(document["comparison"]["rows"]) == 30
+    assert len(document["comparison"]["rows"]) == 6 * 10 + 4 * 3  # the book's 6 quantities: 5 sources pairwise
+    assert {row["book_name"] for row in document["comparison"]["rows"]} >= {"delta_F", "output_biases"}
 
 
 def test_scalar_engine_run(capsys):
@@ -124,12 +127,13 @@ def test_plot_writes_png_files(tmp_path, capsys):
 
 
 def test_an_engine_disagreement_exits_with_status_1(monkeypatch, capsys):
-    bad = Row("delta_F", ("formulas", "scalar"), (96, 3, 4, 4), 0.25, 0.5)
-    monkeypatch.setattr(cli, "compare", lambda *args, **kwargs: Comparison("max", 96, [bad]))
+    bad = Row("0", "δ", ("engine", "formulas"), (96, 3, 4, 4), 0.25, 0.5, 1e-9, 4608)
+    monkeypatch.setattr(cli, "compare", lambda *args, **kwargs: Comparison(
+        "squared_error", 12.5, 96, [("0", "Conv2d")], [bad], ["engine", "formulas"], seconds={"engine": 0.1}))
     assert cli.main(["--steps", "0"]) == 1
     captured = capsys.readouterr()
     assert "DISAGREEMENT" in captured.out
-    assert "disagree" in captured.err
+    assert "the sources disagree: layer 0 δ engine vs formulas" in captured.err
 
 
 def test_runs_as_a_subprocess_through_the_top_level_command(tmp_path):

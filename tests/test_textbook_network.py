@@ -37,6 +37,7 @@ from tinygrad_cnn.textbook.training import History, TrainStep, train
 
 ENGINES = {"formulas": formulas.backprop, "tensor": tensor_net.backprop, "scalar": scalar_net.backprop}
 GRADIENT_KEYS = tuple(formulas.PARAMETER_SHAPES)
+FD = "finite differences"
 
 
 @pytest.fixture(scope="module")
@@ -102,31 +103,38 @@ def test_finite_differences_agree_with_every_engine(results, fd_gradients, engin
 def test_compare_reports_all_pairs_and_agreement(data, pool):
     images, targets = data
     result = compare(initial_parameters(), images, targets, pool)
-    assert result.n_images == 96 and result.pool == pool
+    assert result.n_images == 96 and result.loss == "squared_error"
     assert result.agrees()
-    # δ: 3 pairs of formulas/tensor/scalar; each gradient: 6 pairs of the four sources
-    assert len(result.rows) == 2 * 3 + 4 * 6
-    sources = {source for row in result.rows for source in row.pair}
-    assert sources == {"formulas", "tensor", "scalar", "finite differences"}
-    row = next(r for r in result.rows if r.quantity == "delta_F" and r.pair == ("tensor", "scalar"))
-    expected = max_abs(result.results["tensor"].delta_F, result.results["scalar"].delta_F)
-    assert row.max_abs == expected
+    assert result.sources == ["engine", "layerwise", "formulas", "scalar", "finite differences"]
+    book = {label: key for key, label in result.labels.items()}
+    assert book["delta_F"] == ("0", "δ") and book["output_weights"] == ("4", "weight")
+    # the book's two δ and four gradients: all 10 pairs of the 5 sources; the other 4 layers' δ: 3 pairs
+    assert len(result.rows) == 6 * 10 + 4 * 3
+    formulas_result = formulas.backprop(initial_parameters(), images, targets, pool)
+    scalar_result = scalar_net.backprop(initial_parameters(), images, targets, pool)
+    row = next(r for r in result.rows if (r.layer, r.quantity) == ("0", "δ") and r.pair == ("formulas", "scalar"))
+    assert row.max_abs == max_abs(formulas_result.delta_F, scalar_result.delta_F)
+    assert row.units == formulas_result.delta_F.size
+    fd = next(r for r in result.rows if (r.layer, r.quantity) == ("4", "weight") and r.pair[1] == "finite differences"
+              and r.pair[0] == "formulas")
+    assert fd.units == 36  # every parameter by finite differences
+    fd_delta = next(r for r in result.rows if (r.layer, r.quantity) == ("0", "δ") and r.pair == ("engine", FD))
+    assert fd_delta.units == 36  # and 36 units of each δ (deltas.book.BOOK_FD_UNITS)
     table = format_table(result)
-    for label in ("δ^O", "δ^F", "∂C_T/∂w^F", "∂C_T/∂b^F", "∂C_T/∂w^O", "∂C_T/∂b^O", "All agree"):
+    for label in ("delta_F", "delta_O", "filter_weights", "filter_biases", "output_weights", "output_biases",
+                  "formulas vs engine", "scalar vs engine", "All sources agree"):
         assert label in table
 
 
 def test_compare_flags_a_disagreement():
-    close = Row("delta_O", ("formulas", "tensor"), (96, 3), 1e-12, 1e-11)
-    far = Row("filter_biases", ("scalar", "finite differences"), (3,), 2e-4, 1e-4)  # size 2: allowed 2e-5 + 1e-8
+    close = Row("4", "δ", ("formulas", "engine"), (96, 3), 1e-12, 1e-11, 0.1 * AUTOGRAD_TOLERANCE + 1e-12, 288)
+    far = Row("0", "bias", ("scalar", "finite differences"), (3,), 2e-4, 1e-4, 2 * FD_TOLERANCE + 1e-8, 3)
     assert close.ok and not far.ok
-    # the one tolerance policy (testing.tolerances): relative to the quantity's size 0.1 and 2, plus a floor
-    assert far.tolerance == pytest.approx(2 * FD_TOLERANCE + 1e-8, rel=1e-12)
-    assert close.tolerance == pytest.approx(0.1 * AUTOGRAD_TOLERANCE + 1e-12, rel=1e-12)
-    assert Row("filter_biases", ("scalar", "finite differences"), (3,), 2e-6, 1e-6).ok
-    comparison = Comparison("max", 96, [close, far])
+    comparison = Comparison("squared_error", 1.0, 96, [("0", "Conv2d"), ("4", "Linear")], [close, far],
+                            ["engine", "formulas", "scalar", "finite differences"])
     assert not comparison.agrees()
     assert comparison.worst() is far
+    assert comparison.first_failing_layer() == "0"
     assert "DISAGREEMENT" in format_table(comparison)
 
 

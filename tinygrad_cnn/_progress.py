@@ -17,9 +17,10 @@ from typing import Any
 
 from ._checks import check_bool
 
-__all__ = ["Progress", "shows_bar"]
+__all__ = ["QUIET_DELAY", "Progress", "shows_bar"]
 
 _PLAIN_WIDTH = 30  # characters of the plain bar
+QUIET_DELAY = 0.5  # s: the library's own bars appear only for a run longer than this
 
 
 def _tqdm() -> Any:

@@ -1,5 +1,5 @@
 """``tinygrad-cnn deltas``: every layer's δ from the engine, the layerwise derivation, finite differences
-(and your own), for one image or a batch.
+(and your own; on the book's network also the book's formulas and the scalar engine), for one image or a batch.
 
 ``--model``: ``textbook`` (the book's network with its initial or optimized parameters, squared-error cost),
 ``small`` or ``lenet`` (fresh, seeded; from :mod:`tinygrad_cnn.models`), or the path of a checkpoint written by
@@ -140,7 +140,9 @@ def run(args: argparse.Namespace) -> int:
             except (OSError, ValueError, AttributeError) as error:  # AttributeError: a .npy file, not an .npz
                 raise ValueError(f"--user-deltas {args.user_deltas}: not a readable .npz file of arrays ({error})") \
                     from None
-        result = deltas.compare(model, x, target, loss, user, fd_units=args.fd_units)
+        book = args.model == "textbook" and loss == "squared_error"  # the book's formulas are for its cost
+        result = deltas.compare(model, x, target, loss, user, fd_units=args.fd_units,
+                                sources=deltas.book.SOURCES if book else None)
     except (ValueError, TypeError, OSError, ImportError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2

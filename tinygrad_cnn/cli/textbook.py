@@ -3,9 +3,10 @@
 What a run does, in order:
 
 1. loads the book's 96 images and its initial parameters;
-2. prints the agreement table of :mod:`compare` at the initial parameters: δ^O, δ^F and the four
-   gradients from the hand-derived formulas, the tensor engine, the scalar engine (all 96 images) and
-   finite differences, pairwise;
+2. prints the δ-checker's table (:func:`tinygrad_cnn.deltas.book.compare`) at the initial parameters: every
+   layer's δ (δ^F and δ^O under the book's names) and the four gradients from the engine, the layerwise
+   derivation, the hand-derived formulas, the scalar engine (all 96 images) and finite differences, each
+   against the engine, then each source's time;
 3. trains with the book's full-batch gradient descent Δθ = −η ∂C_T/∂θ (:mod:`train`), one progress
    line per step (a tqdm bar instead when tqdm is installed and stderr is a terminal);
 4. prints a summary: C_T before and after, the training accuracy k/96, the extra test image's output
@@ -14,8 +15,8 @@ What a run does, in order:
 Nothing in the run is random (the data and the starting point are the book's, and full-batch gradient
 descent is deterministic), so there is no ``--seed``.
 
-Exit status: 0 on success; 1 if the engines disagree beyond the tolerances of :mod:`compare`; 2 for bad
-arguments (argparse's message) or ``--plot`` without matplotlib.
+Exit status: 0 on success; 1 if the sources disagree beyond the tolerances
+(:mod:`tinygrad_cnn.testing.tolerances`); 2 for bad arguments (argparse's message) or ``--plot`` without matplotlib.
 
 The top-level ``tinygrad-cnn`` dispatcher calls :func:`add_arguments` and :func:`run`; :func:`main` runs
 this subcommand alone.
@@ -126,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
     comparison = compare(start_params, images, targets, pool=args.pool)
     print(format_table(comparison), file=out)
+    print("time: " + ", ".join(f"{source} {t:.3f} s" for source, t in comparison.seconds.items()), file=out)
     if args.pool == "max":
         ties = formulas.max_pool_ties(start_params, images)
         print(f"(max-pooling blocks holding their maximum more than once: {int(ties.sum())} of {ties.size}; "
@@ -156,8 +158,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not comparison.agrees():
         worst = comparison.worst()
-        print(f"\n{PROG}: the engines disagree: {worst.quantity} {' vs '.join(worst.pair)} differ by "
-              f"{worst.max_abs:.3g} (tolerance {worst.tolerance:g})", file=sys.stderr)
+        print(f"\n{PROG}: the sources disagree: layer {worst.layer} {worst.quantity} {' vs '.join(worst.pair)} "
+              f"differ by {worst.max_abs:.3g} (tolerance {worst.tolerance:g})", file=sys.stderr)
         return 1
     return 0
 
@@ -257,7 +259,9 @@ def _write_json(path: Path, args: argparse.Namespace, comparison: Comparison, hi
         "comparison": {
             "agrees": comparison.agrees(),
             "rows": [
-                {"quantity": row.quantity, "sources": list(row.pair), "shape": list(row.shape),
+                {"layer": row.layer, "quantity": row.quantity,
+                 "book_name": comparison.labels.get((row.layer, row.quantity)), "sources": list(row.pair),
+                 "shape": list(row.shape),
                  "max_abs": row.max_abs, "max_rel": row.max_rel, "ok": row.ok}
                 for row in comparison.rows
             ],

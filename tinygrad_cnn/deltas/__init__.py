@@ -14,7 +14,13 @@ from up to four sources and reports how far apart they are:
   for a chain of the layers it covers: a Sequential, or any module whose forward calls them in turn);
 * ``finite differences``: central differences of the loss with respect to each layer's output and each
   parameter (a random subsample of units for large layers);
-* ``yours``: δ (or parameter gradients) you derived yourself, a dict keyed by layer (or parameter) name.
+* ``yours``: δ (or parameter gradients) you derived yourself, a dict keyed by layer (or parameter) name;
+* any further derivation given as ``sources={name: source}`` (on the book's network, :data:`book.SOURCES`:
+  the book's formulas and the scalar engine).
+
+One result type (:class:`Comparison` of :class:`Row` s), one tolerance policy
+(:mod:`tinygrad_cnn.testing.tolerances`), one table printer (:func:`report.format_table`), also for the
+book's comparison ``tinygrad-cnn textbook`` prints (:func:`book.compare`).
 
 >>> import numpy as np
 >>> from tinygrad_cnn import nn
@@ -26,6 +32,7 @@ from up to four sources and reports how far apart they are:
 (True, [])
 """
 
+from . import book
 from .chain import layerwise_arguments
 from .comparison import (
     ENGINE_TOLERANCE,
@@ -46,6 +53,7 @@ __all__ = [
     "SOURCES",
     "USER_TOLERANCE",
     "Comparison",
+    "book",
     "LayerRecord",
     "Recording",
     "Row",

@@ -1,5 +1,6 @@
 """``compare``: every layer's δ and parameter gradients from the engine, the layerwise derivation, central
-finite differences and a user's own derivation (also under the book's names: ``delta_F``, ``delta_O``,
+finite differences, any further sources (``sources=``: e.g. the book's formulas and scalar engine,
+:mod:`tinygrad_cnn.deltas.book`) and a user's own derivation (also under the book's names: ``delta_F``, ``delta_O``,
 ``filter_weights``, ...), and the largest difference between each pair. The result, the tolerance policy and
 the report are in :mod:`tinygrad_cnn.deltas.report`; the finite differences are
 :mod:`tinygrad_cnn.testing.finite_differences`, the ones ``gradcheck`` uses."""
@@ -7,13 +8,14 @@ the report are in :mod:`tinygrad_cnn.deltas.report`; the finite differences are
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_bool, check_float, check_int
-from .._progress import Progress
+from .._progress import QUIET_DELAY, Progress
 from ..grad_mode import no_grad
 from ..nn import Module
 from ..tensor import Tensor
@@ -26,7 +28,8 @@ from .report import ENGINE_TOLERANCE, FD, FD_TOLERANCE, USER_TOLERANCE, Comparis
 __all__ = ["BOOK_NAMES", "ENGINE_TOLERANCE", "FD_EPSILON", "FD_TOLERANCE", "SOURCES", "USER_TOLERANCE",
            "Comparison", "Row", "compare", "rounding_ties"]
 
-SOURCES = ("engine", "layerwise", FD, "yours")
+SOURCES = ("engine", "layerwise", FD, "yours")  # the built-in sources; ``sources=`` adds others
+Source = Callable[[Module, np.ndarray, np.ndarray], Mapping[str, Any]]  # (float64 model, x, target) -> arrays
 # The book's names (MATH.md) of its network's quantities -> (layer of deltas.textbook_model, quantity)
 BOOK_NAMES = {"delta_F": ("0", "δ"), "delta_O": ("4", "δ"), "filter_weights": ("0", "weight"),
               "filter_biases": ("0", "bias"), "output_weights": ("4", "weight"), "output_biases": ("4", "bias")}
@@ -138,36 +141,37 @@ def _is_book_network(layers: list[tuple[str, str]]) -> bool:
 
 
 def _check_user(user: Any, shapes: dict[tuple[str, str], tuple[int, ...]], owners: dict[str, tuple[str, str]],
-                book: bool) -> dict[tuple[str, str], np.ndarray]:
-    """``user_deltas`` by (layer, quantity): layer names, parameter names, and on the book's network the
-    book's names (reshaped to the layer's shape when they hold as many numbers)."""
+                book: bool, what: str = "user_deltas") -> dict[tuple[str, str], np.ndarray]:
+    """``user_deltas`` (or what a source gave, named ``what``) by (layer, quantity): layer names, parameter
+    names, and on the book's network the book's names (reshaped to the layer's shape when they hold as many
+    numbers)."""
     if user is None:
         return {}
     if not isinstance(user, Mapping):
-        raise TypeError(f"user_deltas must be a dict of arrays keyed by layer name; got {type(user).__name__}")
+        raise TypeError(f"{what} must be a dict of arrays keyed by layer name; got {type(user).__name__}")
     values: dict[tuple[str, str], np.ndarray] = {}
     for name, value in user.items():
         key = (name, "δ") if (name, "δ") in shapes else owners.get(name)
         if key is None and name in BOOK_NAMES:
             if not book:
-                raise ValueError(f"user_deltas has key {name!r}, the book's name of a quantity of its network "
+                raise ValueError(f"{what} has key {name!r}, the book's name of a quantity of its network "
                                  "(deltas.textbook_model()); this model is not the book's network: use layer names")
             key = BOOK_NAMES[name]
         if key is None:
             known = sorted({layer for layer, _ in shapes})
             raise ValueError(
-                f"user_deltas has key {name!r}, which is neither a layer name ({', '.join(known)}) nor a "
+                f"{what} has key {name!r}, which is neither a layer name ({', '.join(known)}) nor a "
                 "parameter name of the model" + (" nor one of the book's names" if book else "")
             )
         array = np.asarray(getattr(value, "data", value) if not isinstance(value, np.ndarray) else value)
         if array.dtype.kind not in "fiub":
-            raise TypeError(f"user_deltas[{name!r}] must be an array of numbers; got {type(value).__name__}")
+            raise TypeError(f"{what}[{name!r}] must be an array of numbers; got {type(value).__name__}")
         if name in BOOK_NAMES and key == BOOK_NAMES[name] and array.size == int(np.prod(shapes[key])):
             array = array.reshape(shapes[key])  # the book's (3, 3, 3) filters are the layer's (3, 1, 3, 3)
         if array.shape != shapes[key]:
-            raise ValueError(f"user_deltas[{name!r}] has shape {array.shape}; expected {shapes[key]}")
+            raise ValueError(f"{what}[{name!r}] has shape {array.shape}; expected {shapes[key]}")
         if key in values:
-            raise ValueError(f"user_deltas gives layer {key[0]} {key[1]} twice (as {name!r} and another name)")
+            raise ValueError(f"{what} gives layer {key[0]} {key[1]} twice (as {name!r} and another name)")
         values[key] = array.astype(np.float64)
     return values
 
@@ -179,6 +183,7 @@ def compare(
     loss: str = "cross_entropy",
     user_deltas: Mapping[str, Any] | None = None,
     *,
+    sources: Mapping[str, Source] | None = None,
     fd_units: int = 12,
     eps: float = FD_EPSILON,
     seed: int = 0,
@@ -186,14 +191,18 @@ def compare(
     progress: bool = True,
 ) -> Comparison:
     """Every layer's δ and parameter gradients from the engine, the layerwise derivation, finite differences
-    and ``user_deltas``, and the largest difference between each pair of sources.
+    and ``user_deltas`` (and any further ``sources``), and the largest difference between each pair of sources.
 
     Runs on a float64 copy of ``model`` (the model and its ``.grad`` are not touched). ``x``: an array or a
     Tensor, batch first; ``target``: integer classes (N,) or an array of the output's shape; ``loss``:
     ``"cross_entropy"`` (of softmax(output)) or ``"squared_error"`` (the book's ½ Σ (a − t)²), summed over the
     batch. ``user_deltas``: arrays keyed by layer name (δ of that layer's output) or by parameter name
     (``"0.weight"``: its gradient); on the book's network also by the book's names (``delta_F``, ``delta_O``,
-    ``filter_weights``, ``filter_biases``, ``output_weights``, ``output_biases``). Finite differences: at most
+    ``filter_weights``, ``filter_biases``, ``output_weights``, ``output_biases``). ``sources``: further exact
+    derivations by name, each called as ``source(model, x, target)`` on the float64 copy, the input array and
+    the target array the loss uses (class indices made one-hot for the squared error), returning arrays keyed
+    as ``user_deltas`` (for the book's network: :data:`tinygrad_cnn.deltas.book.SOURCES`, the book's formulas
+    and scalar engine). Finite differences: at most
     ``fd_units`` units per quantity (``seed``), three quarters of them where δ ≠ 0 and no kink lies above,
     step ``eps``. Tolerances: :func:`tinygrad_cnn.deltas.report.tolerance` (engine vs layerwise 1e-9, finite
     differences 1e-5, yours ``user_tolerance``, relative to the quantity's size, with a small absolute floor).
@@ -210,12 +219,15 @@ def compare(
     seed = check_int(seed, "seed", "compare", minimum=0)
     user_tolerance = check_float(user_tolerance, "user_tolerance", "compare", minimum=0.0)
     progress = check_bool(progress, "progress", "compare")
+    extra = _check_sources(sources)
     x = layerwise._array(x, "x")
     net = _float64_copy(model)
     with no_grad():
         output = net(Tensor(x)).data
     t = layerwise.targets_for(output, target, loss)
+    start = time.perf_counter()
     cost, rec = engine_backprop(net, x, t, loss)
+    seconds = {"engine": time.perf_counter() - start}
     downstream = _downstream(_kinks(rec), list(rec.layers))
 
     leaves = _leaves(net)
@@ -238,20 +250,29 @@ def compare(
             grad = rec.grads.get(names[id(param)])
             values["engine"][key] = grad if grad is not None else np.zeros(param.shape)
     layers_info = [(name, type(module).__name__) for name, module in leaves if name in rec.layers]
-    user = _check_user(user_deltas, shapes, owners, _is_book_network(layers_info))
+    book = _is_book_network(layers_info)
+    user = _check_user(user_deltas, shapes, owners, book)
 
     notes = []
-    sources = ["engine"]
+    used = ["engine"]
+    start = time.perf_counter()
     try:
         lw = layerwise.backprop(net, x, t, loss, **layerwise_arguments(rec, x))
     except layerwise.UnsupportedModel as error:
         notes.append(f"layerwise: not available for this model ({error}).")
     else:
-        sources.append("layerwise")
+        used.append("layerwise")
+        seconds["layerwise"] = time.perf_counter() - start
         by_key = {key: name for name, key in owners.items()}
         values["layerwise"] = {key: lw.deltas[key[0]] if key[1] == "δ" else lw.gradients[by_key[key]]
                                for key in shapes}
-    exact = [s for s in sources] + (["yours"] if user else [])
+    for name, source in extra.items():
+        start = time.perf_counter()
+        given = source(net, x, t)
+        seconds[name] = time.perf_counter() - start
+        values[name] = _check_user(given, shapes, owners, book, what=f"source {name!r}")
+        used.append(name)
+    exact = [s for s in used] + (["yours"] if user else [])
     if user:
         values["yours"] = user
 
@@ -261,19 +282,21 @@ def compare(
         return np.full(len(index), bool(downstream[key[0]].any()))
 
     fd: dict[tuple[str, str], Differences] = {}
+    start = time.perf_counter()
     if fd_units:
         rng, loss_at = np.random.default_rng(seed), _loss_function(net, x, t, loss)
         base = loss_at()
-        bar = Progress(len(shapes), "finite differences", unit="quantity", enabled=progress, plain=False, delay=0.5)
+        bar = Progress(len(shapes), "finite differences", unit="quantity", enabled=progress, plain=False,
+                       delay=QUIET_DELAY)
         for key, shape in shapes.items():
             every = np.arange(int(np.prod(shape)))
             nonzero = np.zeros(every.size, dtype=bool)
             for source in exact:
                 if key in values[source]:
-                    nonzero |= values[source][key].reshape(-1) != 0
+                    nonzero |= values[source][key].ravel() != 0
             order, est, tried = _priority(nonzero, excusable(key, every), fd_units, rng), None, 0
             while tried < min(order.size, 4 * fd_units):  # units at a kink are replaced, up to 4 × fd_units tries
-                engine = None if est is None else values["engine"][key].reshape(-1)[est.index]
+                engine = None if est is None else values["engine"][key].ravel()[est.index]
                 compared = 0 if est is None else est.index.size - int(np.count_nonzero(
                     _at_kink(est, engine, excusable(key, est.index), ("engine", FD), cost)))
                 if compared >= fd_units:
@@ -284,16 +307,17 @@ def compare(
             fd[key] = est
             bar.update(postfix=f"layer {key[0]} {key[1]}")
         bar.close()
-        sources.insert(len(sources), FD)
+        seconds[FD] = time.perf_counter() - start
+        used.append(FD)
         notes.append(f"finite differences: central, step {eps:g}, on {fd_units} units per quantity (or all), "
                      "three quarters where δ ≠ 0; a unit where the loss is not differentiable is left out "
                      "and replaced by another.")
     if user:
-        sources.append("yours")
+        used.append("yours")
 
     rows = []
     for key, shape in shapes.items():
-        have = [s for s in sources if s == FD and key in fd or key in values.get(s, {})]
+        have = [s for s in used if s == FD and key in fd or key in values.get(s, {})]
         for pair in itertools.combinations(have, 2):
             if FD in pair:
                 other = pair[0] if pair[1] == FD else pair[1]
@@ -313,12 +337,29 @@ def compare(
                             **worst_unit(a, b, tuple(shape), index), nonzero=nonzero))
     if fd:
         values[FD] = {key: est.central for key, est in fd.items()}
-    if "layerwise" in sources and any(not r.ok for r in rows if r.pair == ("engine", "layerwise")):
+    if "layerwise" in used and any(not r.ok for r in rows if r.pair == ("engine", "layerwise")):
         for name in rounding_ties(rec, [(n, lw.outputs[n]) for n in lw.outputs], x):
             notes.append(f"layer {name}: the engine's and layerwise's forward values differ in the last bits and "
                          "decide a tie differently there, so each routes δ by the tie rule to another unit; the "
                          "layers below differ by that, not by a wrong derivation.")
-    return Comparison(loss, cost, len(x), layers_info, rows, sources, notes, values)
+    labels = {key: name for name, key in BOOK_NAMES.items()} if book else {}
+    return Comparison(loss, cost, len(x), layers_info, rows, used, notes, values, seconds, labels)
+
+
+def _check_sources(sources: Any) -> dict[str, Source]:
+    """``sources``: None or a dict of callables by a name that is none of the built-in sources."""
+    if sources is None:
+        return {}
+    if not isinstance(sources, Mapping):
+        raise TypeError(f"compare: sources must be a dict of callables by name; got {type(sources).__name__}")
+    for name, source in sources.items():
+        if not isinstance(name, str) or name in SOURCES:
+            raise ValueError(f"compare: sources has the name {name!r}; expected a str other than "
+                             f"{', '.join(SOURCES)}")
+        if not callable(source):
+            raise TypeError(f"compare: sources[{name!r}] must be callable as source(model, x, target); "
+                            f"got {type(source).__name__}")
+    return dict(sources)
 
 
 def rounding_ties(rec: Any, outputs: list[tuple[str, np.ndarray]], x: np.ndarray) -> list[str]:

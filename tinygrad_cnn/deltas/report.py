@@ -56,7 +56,9 @@ class Row:
 
 @dataclass
 class Comparison:
-    """The result of :func:`tinygrad_cnn.deltas.compare`: :class:`Row` s for every layer, quantity and pair."""
+    """The result of :func:`tinygrad_cnn.deltas.compare`: :class:`Row` s for every layer, quantity and pair;
+    ``values`` every source's arrays by (layer, quantity); ``seconds`` each source's wall time; ``labels`` the
+    book's names of (layer, quantity) on the book's network."""
 
     loss: str
     cost: float
@@ -66,6 +68,8 @@ class Comparison:
     sources: list[str]
     notes: list[str] = field(default_factory=list)
     values: dict[str, dict[tuple[str, str], np.ndarray]] = field(default_factory=dict, repr=False)
+    seconds: dict[str, float] = field(default_factory=dict, repr=False)
+    labels: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def agrees(self) -> bool:
         """Whether every pair of sources agrees on every quantity within its tolerance."""
@@ -82,6 +86,10 @@ class Comparison:
         failing = self.failing_layers()
         return failing[-1] if failing else None
 
+    def worst(self) -> Row:
+        """The row farthest outside (or nearest to) its tolerance: the largest max |a − b| / tolerance."""
+        return max(self.rows, key=_excess)
+
     def unchecked(self) -> list[Row]:
         """The finite-difference rows that could not check anything (every sampled unit at a kink, or only
         zeros compared)."""
@@ -92,6 +100,13 @@ class Comparison:
 
     def __str__(self) -> str:
         return format_table(self)
+
+
+def _excess(row: Row) -> float:
+    """max |a − b| in units of the row's tolerance (a zero tolerance: 0 when met, ∞ when missed)."""
+    if row.tolerance > 0:
+        return row.max_abs / row.tolerance
+    return 0.0 if row.ok else np.inf
 
 
 def _number(value: float) -> str:
@@ -113,12 +128,10 @@ def _departing(rows: list[Row]) -> tuple[str, str, bool]:
 
 def verdict(comparison: Comparison) -> str:
     """Where the error enters, walking back from the output; '' when every source agrees."""
-    if comparison.agrees():
-        return ""
     kinds = dict(comparison.layers)
     order = [name for name, _ in comparison.layers]
     walked = []
-    for position in range(len(order) - 1, -1, -1):
+    for position in reversed(range(len(order))):
         name = order[position]
         failing = [row for row in comparison.rows if row.layer == name and not row.ok]
         if not failing:
@@ -133,9 +146,10 @@ def verdict(comparison: Comparison) -> str:
         departs = f"{source} differs from {reference}" if clear else f"{source} and {reference} disagree"
         what = "δ of its output" if quantity == "δ" else f"∂C/∂{quantity}"
         given = [w for w in walked if any(r.layer == w.split()[0] and source in r.pair for r in comparison.rows)]
+        which = ("." if given == walked else f" ({source}: at {', '.join(g.split()[0] for g in given)})." if given
+                 else f" ({source} gives none of them).")
         lines = [f"Walking back from the output, every source agrees at layer{'s' if len(walked) > 1 else ''} "
-                 f"{', '.join(walked)}" + (f" ({source}: at {', '.join(g.split()[0] for g in given)})."
-                                           if given != walked else ".")] if walked else []
+                 f"{', '.join(walked)}{which}"] if walked else []
         first = f"The first departure is at layer {name} ({kinds[name]}), {what}: {departs}"
         if row.unit is not None and row.values is not None:
             mine, theirs = row.values if row.pair[0] == source else row.values[::-1]
@@ -177,9 +191,13 @@ def format_table(comparison: Comparison) -> str:
     verdict."""
     c = comparison
     others = [s for s in c.sources if s != "engine"]
-    head = f"{'layer':<12} {'kind':<10} {'quantity':<9} {'shape':<16}"
+    width = {source: max(20, len(source) + 10) for source in others}  # a cell "1.5e-17 (2.5e-16) ✗"
+    names = {key: f"{key[1]} ({label})" for key, label in c.labels.items()}
+    wide = max([9, *(len(name) for name in names.values())])
+    long = max([5, *(len(name) for name, _ in c.layers)])
+    head = f"{'layer':<{long}} {'kind':<10} {'quantity':<{wide}} {'shape':<16}"
     for source in others:
-        head += f" {source + ' vs engine':>30}" + (f" {'units':>9}" if source == FD else "")
+        head += f" {source + ' vs engine':>{width[source]}}" + (f" {'units':>9}" if source == FD else "")
     lines = [(f"δ = ∂C/∂(layer output) and ∂C/∂θ, {c.n_images} image(s), {c.loss} loss (C = {c.cost:.6g}): "
               "largest |difference| (and relative) of each source against the engine"), head + "   ok"]
     by_key: dict[tuple[str, str], dict[tuple[str, str], Row]] = {}
@@ -188,7 +206,8 @@ def format_table(comparison: Comparison) -> str:
     kinds = dict(c.layers)
     for (layer, quantity), pairs in by_key.items():
         shape = next(iter(pairs.values())).shape
-        line = f"{layer:<12} {kinds.get(layer, ''):<10} {quantity:<9} {shape!s:<16}"
+        name = names.get((layer, quantity), quantity)
+        line = f"{layer:<{long}} {kinds.get(layer, ''):<10} {name:<{wide}} {shape!s:<16}"
         for source in others:
             row = pairs.get(("engine", source))
             if row is None:
@@ -197,7 +216,7 @@ def format_table(comparison: Comparison) -> str:
                 cell = "not checked"
             else:
                 cell = f"{row.max_abs:.1e} ({row.max_rel:.1e}){'' if row.ok else ' ✗'}"
-            line += f" {cell:>30}"
+            line += f" {cell:>{width[source]}}"
             if source == FD:
                 line += f" {'' if row is None else f'{row.units}/{int(np.prod(shape))}':>9}"
         line += "   " + ("yes" if all(r.ok for r in pairs.values()) else "NO")

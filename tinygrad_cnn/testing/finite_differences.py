@@ -67,7 +67,7 @@ def differences(
 
     ``array`` must be a writable numpy array that ``f`` reads; each unit is restored before the next one
     moves, also when ``f`` raises."""
-    units = np.arange(array.size) if index is None else np.asarray(index, dtype=np.intp).reshape(-1)
+    units = np.arange(array.size) if index is None else np.asarray(index, dtype=np.intp).ravel()
     minus, plus = [], []
     for unit in units:
         where = np.unravel_index(unit, array.shape)

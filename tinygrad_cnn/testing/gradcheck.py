@@ -120,7 +120,7 @@ def numerical_grad(
     _checked_inputs(inputs)
     out = _evaluate(fn, inputs)
     try:
-        weights = np.ones(out.size) if grad_output is None else np.asarray(grad_output, dtype=np.float64).reshape(-1)
+        weights = np.ones(out.size) if grad_output is None else np.asarray(grad_output, dtype=np.float64).ravel()
     except (TypeError, ValueError):
         raise TypeError(f"numerical_grad: grad_output must be an array of numbers, got {grad_output!r:.40}") from None
     if weights.size != out.size:

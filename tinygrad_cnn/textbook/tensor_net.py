@@ -1,11 +1,13 @@
-"""The book's network with the tensor engine: ``F.conv2d``, a pooling op and a matrix product.
+"""The book's network with the tensor engine: a convolution, a pooling layer and a linear layer (one ``Sequential``).
 
 The same eqs. (1)-(4) of ``tinygrad_cnn/textbook/MATH.md`` as :mod:`formulas`, but on :class:`~tinygrad_cnn.Tensor`
 and differentiated by the engine: the unit errors δ = ∂C/∂z (eq. (7)) are read with ``retain_grad()`` on
 the pre-activations z^O and z^F, and the parameter gradients are the leaves' ``.grad``.
 
-Pooling: max = ``F.max_pool2d(a, 2)`` (δ to the first maximum of each block, as in MATH.md, "Ties in max pooling"),
-avg = ``F.avg_pool2d(a, 2)``, L2 = ``F.lp_pool2d(a, 2, 2)`` (sqrt of the block's sum of squares).
+The network is defined once, as the layers of :func:`sequential` (``deltas.textbook_model`` and
+``models.textbook`` return it); :func:`forward` calls those layers with the parameter Tensors as weights.
+Pooling: max = ``nn.MaxPool2d(2)`` (δ to the first maximum of each block, as in MATH.md, "Ties in max pooling"),
+avg = ``nn.AvgPool2d(2)``, L2 = ``nn.LPPool2d(2, 2)`` (sqrt of the block's sum of squares).
 
 >>> from tinygrad_cnn.textbook import initial_parameters, load_data
 >>> images, targets = load_data()
@@ -20,7 +22,6 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import functional as F
 from .. import nn
 from ..tensor import Tensor
 from . import formulas
@@ -43,28 +44,20 @@ def to_tensors(params: Mapping[str, np.ndarray], requires_grad: bool = True) -> 
     }
 
 
-def _pool(a_F: Tensor, pool: str) -> Tensor:
-    """z^P from a^F (M, 3, 4, 4) -> (M, 3, 2, 2): eq. (2) and MATH.md, "Average, L2 and Lp pooling"."""
-    if pool == "max":
-        return F.max_pool2d(a_F, 2)  # eq. (2): max over each 2x2 block, δ to the first maximum
-    if pool == "avg":
-        return F.avg_pool2d(a_F, 2)  # (1/|B|) Σ_B a^F
-    return F.lp_pool2d(a_F, 2, 2)  # sqrt(Σ_B (a^F)²)
-
-
 def _forward(p: Mapping[str, Tensor], x: np.ndarray, pool: str) -> dict[str, Tensor]:
-    """Every z and a of eq. (1)-(3) for a checked batch x (M, 6, 6), as Tensors."""
+    """Every z and a of eq. (1)-(3) for a checked batch x (M, 6, 6), as Tensors: the layers of
+    :func:`sequential` (the one definition of the book's network) called one by one, with the Tensors of ``p``
+    as their weights (so gradients reach them)."""
     m = len(x)
-    images = Tensor(x.reshape(m, 1, 6, 6))  # (M, C_in=1, 6, 6)
-    w_F = p["filter_weights"].reshape(3, 1, 3, 3)  # (C_out=3, C_in=1, 3, 3)
-    # eq. (1): z^F_k[i,j] = Σ_{p,q} w^F_k[p,q] x[i+p−1, j+q−1] + b^F_k (cross-correlation, no padding)
-    z_F = F.conv2d(images, w_F, p["filter_biases"])  # (M, 3, 4, 4)
-    a_F = z_F.sigmoid()  # (M, 3, 4, 4)
-    z_P = _pool(a_F, pool)  # eq. (2): (M, 3, 2, 2)
+    conv, sigmoid_F, pooling, flatten, linear, sigmoid_O = sequential(pool=pool).children()
+    conv.weight, conv.bias = p["filter_weights"].reshape(3, 1, 3, 3), p["filter_biases"]  # (C_out, C_in = 1, 3, 3)
+    linear.weight, linear.bias = p["output_weights"].reshape(3, 12), p["output_biases"]  # row n in (k, i, j) order
+    z_F = conv(Tensor(x.reshape(m, 1, 6, 6)))  # eq. (1): (M, 3, 4, 4), cross-correlation, no padding
+    a_F = sigmoid_F(z_F)  # (M, 3, 4, 4)
+    z_P = pooling(a_F)  # eq. (2): (M, 3, 2, 2); max: δ to the first maximum; avg: (1/|B|) Σ_B; l2: sqrt(Σ_B a²)
     a_P = z_P  # eq. (22): the pooling layer's activation is the identity
-    # eq. (3): z^O_n = Σ_k Σ_{i,j} w^O_n[k,i,j] a^P_k[i,j] + b^O_n, as a product over the 12 pooled units
-    z_O = a_P.reshape(m, 12) @ p["output_weights"].reshape(3, 12).T + p["output_biases"]  # (M, 12) @ (12, 3) -> (M, 3)
-    a_O = z_O.sigmoid()  # (M, 3)
+    z_O = linear(flatten(a_P))  # eq. (3): (M, 12) @ (12, 3) + b^O -> (M, 3)
+    a_O = sigmoid_O(z_O)  # (M, 3)
     return {"z_F": z_F, "a_F": a_F, "z_P": z_P, "a_P": a_P, "z_O": z_O, "a_O": a_O}
 
 

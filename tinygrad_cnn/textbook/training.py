@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import optim
 from .._checks import check_bool, check_float, check_int
-from .._progress import Progress
+from .._progress import QUIET_DELAY, Progress
 from . import formulas, scalar_net, tensor_net
 
 __all__ = ["ENGINES", "History", "TrainStep", "train"]
@@ -115,7 +115,8 @@ def train(
 
     history = History(engine, pool, lr)
     start = time.perf_counter()
-    bar = Progress(steps, "gradient descent", unit="step", enabled=progress, plain=False, leave=True, delay=0.5)
+    bar = Progress(steps, "gradient descent", unit="step", enabled=progress, plain=False, leave=True,
+                   delay=QUIET_DELAY)
 
     def record(step: int, c_T: float, a_O: np.ndarray) -> None:
         correct = int(np.sum(a_O.argmax(axis=-1) == labels))  # a_O (M, 3)
