@@ -42,7 +42,7 @@ Tensor([[ 6.,  0.],
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +53,7 @@ from .functions import grad as autograd_grad
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
-Tensors = Union[Tensor, tuple[Tensor, ...]]
+Tensors = Tensor | tuple[Tensor, ...]
 STRATEGIES = ("reverse-mode", "forward-mode")
 
 
