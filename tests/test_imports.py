@@ -81,7 +81,8 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
 # Modules that must not import some lower floors, or anything outside numpy and the standard library.
 FORBIDDEN: dict[str, set[str]] = {"value": {"tensor", "function", "autograd", "memory", "grad_mode", "ops"}}
 # and each other:
-NUMPY_ONLY = {"textbook.formulas", "textbook.layerwise", "textbook.layerwise_layers", "textbook.losses"}
+NUMPY_ONLY = {"textbook.formulas", "textbook.layerwise", "textbook.layerwise_layers", "textbook.losses",
+              "textbook.hessian"}
 
 
 def _module_name(path: Path, root: Path) -> str:
