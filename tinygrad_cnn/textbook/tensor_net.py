@@ -222,5 +222,6 @@ def bias_hessian(params: Mapping[str, np.ndarray], images: np.ndarray, targets: 
         p = {**fixed, "output_biases": b_O, "filter_biases": b_F}
         return cost_tensor(_forward(p, inputs.x, inputs.pool)["a_O"], inputs.t)
 
-    blocks = hessian(c_T, (Tensor(inputs.params["output_biases"].copy()), Tensor(inputs.params["filter_biases"].copy())))
+    biases = (Tensor(inputs.params["output_biases"].copy()), Tensor(inputs.params["filter_biases"].copy()))
+    blocks = hessian(c_T, biases)  # ((b^O b^O, b^O b^F), (b^F b^O, b^F b^F)), each (3, 3)
     return np.block([[blocks[0][0].data, blocks[0][1].data], [blocks[1][0].data, blocks[1][1].data]])
