@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .formulas import _blocks, _deltas, _gradients, _pooling_factor, check_inputs, sigmoid, sigmoid_prime
+from .formulas import check_inputs, deltas, forward, gradients, pooling_factor, sigmoid, sigmoid_prime
 
 __all__ = ["BIASES", "bias_gradient", "bias_hessian", "bias_hessian_by_differences", "sigmoid_second"]
 
@@ -42,20 +42,28 @@ def bias_hessian(params: Mapping[str, np.ndarray], images: np.ndarray, targets: 
                  pool: str = "max") -> np.ndarray:
     """∂²C_T/∂β_r∂β_s for the six biases β = (b^O, b^F), (6, 6), by eqs. (H1)-(H6)."""
     inputs = check_inputs(params, images, targets, pool)
-    return _bias_hessian(*inputs.params.values(), inputs.x, inputs.t, inputs.pool)
+    return _bias_hessian(inputs.params, inputs.x, inputs.t, inputs.pool)
 
 
-def _bias_hessian(w_F, b_F, w_O, b_O, x, t, pool) -> np.ndarray:
-    units, errors = _deltas(w_F, b_F, w_O, b_O, x, t, pool)
-    z_F, z_O, a_O, delta_O = units["z_F"], units["z_O"], units["a_O"], errors["delta_O"]
+def _block_sums(a: np.ndarray) -> np.ndarray:
+    """Σ over each 2x2 pooling block (i', j') = (⌈i/2⌉, ⌈j/2⌉): (M, 3, 4, 4) -> (M, 3, 2, 2)."""
+    return a.reshape(len(a), 3, 2, 2, 2, 2).sum(axis=(3, 5))  # (M, k, i', di, j', dj) summed over di, dj
+
+
+def _bias_hessian(params: dict[str, np.ndarray], x: np.ndarray, t: np.ndarray, pool: str) -> np.ndarray:
+    """The Hessian for checked inputs: x (M, 6, 6) and t (M, 3) always with the M axis."""
+    units = forward(params, x, pool)  # (M, ...) since x is a batch
+    delta_O = deltas(params, x, t, pool)["delta_O"]  # eq. (17), (M, 3)
+    w_O = params["output_weights"]  # (3, 3, 2, 2)
+    z_F, z_O, a_O = units["z_F"], units["z_O"], units["a_O"]
     # (H1): the output's second unit error ε^O_n = ∂δ^O_n/∂z^O_n = a'(z^O_n)² + (a^O_n − t_n) a''(z^O_n)
     eps_O = sigmoid_prime(z_O) ** 2 + (a_O - t) * sigmoid_second(z_O)  # (M, 3)
-    g = _pooling_factor(units["a_F"], pool)  # eq. (23) for max pooling: (M, 3, 4, 4)
+    g = pooling_factor(units["a_F"], pool)  # eq. (23) for max pooling: (M, 3, 4, 4)
     # (H3): s_k[i',j'] = ∂a^P_k[i',j']/∂b^F_k = Σ_B g a'(z^F), and u_nk = ∂z^O_n/∂b^F_k = Σ_{i',j'} w^O_n[k,i',j'] s_k
-    s = _blocks(g * sigmoid_prime(z_F)).sum(axis=-1)  # (M, 3, 2, 2)
+    s = _block_sums(g * sigmoid_prime(z_F))  # (M, 3, 2, 2)
     u = np.einsum("nkij,mkij->mnk", w_O, s)  # (M, n, k)
     # (H5): q_k[i',j'] = ∂²a^P_k[i',j']/∂(b^F_k)² = Σ_B g a''(z^F) + Σ_{B×B} ∂²z^P/∂a∂a' · a'(z^F) a'(z^F')
-    q = _blocks(g * sigmoid_second(z_F)).sum(axis=-1) + _pool_curvature(units, g, pool)  # (M, 3, 2, 2)
+    q = _block_sums(g * sigmoid_second(z_F)) + _pool_curvature(units, g, pool)  # (M, 3, 2, 2)
     dC_daP = np.einsum("mn,nkij->mkij", delta_O, w_O)  # eq. (25), factor 1: Σ_n δ^O_n w^O_n[k,i',j'], (M, 3, 2, 2)
     h = np.zeros((6, 6))
     h[:3, :3] = np.diag(eps_O.sum(axis=0))  # (H2): ∂²C_T/∂b^O_n∂b^O_l = [n = l] Σ_m ε^O_n
@@ -74,8 +82,8 @@ def _pool_curvature(units: dict[str, np.ndarray], g: np.ndarray, pool: str) -> n
     ([r = s] − g_r g_s)/z^P, so the term is (Σ_B a'² − (Σ_B g a')²)/z^P, 0 where z^P = 0 (as g is)."""
     if pool != "l2":
         return np.zeros_like(units["z_P"])
-    slope = _blocks(sigmoid_prime(units["z_F"]))  # a'(z^F) per block, (M, 3, 2, 2, 4)
-    spread = (slope**2).sum(axis=-1) - (_blocks(g) * slope).sum(axis=-1) ** 2  # (M, 3, 2, 2)
+    slope = sigmoid_prime(units["z_F"])  # a'(z^F), (M, 3, 4, 4)
+    spread = _block_sums(slope**2) - _block_sums(g * slope) ** 2  # (M, 3, 2, 2)
     z_P = units["z_P"]
     return np.divide(spread, z_P, out=np.zeros_like(z_P), where=z_P != 0)
 
@@ -83,13 +91,7 @@ def _pool_curvature(units: dict[str, np.ndarray], g: np.ndarray, pool: str) -> n
 def bias_gradient(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray,
                   pool: str = "max") -> np.ndarray:
     """(∂C_T/∂b^O, ∂C_T/∂b^F), (6,): eqs. (8) and (14) of the formulas, in :data:`BIASES` order."""
-    inputs = check_inputs(params, images, targets, pool)
-    return _bias_gradient(*inputs.params.values(), inputs.x, inputs.t, inputs.pool)
-
-
-def _bias_gradient(w_F, b_F, w_O, b_O, x, t, pool) -> np.ndarray:
-    units, errors = _deltas(w_F, b_F, w_O, b_O, x, t, pool)
-    grads = _gradients(x, units, errors)
+    grads = gradients(params, images, targets, pool)  # eqs. (8), (14)
     return np.concatenate([grads["output_biases"], grads["filter_biases"]])  # (6,)
 
 
@@ -101,13 +103,14 @@ def bias_hessian_by_differences(params: Mapping[str, np.ndarray], images: np.nda
     Max pooling's winners do not move (the biases shift a block's units alike), so the differences are those
     of a smooth function."""
     inputs = check_inputs(params, images, targets, pool)
-    w_F, b_F, w_O, b_O = inputs.params.values()
+    biases = np.concatenate([inputs.params["output_biases"], inputs.params["filter_biases"]])  # β, (6,)
     columns = []
     for r in range(6):
         def moved(h: float, r: int = r) -> np.ndarray:
-            bumped = np.concatenate([b_O, b_F])
+            bumped = biases.copy()
             bumped[r] += h
-            return _bias_gradient(w_F, bumped[3:], w_O, bumped[:3], inputs.x, inputs.t, inputs.pool)
+            moved_params = {**inputs.params, "output_biases": bumped[:3], "filter_biases": bumped[3:]}
+            return bias_gradient(moved_params, inputs.x, inputs.t, inputs.pool)
 
         columns.append((-moved(2 * step) + 8 * moved(step) - 8 * moved(-step) + moved(-2 * step)) / (12 * step))
     return np.stack(columns, axis=1)  # (6, 6): column r is ∂G/∂β_r
