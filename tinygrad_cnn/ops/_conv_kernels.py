@@ -98,7 +98,7 @@ def _chunks(n: int, per_image: int, keep_all: bool, limit: int | None = None) ->
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
-def _delta_rows(delta: np.ndarray, geometry: Geometry) -> np.ndarray:
+def delta_rows(delta: np.ndarray, geometry: Geometry) -> np.ndarray:
     """δ (N, F, Ho, Wo) laid out like the columns: (F, N, Ho, Wr), the ignored wide columns 0."""
     (n, f), (ho, wo) = delta.shape[:2], geometry.out_size
     wr = _row_width(geometry, _wide(geometry))
@@ -162,12 +162,13 @@ def correlate(
 # ----------------------------------------------------------------------------------- eq. (12), the filter
 def deltas_and_windows(
     delta: np.ndarray, x: np.ndarray | None, cols: np.ndarray | None, geometry: Geometry, groups: int, k_rows: int,
+    rows: np.ndarray | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """For each chunk of the batch: δ (G, Fg, M) and the windows of x (G, Kg, M) over the same M output positions.
 
     δ (N, F, Ho, Wo), x (N, C, H, W), K = C·kH·kW = ``k_rows``. ``cols`` is the whole batch's im2col matrix kept
     from forward (never overwritten: a retained graph reads it again), or None to rebuild the columns from ``x``
-    a chunk at a time.
+    a chunk at a time. ``rows``: δ of the whole batch already laid out by :func:`delta_rows`, or None.
     """
     n, f = delta.shape[:2]
     wide = _wide(geometry)
@@ -183,8 +184,8 @@ def deltas_and_windows(
             windows = _im2col(_padded_input(x[n0:n1], geometry, wide), geometry, wide, out=buffer)
             if clean:
                 _zero_ignored_columns(windows, geometry, True)
-        delta_rows = _delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
-        yield (delta_rows.reshape(groups, f // groups, m * per_image),  # (G, Fg, M)
+        chunk_rows = rows[:, n0:n1] if rows is not None else delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
+        yield (chunk_rows.reshape(groups, f // groups, m * per_image),  # (G, Fg, M)
                windows.reshape(groups, -1, m * per_image))  # (G, Kg, M)
 
 
@@ -208,8 +209,10 @@ def transposed_correlation(delta: np.ndarray, weight: np.ndarray, geometry: Geom
     return correlate(delta, flipped, None, back, groups, keep=False).z
 
 
-def input_gradient(delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int) -> np.ndarray:
-    """∂C/∂x, the transposed correlation: δ (N, F, Ho, Wo) -> (N, C, H, W).
+def input_gradient(
+    delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """∂C/∂x, the transposed correlation: δ (N, F, Ho, Wo) -> (N, C, H, W) (``rows``: see :func:`deltas_and_windows`).
 
     With stride 1 and no more filters than input channels, a correlation of δ with the flipped kernel
     (:func:`transposed_correlation`, measured faster there); otherwise the columns ``w^T · δ`` (one GEMM per
@@ -238,7 +241,8 @@ def input_gradient(delta: np.ndarray, weight: np.ndarray, geometry: Geometry, gr
         if buffer is None or buffer.shape[1] != m * per_image:
             buffer = np.empty((k_rows, m * per_image), dtype=delta.dtype)
         # (G, Kg, Fg) @ (G, Fg, M) -> (G, Kg, M): column (n, i, j) holds Σ_f w[f, ·, p, q] · δ[n, f, i, j]
-        chunk = _delta_rows(delta[n0:n1], geometry).reshape(groups, f // groups, m * per_image)  # (G, Fg, M)
+        chunk_rows = rows[:, n0:n1] if rows is not None else delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
+        chunk = chunk_rows.reshape(groups, f // groups, m * per_image)  # (G, Fg, M)
         np.matmul(w_mat, chunk, out=buffer.reshape(groups, -1, m * per_image))
         if not w_finite:  # inf·0 in an ignored column must not reach a pixel
             _zero_ignored_columns(buffer, geometry, wide)

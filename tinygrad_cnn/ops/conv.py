@@ -82,14 +82,15 @@ def correlation(x: Any, weight: Any, geometry: Geometry, groups: int) -> Any:
 
 
 def filter_gradient(delta: Any, x: Any, geometry: Geometry, groups: int, shape: tuple[int, ...],
-                    cols: np.ndarray | None = None) -> Any:
+                    cols: np.ndarray | None = None, rows: np.ndarray | None = None) -> Any:
     """eq. (12) (MATH.md): filter f's gradient at (c, p, q) is its δ map correlated with the input it read,
 
         ∂C/∂w^F_f[c, p, q] = Σ_n Σ_{i,j} δ^F_f[n, i, j] · x[n, c, i·s + p·d, j·s + q·d],
 
     summed over the batch n and the output positions (i, j). δ (N, F, Ho, Wo), x (N, C, H, W) -> ``shape``
-    (F, C/G, kH, kW). On arrays, δ (as rows) times the windows of x (as columns, ``cols`` kept from forward or
-    rebuilt), one matrix product per group; on Tensors (create_graph) the op :class:`ConvFilterGrad`.
+    (F, C/G, kH, kW). On arrays, δ (as rows, ``rows`` if already laid out) times the windows of x (as columns,
+    ``cols`` kept from forward or rebuilt), one matrix product per group; on Tensors (create_graph) the op
+    :class:`ConvFilterGrad`.
     """
     if isinstance(delta, Tensor) or isinstance(x, Tensor):
         return ConvFilterGrad.apply(_tensor(delta), _tensor(x), geometry=geometry, groups=groups, shape=shape)
@@ -97,23 +98,23 @@ def filter_gradient(delta: Any, x: Any, geometry: Geometry, groups: int, shape: 
     with np.errstate(invalid="ignore", over="ignore"):
         # Σ over n, i, j of δ[n, f, i, j] · window[(c, p, q), (n, i, j)]: (G, Fg, M) @ (G, M, Kg) -> (G, Fg, Kg)
         dw = sum(d @ windows.swapaxes(1, 2)
-                 for d, windows in kernels.deltas_and_windows(delta, x, cols, geometry, groups, k_rows))
+                 for d, windows in kernels.deltas_and_windows(delta, x, cols, geometry, groups, k_rows, rows))
     return dw.reshape(shape)
 
 
-def input_gradient(delta: Any, weight: Any, geometry: Geometry, groups: int) -> Any:
+def input_gradient(delta: Any, weight: Any, geometry: Geometry, groups: int, rows: np.ndarray | None = None) -> Any:
     """The transposed correlation, δ sent back through the weight that met each pixel (module docstring):
 
         ∂C/∂x[n, c, h, v] = Σ δ[n, f, i, j] · w[f, c, p, q]  over (f, i, j, p, q) with h = i·s + p·d, v = j·s + q·d.
 
     δ (N, F, Ho, Wo), weight (F, C/G, kH, kW) -> (N, C, H, W). Through a convolution this is factor 1 of
-    eq. (25) (the book's network has no layer below its conv, so it never needs it). On Tensors the op
-    :class:`ConvInputGrad`.
+    eq. (25) (the book's network has no layer below its conv, so it never needs it). ``rows``: δ already laid
+    out for the matrix product (first order), or None. On Tensors the op :class:`ConvInputGrad`.
     """
     if isinstance(delta, Tensor) or isinstance(weight, Tensor):
         return ConvInputGrad.apply(_tensor(delta), _tensor(weight), geometry=geometry, groups=groups)
     with np.errstate(invalid="ignore", over="ignore"):
-        return kernels.input_gradient(delta, weight, geometry, groups)
+        return kernels.input_gradient(delta, weight, geometry, groups, rows)
 
 
 def _tensor(value: Any) -> Tensor:
@@ -161,8 +162,11 @@ class Conv2d(Function):
             return np.zeros(x.shape, grad.dtype), np.zeros(weight.shape, grad.dtype), np.zeros(weight.shape[0],
                                                                                                 grad.dtype)
         x = x.reshape((1, *x.shape)) if unbatched else x  # (N, C, H, W)
-        dx = input_gradient(delta, weight, geometry, groups) if need_x else None  # (N, C, H, W)
-        dw = filter_gradient(delta, x, geometry, groups, weight.shape, ctx.cols) if need_w else None  # eq. (12)
+        # first order, columns kept: δ laid out like them once, for both products (a speed-up, not a rule)
+        first_order = need_x and need_w and ctx.cols is not None and not isinstance(delta, Tensor)
+        rows = kernels.delta_rows(delta, geometry) if first_order else None
+        dx = input_gradient(delta, weight, geometry, groups, rows) if need_x else None  # (N, C, H, W)
+        dw = filter_gradient(delta, x, geometry, groups, weight.shape, ctx.cols, rows) if need_w else None  # eq. (12)
         db = _bias_gradient(delta) if need_b else None  # eq. (14)
         return (dx[0] if unbatched and dx is not None else dx), dw, db
 

@@ -25,6 +25,12 @@ input unit) and 0 for average pooling (counted in |B| or not, by ``count_include
 PyTorch, a max-pooling call in which some (dilated) window would read padding only is refused with a
 ValueError (PyTorch returns −∞ there, with an index outside the window).
 
+All three backward rules end in one sum over the windows, :func:`spread` (``Geometry.scatter``: each window's
+value to its units, or to its winner for max pooling), and are linear in δ. ``spread``'s adjoint is
+:func:`gather` (each window's sum, or its winner's value); under ``create_graph=True`` the two are the ops
+:class:`Spread` and :class:`Gather`, each the other's derivative, so every pooling is differentiable to any
+order (the winners and |B| are constants of the graph).
+
 >>> import numpy as np
 >>> from tinygrad_cnn import Tensor
 >>> a = Tensor([[[[1.0, 3.0], [3.0, 2.0]]]], requires_grad=True)   # one 2×2 block, tied maxima

@@ -4,7 +4,8 @@ A window of output unit (i, j) reads the padded input at ``(i·sH + p·dH, j·sW
 (p, q), 0 ≤ p < kH, 0 ≤ q < kW (stride s, dilation d; the book's conv and 2×2 pooling are s = 1, d = 1 and
 s = 2, d = 1, with 1-based indices). ``Geometry`` holds those numbers for one call, once checked, and the
 few array helpers built on them: padding, the units at one kernel offset of every window, cropping a
-gradient back to the input, and a strided view of every window.
+gradient back to the input, a strided view of every window, and the adjoint pair that sums over windows
+(``window_sum``/``gather``: input to windows; ``scatter``: windows back to the input, pooling's backward).
 
 >>> g = Geometry.for_conv((5, 5), kernel=(3, 3), stride=(2, 2), padding=(1, 1, 1, 1), dilation=(1, 1))
 >>> g.out_size, g.padded_size
