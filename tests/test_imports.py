@@ -56,6 +56,7 @@ FLOORS: dict[str, int] = {
     "functions": OPS,
     "functional": FUNCTIONAL,
     "testing": FUNCTIONAL,
+    "autograd.functional": FUNCTIONAL,  # jacobian/hessian/...: built on autograd.grad and the ops (stack)
     "nn": LIBRARY,
     "optim": LIBRARY,
     "textbook": LIBRARY,
@@ -80,7 +81,8 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
 # Modules that must not import some lower floors, or anything outside numpy and the standard library.
 FORBIDDEN: dict[str, set[str]] = {"value": {"tensor", "function", "autograd", "memory", "grad_mode", "ops"}}
 # and each other:
-NUMPY_ONLY = {"textbook.formulas", "textbook.layerwise", "textbook.layerwise_layers", "textbook.losses"}
+NUMPY_ONLY = {"textbook.formulas", "textbook.layerwise", "textbook.layerwise_layers", "textbook.losses",
+              "textbook.hessian"}
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -123,8 +125,13 @@ def _is_module(dotted: str, root: Path) -> bool:
 
 
 def _floor_key(module: str) -> str:
-    """The key of FLOORS a module belongs to: its top-level name ('ops' for 'ops.conv')."""
-    return module.split(".")[0]
+    """The key of FLOORS a module belongs to: the longest dotted prefix FLOORS names ('autograd.functional'),
+    else its top-level name ('ops' for 'ops.conv')."""
+    parts = module.split(".")
+    for end in range(len(parts), 1, -1):
+        if ".".join(parts[:end]) in FLOORS:
+            return ".".join(parts[:end])
+    return parts[0]
 
 
 def check_imports(root: Path) -> list[str]:
@@ -209,6 +216,8 @@ def _fake_package(tmp_path: Path, files: dict[str, str]) -> Path:
          "only numpy"),
         ({"value.py": "from .tensor import Tensor\n", "tensor.py": ""}, "value must not import"),
         ({"widgets.py": "import numpy\n"}, "module 'widgets' has no floor; add it to FLOORS"),
+        ({"autograd/__init__.py": "", "autograd/graph.py": "from ..ops import movement\n", "ops/__init__.py": "",
+          "ops/movement.py": ""}, "upward import: autograd.graph"),
     ],
 )
 def test_the_checker_reports_an_injected_violation(tmp_path, files, expected):
@@ -227,5 +236,7 @@ def test_the_checker_accepts_downward_and_documented_imports(tmp_path):
         "textbook/__init__.py": "",
         "textbook/formulas.py": "import numpy as np\nfrom dataclasses import dataclass\n",
         "cli/__init__.py": "from ..nn import Linear\n",
+        "autograd/__init__.py": "",
+        "autograd/functional.py": "from ..ops import elementwise\n",  # floor 'functional', not 'engine'
     }
     assert check_imports(_fake_package(tmp_path, files)) == []

@@ -36,6 +36,7 @@ from .ops.movement import cat, concatenate, stack
 from . import functional, nn, optim
 from . import data, datasets, models, utils, viz
 from .serialization import load, save
+from .autograd import functional as _autograd_functional  # noqa: F401  (torch.autograd.functional's place)
 # isort: on
 
 

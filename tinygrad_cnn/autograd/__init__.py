@@ -238,7 +238,9 @@ def _check_anomaly(ctx: Context, grad: np.ndarray, grads: Iterable[Any]) -> None
 
 
 def __getattr__(name: str) -> Any:
-    """``autograd.grad`` lives in ``autograd/functions.py``, which needs ``Tensor``: imported on first use."""
+    """``autograd.grad`` lives in ``autograd/functions.py``, which needs ``Tensor``: imported on first use.
+    ``autograd.functional`` (jacobian, hessian, vjp, jvp, hvp, vhp) is a submodule, imported by the package's
+    ``__init__`` once the ops exist."""
     if name == "grad":
         from .functions import grad
 

@@ -6,7 +6,9 @@ What a run does, in order:
 2. prints the δ-checker's table (:func:`tinygrad_cnn.deltas.book.compare`) at the initial parameters: every
    layer's δ (δ^F and δ^O under the book's names) and the four gradients from the engine, the layerwise
    derivation, the hand-derived formulas, the scalar engine (all 96 images) and finite differences, each
-   against the engine, then each source's time;
+   against the engine, then each source's time; then one line for second order: the Hessian of C_T in the six
+   biases by the formulas (MATH.md's (H1)-(H6)), by differences of the formulas' gradient and by the tensor
+   engine's double backward;
 3. trains with the book's full-batch gradient descent Δθ = −η ∂C_T/∂θ (:mod:`train`), one progress
    line per step (a tqdm bar instead when tqdm is installed and stderr is a terminal);
 4. prints a summary: C_T before and after, the training accuracy k/96, the extra test image's output
@@ -16,7 +18,8 @@ Nothing in the run is random (the data and the starting point are the book's, an
 descent is deterministic), so there is no ``--seed``.
 
 Exit status: 0 on success; 1 if the sources disagree beyond the tolerances
-(:mod:`tinygrad_cnn.testing.tolerances`); 2 for bad arguments (argparse's message) or ``--plot`` without matplotlib.
+(:mod:`tinygrad_cnn.testing.tolerances`) or the bias Hessians by more than ``HESSIAN_TOLERANCE``; 2 for bad
+arguments (argparse's message) or ``--plot`` without matplotlib.
 
 The top-level ``tinygrad-cnn`` dispatcher calls :func:`add_arguments` and :func:`run`; :func:`main` runs
 this subcommand alone.
@@ -36,7 +39,7 @@ import numpy as np
 
 from .._progress import Progress
 from ..textbook import formulas, scalar_net, tensor_net
-from ..textbook.comparison import Comparison, compare, format_table
+from ..textbook.comparison import Comparison, HessianComparison, compare, compare_hessians, format_table
 from ..textbook.data import DIGITS, initial_parameters, load_data, test_image
 from ..textbook.training import ENGINES, History, TrainStep, train
 from ._argtypes import number
@@ -132,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         ties = formulas.max_pool_ties(start_params, images)
         print(f"(max-pooling blocks holding their maximum more than once: {int(ties.sum())} of {ties.size}; "
               "each gives its whole δ to the first maximum)", file=out)
+    hessians = compare_hessians(start_params, images, targets, pool=args.pool)
+    print(hessians.line(), file=out)
 
     print(f"\nTraining: full-batch gradient descent Δθ = −η ∂C_T/∂θ, η = {args.lr:g}, {args.steps} steps, "
           f"{args.engine} engine (C_T = Σ of the {len(images)} images' costs).", file=out)
@@ -146,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     _print_summary(history, summary, len(images), out)
 
     if args.json is not None:
-        _write_json(args.json, args, comparison, history, final_params, summary)
+        _write_json(args.json, args, comparison, hessians, history, final_params, summary)
         print(f"\nwrote {args.json}", file=out)
     if args.plot is not None:
         from . import textbook_plots as plots
@@ -160,6 +165,11 @@ def run(args: argparse.Namespace) -> int:
         worst = comparison.worst()
         print(f"\n{PROG}: the sources disagree: layer {worst.layer} {worst.quantity} {' vs '.join(worst.pair)} "
               f"differ by {worst.max_abs:.3g} (tolerance {worst.tolerance:g})", file=sys.stderr)
+        return 1
+    if not hessians.agrees():
+        worst = max(hessians.pairs, key=hessians.pairs.get)
+        print(f"\n{PROG}: the bias Hessians disagree: {' vs '.join(worst)} differ by {hessians.pairs[worst]:.3g}",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -252,8 +262,8 @@ def _print_summary(history: History, summary: dict[str, Any], n_images: int, out
         print(f"    {row['index']:>5}  {row['label']:>5}  {row['predicted']:>9}  {a_O}", file=out)
 
 
-def _write_json(path: Path, args: argparse.Namespace, comparison: Comparison, history: History,
-                params: dict[str, np.ndarray], summary: dict[str, Any]) -> None:
+def _write_json(path: Path, args: argparse.Namespace, comparison: Comparison, hessians: HessianComparison,
+                history: History, params: dict[str, np.ndarray], summary: dict[str, Any]) -> None:
     document = {
         "settings": {"lr": args.lr, "steps": args.steps, "pool": args.pool, "engine": args.engine},
         "comparison": {
@@ -266,6 +276,11 @@ def _write_json(path: Path, args: argparse.Namespace, comparison: Comparison, hi
                 for row in comparison.rows
             ],
             "seconds": comparison.seconds,
+        },
+        "bias_hessian": {
+            "formulas": hessians.formulas.tolist(),
+            "max_abs": {" vs ".join(pair): value for pair, value in hessians.pairs.items()},
+            "agrees": hessians.agrees(),
         },
         "history": history.to_dict(),
         "final": {

@@ -188,7 +188,8 @@ def _extreme_backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None,
     # a nan in the slice is the result, so it takes the gradient
     a, extreme = as_array(a), as_array(extreme)  # the rule needs only where the extremes are: a constant mask
     hit = (a == extreme) | (np.isnan(a) & np.isnan(extreme))  # (in shape)
-    ties = np.sum(hit, axis=ctx.axes, keepdims=True)  # (kept shape), at least 1
+    ties = np.sum(hit, axis=ctx.axes, keepdims=True, dtype=grad.dtype)  # (kept shape), at least 1, in the float
+    # dtype of grad: an int count would be cast inside the division, and the cast copy could not be lifted
     share = grad.reshape(extreme.shape) / ties  # (kept shape)
     return namespace(share).where(hit, share, 0).astype(grad.dtype, copy=False), None, None
 

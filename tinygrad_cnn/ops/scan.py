@@ -65,13 +65,19 @@ class Prod(Function):
         if x.size == 0:  # the empty product is 1, a constant
             return np.zeros_like(x), None, None
         last = list(range(x.ndim)) if axis is None else [i for i in range(x.ndim) if i != axis] + [axis]
-        flat = x.reshape(-1) if axis is None else x.transpose(last)  # (..., n): the reduced axis last
+        flat = x.reshape(-1) if axis is None else _permute(x, last)  # (..., n): the reduced axis last
         others = _others_product(flat)  # ∂p/∂x_i = Π_{j≠i} x_j, (..., n)
         if axis is None:
             return (grad.reshape(()) * others).reshape(x.shape), None, None
         g = grad if ctx.keepdims else grad.reshape(grad.shape[:axis] + (1,) + grad.shape[axis:])
         back = [int(i) for i in np.argsort(last)]  # the inverse permutation puts the reduced axis back
-        return (g.transpose(last) * others).transpose(back), None, None
+        return _permute(_permute(g, last) * others, back), None, None
+
+
+def _permute(a: Any, order: list[int]) -> Any:
+    """Axis ``k`` of the result is axis ``order[k]`` of ``a``, for an array or a Tensor (a Tensor's
+    ``transpose`` with two axes swaps them, PyTorch's meaning, so the permutation goes through ``permute``)."""
+    return a.permute(*order) if isinstance(a, Tensor) else a.transpose(order)
 
 
 def _others_product(flat: Any) -> Any:

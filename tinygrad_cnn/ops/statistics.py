@@ -56,7 +56,8 @@ class Var(Function):
         if isinstance(grad, Tensor):  # a create_graph walk: x − μ as a function of x, not the saved array
             (x,) = ctx.saved_tensors
             d = x - x.mean(axis=ctx.axes, keepdims=True)
-        return grad.reshape(ctx.kept) * (2 * d / ctx.dof), None, None, None
+        # 2/(n − c) as a Python float, a constant of the rule (a numpy scalar would be refused at the next order)
+        return grad.reshape(ctx.kept) * (d * float(2 / ctx.dof)), None, None, None
 
 
 class Norm(Function):

@@ -13,7 +13,7 @@ code, is ``MATH.md`` in this package (``importlib.resources.files("tinygrad_cnn.
 1.0
 """
 
-from . import comparison, formulas, scalar_net, tensor_net, training
+from . import comparison, formulas, hessian, scalar_net, tensor_net, training
 from .comparison import Comparison, compare, format_table
 from .data import DIGITS, initial_parameters, labels, load_data, optimized_parameters, test_image
 from .training import History, train
@@ -26,6 +26,7 @@ __all__ = [
     "comparison",
     "format_table",
     "formulas",
+    "hessian",
     "initial_parameters",
     "labels",
     "load_data",

@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from . import formulas
 from .formulas import Backprop
 
-__all__ = ["backprop", "cost", "cost_tensor", "forward", "predict", "sequential", "to_tensors"]
+__all__ = ["backprop", "bias_hessian", "cost", "cost_tensor", "forward", "predict", "sequential", "to_tensors"]
 
 
 def to_tensors(params: Mapping[str, np.ndarray], requires_grad: bool = True) -> dict[str, Tensor]:
@@ -192,3 +192,29 @@ def sequential(
         "4.bias": b_O.astype(dtype),  # b^O_n
     })
     return model
+
+
+def bias_hessian(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray,
+                 pool: str = "max") -> np.ndarray:
+    """∂²C_T/∂β_r∂β_s for the six biases β = (b^O, b^F) by the engine's double backward
+    (``autograd.functional.hessian`` of C_T as a function of the biases; the weights held fixed), (6, 6) in the
+    order of ``textbook.hessian.BIASES``: the engine's side of MATH.md's (H1)-(H6).
+
+    >>> from tinygrad_cnn.textbook import initial_parameters, load_data, hessian
+    >>> images, targets = load_data()
+    >>> h = bias_hessian(initial_parameters(), images[:8], targets[:8])
+    >>> bool(np.abs(h - hessian.bias_hessian(initial_parameters(), images[:8], targets[:8])).max() < 1e-12)
+    True
+    """
+    from ..autograd.functional import hessian
+
+    inputs = formulas.check_inputs(_arrays_of(params), images, targets, pool)
+    fixed = {key: Tensor(array.copy()) for key, array in inputs.params.items()}
+
+    def c_T(b_O: Tensor, b_F: Tensor) -> Tensor:
+        p = {**fixed, "output_biases": b_O, "filter_biases": b_F}
+        return cost_tensor(_forward(p, inputs.x, inputs.pool)["a_O"], inputs.t)
+
+    biases = (Tensor(inputs.params["output_biases"].copy()), Tensor(inputs.params["filter_biases"].copy()))
+    blocks = hessian(c_T, biases)  # ((b^O b^O, b^O b^F), (b^F b^O, b^F b^F)), each (3, 3)
+    return np.block([[blocks[0][0].data, blocks[0][1].data], [blocks[1][0].data, blocks[1][1].data]])
