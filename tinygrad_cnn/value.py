@@ -282,12 +282,7 @@ class Value:
         return _node(t, self, 1.0 - t * t, "tanh")  # d(tanh x)/dx = 1 - tanh² x
 
     def sigmoid(self) -> Value:  # 1 / (1 + e^-x), without overflow
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # e^x / (1 + e^x): the same number, and e^x cannot overflow here
-            e = math.exp(x)
-            s = e / (1.0 + e)
+        s = _sigmoid(self.data)
         return _node(s, self, s * (1.0 - s), "sigmoid")  # dσ/dx = σ(1 - σ)
 
     def relu(self) -> Value:
@@ -365,6 +360,14 @@ def _node(data: float, a: Value, da: float | None, op: str, b: Value | None = No
     out._op = op
     out._visit = None
     return out
+
+
+def _sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e^-x) without overflow: the number ``Value(x).sigmoid()`` holds, bit for bit."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # e^x / (1 + e^x): the same number, and e^x cannot overflow here
+    return e / (1.0 + e)
 
 
 def _extremum(a: Value, other: Value | Number, larger: bool) -> Value:

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..value import Value
+from ..value import Value, _sigmoid
 from . import formulas
 from .formulas import Backprop
 
@@ -134,25 +134,35 @@ def _conv_unit(w_k: list[Value], b_k: Value, window: list[float]) -> Value:
     return z
 
 
-def _conv_unit_number(w_k: list[Value], b_k: Value, window: list[float]) -> float:
-    """The number :func:`_conv_unit` computes, without building Values: the same products and sums in the same
-    order as ``Value.mul_add`` (``w·x + z``), so the result is bit for bit the z^F Value's ``data``."""
-    z = b_k.data
-    for w, x_pq in zip(w_k, window):
-        z = w.data * x_pq + z
-    return z
+def _winning_numbers(p: ScalarParameters, x: np.ndarray) -> list:
+    """a^F = σ(z^F) of eq. (1) as numbers for a batch ``x`` (M, 6, 6): nested lists (M, 3, 4, 4), to choose the
+    winners of eq. (2) before any Value is built.
+
+    z^F is summed over the batch with numpy, but term by term in the order of :func:`_conv_unit` (z ← w·x + z,
+    from b, the window row-major): numpy's multiply and add are single IEEE operations, so every z^F is bit for
+    bit the ``data`` of the Value :func:`_conv_unit` builds; σ is the scalar engine's own (``Value.sigmoid``'s
+    number), applied one unit at a time.
+    """
+    w_F, b_F = _data_of(p.w_F), _data_of(p.b_F)  # (3, 3, 3), (3,)
+    z = np.broadcast_to(b_F[None, :, None, None], (len(x), 3, 4, 4))  # (M, 3, 4, 4): z starts at b^F_k
+    for p_ in range(3):
+        for q in range(3):
+            z = w_F[None, :, p_, q, None, None] * x[:, None, p_ : p_ + 4, q : q + 4] + z  # z + w^F_k[p,q]·x
+    sigmoid = _sigmoid
+    return [[[[sigmoid(z_ij) for z_ij in row] for row in z_k] for z_k in z_m] for z_m in z.tolist()]
 
 
 def _forward_image(
-    p: ScalarParameters, x: list[list[float]], pool: str, every_unit: bool = True
+    p: ScalarParameters, x: list[list[float]], pool: str, every_unit: bool = True, a_F_numbers: list | None = None
 ) -> dict[str, np.ndarray]:
     """Every unit of eqs. (1)-(3) for one image ``x`` (6x6 nested lists), as object arrays of Values.
 
     With max pooling and ``every_unit=False``, only the units that win their block are built as Values (12 of
     48): the others would be built only to be dropped, since by eq. (23) no gradient reaches them. Their
     entries of ``z_F`` and ``a_F`` are None (δ^F = 0 there). The winners are chosen by the same first-maximum
-    rule on the same numbers (:func:`_conv_unit_number`, and ``sigmoid`` of a Value), so the graph built is
-    the part of the full graph that the backward walk reaches, and every gradient is the same.
+    rule on the same numbers (``a_F_numbers``, this image's entry of :func:`_winning_numbers`, computed here if
+    not given), so the graph built is the part of the full graph that the backward walk reaches, and every
+    gradient is the same.
     """
     z_F = np.empty((3, 4, 4), dtype=object)
     a_F = np.empty((3, 4, 4), dtype=object)
@@ -165,10 +175,11 @@ def _forward_image(
     for k in range(3):
         w_k, b_k = w_F[k], p.b_F[k]
         if pool == "max" and not every_unit:
+            if a_F_numbers is None:
+                a_F_numbers = _winning_numbers(p, np.array([x], dtype=np.float64))[0]
+            a_k = a_F_numbers[k]  # (4, 4): a^F = σ(z^F) as numbers, to choose the winner of eq. (2)
             for i, j, cells in blocks:
-                # a^F = σ(z^F) as numbers, to choose the winner of eq. (2) before building anything
-                a = [Value(_conv_unit_number(w_k, b_k, windows[r][c])).sigmoid().data for r, c in cells]
-                r, c = cells[_first_max(a)]
+                r, c = cells[_first_max([a_k[r][c] for r, c in cells])]
                 z_F[k, r, c] = z = _conv_unit(w_k, b_k, windows[r][c])
                 a_F[k, r, c] = z_P[k, i, j] = z.sigmoid()  # the winning Value itself: eq. (23)
             continue
@@ -252,8 +263,9 @@ def _build(p: ScalarParameters, x: np.ndarray, t: np.ndarray, pool: str) -> tupl
     the winning units of eq. (1) are built: the others are None)."""
     all_units = []
     total = None
-    for image, target in zip(x.tolist(), t.tolist()):
-        units = _forward_image(p, image, pool, every_unit=False)
+    a_F_numbers = _winning_numbers(p, x) if pool == "max" else [None] * len(x)
+    for image, target, a_F in zip(x.tolist(), t.tolist(), a_F_numbers):
+        units = _forward_image(p, image, pool, every_unit=False, a_F_numbers=a_F)
         c = _image_cost(units["a_O"], target)
         total = c if total is None else total + c  # C_T = Σ_m C_m
         all_units.append(units)
