@@ -152,6 +152,15 @@ def _winning_numbers(p: ScalarParameters, x: np.ndarray) -> list:
     return [[[[sigmoid(z_ij) for z_ij in row] for row in z_k] for z_k in z_m] for z_m in z.tolist()]
 
 
+_BLOCKS = [(i, j, [(2 * i + di, 2 * j + dj) for di in range(2) for dj in range(2)])  # row-major
+           for i in range(2) for j in range(2)]  # the pooling blocks of eq. (2): (i, j, the 4 units (r, c))
+
+
+def _window(x: list[list[float]], i: int, j: int) -> list[float]:
+    """The 9 inputs of unit (i, j) of eq. (1), row-major: x[i+p][j+q] for p, q in 0..2."""
+    return x[i][j : j + 3] + x[i + 1][j : j + 3] + x[i + 2][j : j + 3]
+
+
 def _forward_image(
     p: ScalarParameters, x: list[list[float]], pool: str, every_unit: bool = True, a_F_numbers: list | None = None
 ) -> dict[str, np.ndarray]:
@@ -167,38 +176,35 @@ def _forward_image(
     z_F = np.empty((3, 4, 4), dtype=object)
     a_F = np.empty((3, 4, 4), dtype=object)
     w_F = [[w for row in kernel for w in row] for kernel in p.w_F.tolist()]  # (3, 9) nested lists: fast to index
-    windows = [[x[i][j : j + 3] + x[i + 1][j : j + 3] + x[i + 2][j : j + 3] for j in range(4)]
-               for i in range(4)]  # windows[i][j]: the 9 inputs of unit (i, j), row-major
     z_P = np.empty((3, 2, 2), dtype=object)
-    blocks = [(i, j, [(2 * i + di, 2 * j + dj) for di in range(2) for dj in range(2)])  # row-major
-              for i in range(2) for j in range(2)]
     for k in range(3):
         w_k, b_k = w_F[k], p.b_F[k]
         if pool == "max" and not every_unit:
             if a_F_numbers is None:
                 a_F_numbers = _winning_numbers(p, np.array([x], dtype=np.float64))[0]
             a_k = a_F_numbers[k]  # (4, 4): a^F = σ(z^F) as numbers, to choose the winner of eq. (2)
-            for i, j, cells in blocks:
+            for i, j, cells in _BLOCKS:
                 r, c = cells[_first_max([a_k[r][c] for r, c in cells])]
-                z_F[k, r, c] = z = _conv_unit(w_k, b_k, windows[r][c])
+                z_F[k, r, c] = z = _conv_unit(w_k, b_k, _window(x, r, c))
                 a_F[k, r, c] = z_P[k, i, j] = z.sigmoid()  # the winning Value itself: eq. (23)
             continue
         for i in range(4):
             for j in range(4):
-                z_F[k, i, j] = z = _conv_unit(w_k, b_k, windows[i][j])  # eq. (1)
+                z_F[k, i, j] = z = _conv_unit(w_k, b_k, _window(x, i, j))  # eq. (1)
                 a_F[k, i, j] = z.sigmoid()  # a^F = σ(z^F)
-        for i, j, cells in blocks:
+        for i, j, cells in _BLOCKS:
             z_P[k, i, j] = _pool_block([a_F[k, r, c] for r, c in cells], pool)  # eq. (2)
     a_P = z_P  # eq. (22): the pooling layer's activation is the identity
     z_O = np.empty(3, dtype=object)
     a_O = np.empty(3, dtype=object)
+    w_O, a_P_ = p.w_O.tolist(), a_P.tolist()  # nested lists: fast to index
     for n in range(3):
         # eq. (3): z^O_n = Σ_k Σ_{i,j} w^O_n[k,i,j] a^P_k[i,j] + b^O_n
         z = p.b_O[n]
         for k in range(3):
             for i in range(2):
                 for j in range(2):
-                    z = z + p.w_O[n, k, i, j] * a_P[k, i, j]
+                    z = z + w_O[n][k][i][j] * a_P_[k][i][j]
         z_O[n] = z
         a_O[n] = z.sigmoid()  # a^O = σ(z^O)
     return {"z_F": z_F, "a_F": a_F, "z_P": z_P, "a_P": a_P, "z_O": z_O, "a_O": a_O}
