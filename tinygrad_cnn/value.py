@@ -41,7 +41,7 @@ from typing import Union
 
 from ._dot import check_rankdir, digraph
 
-__all__ = ["Value"]
+__all__ = ["Value", "sigmoid"]
 
 Number = Union[int, float]  # noqa: UP007  (a plain Python or numpy real number, either side of an operator)
 
@@ -282,7 +282,7 @@ class Value:
         return _node(t, self, 1.0 - t * t, "tanh")  # d(tanh x)/dx = 1 - tanh² x
 
     def sigmoid(self) -> Value:  # 1 / (1 + e^-x), without overflow
-        s = _sigmoid(self.data)
+        s = sigmoid(self.data)
         return _node(s, self, s * (1.0 - s), "sigmoid")  # dσ/dx = σ(1 - σ)
 
     def relu(self) -> Value:
@@ -362,8 +362,13 @@ def _node(data: float, a: Value, da: float | None, op: str, b: Value | None = No
     return out
 
 
-def _sigmoid(x: float) -> float:
-    """σ(x) = 1 / (1 + e^-x) without overflow: the number ``Value(x).sigmoid()`` holds, bit for bit."""
+def sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e^-x) of a float, as a float, without overflow: bit for bit what ``Value(x).sigmoid()``
+    holds (to choose by σ's numbers before building Values).
+
+    >>> sigmoid(0.0), sigmoid(-1000.0) == 0.0, sigmoid(2.0) == Value(2.0).sigmoid().data
+    (0.5, True, True)
+    """
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)  # e^x / (1 + e^x): the same number, and e^x cannot overflow here

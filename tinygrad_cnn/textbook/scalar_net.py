@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..value import Value, _sigmoid
+from ..value import Value, sigmoid
 from . import formulas
 from .formulas import Backprop
 
@@ -148,7 +148,6 @@ def _winning_numbers(p: ScalarParameters, x: np.ndarray) -> list:
     for p_ in range(3):
         for q in range(3):
             z = w_F[None, :, p_, q, None, None] * x[:, None, p_ : p_ + 4, q : q + 4] + z  # z + w^F_k[p,q]·x
-    sigmoid = _sigmoid
     return [[[[sigmoid(z_ij) for z_ij in row] for row in z_k] for z_k in z_m] for z_m in z.tolist()]
 
 
