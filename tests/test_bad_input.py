@@ -656,6 +656,12 @@ bad(_BCE, X(2, 3, grad=True), A(2, 3), pos_weight="a", raises=TypeError, names="
 bad(_BCE, X(2, 3, grad=True), A(2, 3), weight=np.ones(2), raises=ValueError, names="weight")
 bad(_BCE, X(2, 3, grad=True), A(2, 3), weight="a", raises=TypeError, names="weight")
 bad(_BCE, X(2, 3, grad=True), A(2, 3), reduction="avg", raises=ValueError, names="reduction")
+_PROBABILITIES = lambda: Tensor(np.full((2, 3), 0.25), requires_grad=True)  # noqa: E731
+bad(F.binary_cross_entropy, _PROBABILITIES(), A(3, 2), raises=ValueError, names="target")
+bad(F.binary_cross_entropy, Tensor([[0.5, 1.5]], requires_grad=True), A(1, 2), raises=ValueError, names="input")
+bad(F.binary_cross_entropy, Tensor([[-0.1, 0.5]], requires_grad=True), A(1, 2), raises=ValueError, names="input")
+bad(F.binary_cross_entropy, _PROBABILITIES(), A(2, 3), weight=np.ones(2), raises=ValueError, names="weight")
+bad(F.binary_cross_entropy, _PROBABILITIES(), A(2, 3), reduction="avg", raises=ValueError, names="reduction")
 
 # ============================================================================================ dropout, batch_norm
 bad(F.dropout, X(2, 3, grad=True), 1.5, raises=ValueError, names="p")
@@ -781,7 +787,7 @@ bad(nn.LeakyReLU, 0.1, inplace="yes", raises=TypeError, names="inplace")
 bad(nn.ReLU, inplace="yes", raises=TypeError, names="inplace")
 bad(nn.GELU, "exact", raises=ValueError, names="approximate")
 bad(nn.GELU, None, raises=ValueError, names="approximate")
-for _loss_layer in (nn.MSELoss, nn.NLLLoss, nn.CrossEntropyLoss, nn.BCEWithLogitsLoss):
+for _loss_layer in (nn.MSELoss, nn.NLLLoss, nn.CrossEntropyLoss, nn.BCELoss, nn.BCEWithLogitsLoss):
     bad(_loss_layer, reduction="avg", raises=ValueError, names="reduction")
 bad(nn.CrossEntropyLoss, label_smoothing=1.5, raises=ValueError, names="label_smoothing")
 bad(nn.CrossEntropyLoss, label_smoothing="0.1", raises=TypeError, names="label_smoothing")

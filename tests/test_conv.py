@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from reference_cnn import conv2d_backward_reference, conv2d_reference
 
 from tinygrad_cnn import Tensor, no_grad
+from tinygrad_cnn.ops import _conv_kernels as conv_kernels
 from tinygrad_cnn.ops import conv as conv_module
 from tinygrad_cnn.ops.conv import conv2d, conv2d_output_size
 from tinygrad_cnn.ops.pool import max_pool2d
@@ -147,8 +148,8 @@ def test_the_input_gradient_is_not_computed_when_x_needs_none(monkeypatch):
     # a spy on the transposed correlation: conv2d's backward must skip it when x does not require grad
     # (the engine would drop the array anyway, so only a spy sees the wasted work)
     calls = []
-    original = conv_module._input_gradient
-    monkeypatch.setattr(conv_module, "_input_gradient", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = conv_module.input_gradient
+    monkeypatch.setattr(conv_module, "input_gradient", lambda *a, **k: calls.append(1) or original(*a, **k))
     rng = np.random.default_rng(5)
     w = Tensor(rng.normal(size=(2, 1, 2, 2)), requires_grad=True)
     conv2d(Tensor(rng.normal(size=(1, 1, 4, 4))), w).sum().backward()
@@ -205,7 +206,7 @@ def test_the_chunked_large_batch_path_gives_the_same_numbers(monkeypatch, stride
     b = Tensor(rng.normal(size=(c_out,)), requires_grad=True)
     kwargs = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
     for name in ("CACHE_BYTES", "CHUNK_BYTES", "SCATTER_BYTES"):
-        monkeypatch.setattr(conv_module, name, 1)  # one image per chunk
+        monkeypatch.setattr(conv_kernels, name, 1)  # one image per chunk
     z = conv2d(x, w, b, **kwargs)
     delta = rng.normal(size=z.shape)
     z.backward(delta)
@@ -251,8 +252,8 @@ def test_an_inf_or_nan_reaches_only_the_gradients_that_read_it(where, value):
 
 def test_peak_memory_stays_within_three_times_input_output_and_weights(monkeypatch):
     # issue 11: a large batch is chunked; tiny limits make a small case behave like a large one
-    monkeypatch.setattr(conv_module, "CACHE_BYTES", 64 * 1024)
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 64 * 1024)
+    monkeypatch.setattr(conv_kernels, "CACHE_BYTES", 64 * 1024)
+    monkeypatch.setattr(conv_kernels, "CHUNK_BYTES", 64 * 1024)
     rng = np.random.default_rng(9)
     x = Tensor(rng.normal(size=(32, 8, 16, 16)), requires_grad=True)
     w = Tensor(rng.normal(size=(8, 8, 3, 3)), requires_grad=True)

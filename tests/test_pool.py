@@ -274,6 +274,24 @@ def test_lp_ceil_mode_window_is_a_plain_sum_and_odd_p_negative_sums_are_nan():
     assert np.isnan(z.data).all()
 
 
+@pytest.mark.parametrize("p", [2, 3, 4.5])
+def test_float16_lp_pooling_computes_both_passes_in_float32(p):
+    # issue 17: a^p and the backward's a^(p−1), z^(p−1) overflow float16 (300² > 65504) long before z does; both
+    # passes compute in float32, as every float16 op here (README), so z and the gradient are float16 roundings
+    # of the float64 ones (PyTorch's float16 forward overflows to inf here: a deliberate, documented difference,
+    # checked in tests/test_higher_order_conv_torch.py)
+    x64 = np.array([[[[300.0, 200.0, 0.5], [100.0, 250.0, 2.0]]]])
+    x16 = Tensor(x64.astype(np.float16), requires_grad=True)
+    z16 = lp_pool2d(x16, p, 2, ceil_mode=True)
+    z16.backward(np.ones(z16.shape, np.float16))
+    x = Tensor(x16.data.astype(np.float64), requires_grad=True)
+    z = lp_pool2d(x, p, 2, ceil_mode=True)
+    z.backward(np.ones(z.shape))
+    assert z16.dtype == x16.grad.dtype == np.float16
+    np.testing.assert_allclose(z16.data, z.data, rtol=1e-3)
+    np.testing.assert_allclose(x16.grad, x.grad, rtol=2e-3, atol=1e-4)
+
+
 # ------------------------------------------------------------------------------ shapes and dtypes
 @pytest.mark.parametrize("kind", ["max", "avg", "lp"])
 def test_3d_input_and_float32(kind):

@@ -19,7 +19,7 @@ CELL_TIMEOUT = 120  # seconds, against a hung kernel; a whole notebook takes 2-4
 
 def test_the_tutorials_are_there_and_stored_without_outputs():
     assert [path.name for path in NOTEBOOKS] == ["01_the_books_network.ipynb", "02_your_own_cnn.ipynb",
-                                                 "03_property_test_your_op.ipynb"]
+                                                 "03_property_test_your_op.ipynb", "04_gradients_of_gradients.ipynb"]
     for path in NOTEBOOKS:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         code = [cell for cell in cells if cell["cell_type"] == "code"]

@@ -114,11 +114,15 @@ from ._checks import check_float as _check_float  # noqa: E402
 from ._checks import check_int as _check_int  # noqa: E402
 from .function import Context as _Context  # noqa: E402
 from .function import Function as _Function  # noqa: E402
+from .ops.activation import softplus as _softplus  # noqa: E402
 from .ops.adaptive_pool import adaptive_avg_pool2d  # noqa: E402
+from .ops.namespace import namespace as _namespace  # noqa: E402
 from .ops.normalization import batch_norm, dropout, dropout2d, layer_norm  # noqa: E402
+from .ops.numerics import quiet as _quiet  # noqa: E402
 
 __all__ += [
     "batch_norm",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "dropout",
     "squared_error",
@@ -353,7 +357,11 @@ class BCEWithLogits(_Function):
 
     log σ(x) = −softplus(−x) and log(1 − σ(x)) = −softplus(x), with softplus(z) = log(1 + e^z) computed by
     ``np.logaddexp`` (no overflow). Derivatives: ∂/∂x = σ(x)(p·t + 1 − t) − p·t, ∂/∂t = p·softplus(−x) − softplus(x).
+    The rule runs on arrays and on Tensors (``ops/namespace.py``): under ``create_graph`` the softplus terms
+    are recomputed from x as Tensor ops (``ops/activation.py``), so the loss is differentiable to any order.
     """
+
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx: _Context, x: np.ndarray, t: np.ndarray, pos_weight: np.ndarray) -> np.ndarray:
@@ -364,14 +372,15 @@ class BCEWithLogits(_Function):
 
     @staticmethod
     def backward(ctx: _Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, None]:
-        _x, t = ctx.saved_tensors
+        x, t = ctx.saved_tensors
         p = ctx.pos_weight
+        sp_neg, sp_pos = (ctx.sp_neg, ctx.sp_pos) if not isinstance(x, Tensor) else (_softplus(-x), _softplus(x))
         grad_x = grad_t = None
         if ctx.needs_input_grad[0]:
-            sigmoid_x = np.exp(-ctx.sp_neg)  # σ(x) = e^{−softplus(−x)}, in (0, 1]
+            sigmoid_x = _namespace(sp_neg).exp(-sp_neg)  # σ(x) = e^{−softplus(−x)}, in (0, 1]
             grad_x = grad * (sigmoid_x * (p * t + 1 - t) - p * t)
         if ctx.needs_input_grad[1]:
-            grad_t = grad * (p * ctx.sp_neg - ctx.sp_pos)
+            grad_t = grad * (p * sp_neg - sp_pos)
         return grad_x, grad_t, None
 
 
@@ -393,14 +402,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
                          f"{target.shape}")
     name = "binary_cross_entropy_with_logits"
     pw = np.ones((), dtype=input.dtype) if pos_weight is None else _numbers(pos_weight, "pos_weight", name, input.dtype)
-    if weight is not None:
-        weight = weight if isinstance(weight, Tensor) else Tensor(_numbers(weight, "weight", name, input.dtype))
-        try:
-            if np.broadcast_shapes(weight.shape, input.shape) != input.shape:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to the input's shape "
-                             f"{input.shape}") from None
+    weight = _element_weight(weight, input, name)
     try:
         np.broadcast_shapes(pw.shape, input.shape)
     except ValueError:
@@ -412,3 +414,74 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     return _reduce(losses, reduction, "binary_cross_entropy_with_logits")
 
 
+def _element_weight(weight: Any, input: Tensor, name: str) -> Tensor | None:
+    """A per-element loss weight as a Tensor that broadcasts to the input's shape (ValueError naming it if not)."""
+    if weight is None:
+        return None
+    weight = weight if isinstance(weight, Tensor) else Tensor(_numbers(weight, "weight", name, input.dtype))
+    try:
+        if np.broadcast_shapes(weight.shape, input.shape) != input.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to the input's shape "
+                         f"{input.shape}") from None
+    return weight
+
+
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's floor of p(1 − p) in the gradient (a float32 constant there)
+_LOG_FLOOR = -100.0  # PyTorch's floor of log p and log(1 − p): the loss stays finite at p = 0 or 1
+
+
+class BCE(_Function):
+    """−[t·log p + (1 − t)·log(1 − p)] elementwise for probabilities p ∈ [0, 1], each log floored at −100.
+
+    ∂/∂p = (p − t)/(p(1 − p)), with p(1 − p) floored at 1e-12 (as PyTorch, so p = 0 or 1 gives a large finite
+    gradient), and ∂/∂t = log(1 − p) − log p of the floored logs, the derivative of the loss computed (PyTorch
+    gives ±inf there at p = 0 or 1, a deliberate difference). The rule runs on arrays and on Tensors
+    (``ops/namespace.py``), so the loss is differentiable to any order.
+    """
+
+    differentiable_backward = True
+
+    @staticmethod
+    @_quiet
+    def forward(ctx: _Context, p: np.ndarray, t: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(p, t)
+        log_p, log_q = np.maximum(np.log(p), _LOG_FLOOR), np.maximum(np.log1p(-p), _LOG_FLOOR)
+        return -(t * log_p + (1 - t) * log_q)
+
+    @staticmethod
+    @_quiet
+    def backward(ctx: _Context, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        p, t = ctx.saved_tensors
+        xp = _namespace(grad)
+        grad_p = grad_t = None
+        if ctx.needs_input_grad[0]:
+            grad_p = grad * (p - t) / (p * (1 - p)).clip(_BCE_EPS, None)
+        if ctx.needs_input_grad[1]:
+            grad_t = grad * (xp.log(1 - p).clip(_LOG_FLOOR, None) - xp.log(p).clip(_LOG_FLOOR, None))
+        return grad_p, grad_t
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of ``target`` under probabilities ``input`` ∈ [0, 1], as PyTorch's (each log floored
+    at −100); ``weight`` scales each element's loss (broadcast). For logits use
+    :func:`binary_cross_entropy_with_logits`, which is stable where σ saturates.
+
+    >>> round(binary_cross_entropy(Tensor([0.5, 0.9]), [1.0, 1.0], reduction="sum").item(), 6)   # log 2 − log 0.9
+    0.798508
+    """
+    name = "binary_cross_entropy"
+    _check_reduction(reduction, name)
+    input = _float_input(input, name)
+    target = _target_like(target, input)
+    if target.shape != input.shape:
+        raise ValueError(f"{name}: target must have the input's shape {input.shape}, got {target.shape}")
+    if input.numel() and not (np.all(input.data >= 0) and np.all(input.data <= 1)):
+        raise ValueError(f"{name}: input must hold probabilities in [0, 1], got values from {input.data.min()} to "
+                         f"{input.data.max()} (for logits use binary_cross_entropy_with_logits)")
+    weight = _element_weight(weight, input, name)
+    losses = BCE.apply(input, target)
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction, name)

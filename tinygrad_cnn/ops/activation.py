@@ -24,7 +24,7 @@ from .namespace import as_array, namespace
 from .numerics import quiet
 from .promotion import as_operand, compute_dtype, float_dtype, result_type
 
-__all__ = ["erfc", "gelu", "leaky_relu", "where"]
+__all__ = ["erfc", "gelu", "leaky_relu", "normal_cdf", "softplus", "where"]
 
 try:  # scipy's erfc is vectorised C; the fallback is exact too (math.erfc per element), only slower
     from scipy.special import erfc as _scipy_erfc
@@ -78,14 +78,21 @@ _TANH_CUBIC = 0.044715
 
 
 class Gelu(Function):
+    """gelu(x) = x·Φ(x), or its tanh form ½x(1 + tanh(√(2/π)(x + 0.044715x³))); eq. (G14) of MATH.md.
+
+    The backward rule runs on arrays and on Tensors (``ops/namespace.py``): Φ is :class:`NormalCdf` there,
+    whose own rule is φ, so gelu is differentiable to any order."""
+
+    differentiable_backward = True
+
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray, approximate: str) -> np.ndarray:
         x, dtype = _float_work(a)
         if a.dtype == np.float16 and approximate == "none":  # float32 would round x·½ to a float16 tie (the
             x = a.astype(np.float64)  # smallest subnormal's gelu is just above one): round once, from float64
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
+        ctx.save_for_backward(a)  # the input itself (x is recast in backward: a saved cast would not be)
+        ctx.approximate, ctx.work = approximate, x.dtype
         if approximate == "tanh":
             # 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))
             out = 0.5 * x * (1 + np.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x)))
@@ -98,17 +105,71 @@ class Gelu(Function):
     @staticmethod
     @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
-        (x,) = ctx.saved_tensors
-        g = grad.astype(x.dtype, copy=False)
+        (a,) = ctx.saved_tensors
+        x = a.astype(ctx.work, copy=False)
+        g, xp = grad.astype(ctx.work, copy=False), namespace(grad)
         if ctx.approximate == "tanh":
-            inner = _TANH_SCALE * (x + _TANH_CUBIC * x * x * x)
-            t = np.tanh(inner)
+            t = xp.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x))
             # d/dx [½x(1 + t)] = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
             local = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
         else:
             # d/dx [x·Φ(x)] = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π)
-            local = 0.5 * erfc(-x * _SQRT_HALF) + x * (_INV_SQRT_2PI * np.exp(-0.5 * x * x))
+            local = normal_cdf(x) + x * (_INV_SQRT_2PI * xp.exp(-0.5 * x * x))
         return g * local, None
+
+
+class NormalCdf(Function):
+    """Φ(x) = ½·erfc(−x/√2), the standard normal distribution function; Φ′(x) = φ(x) = e^{−x²/2}/√(2π)."""
+
+    differentiable_backward = True
+
+    @staticmethod
+    @quiet
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        return 0.5 * erfc(-a * _SQRT_HALF)
+
+    @staticmethod
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray]:
+        (x,) = ctx.saved_tensors
+        return (grad * (_INV_SQRT_2PI * namespace(x).exp(-0.5 * x * x)),)
+
+
+def normal_cdf(x: Any) -> Any:
+    """Φ(x) of an array (an array) or of a float Tensor (a differentiable Tensor).
+
+    >>> float(normal_cdf(np.array(0.0))), normal_cdf(Tensor([0.0]))
+    (0.5, Tensor([0.5]))
+    """
+    return NormalCdf.apply(x) if isinstance(x, Tensor) else 0.5 * erfc(-x * _SQRT_HALF)
+
+
+class Softplus(Function):
+    """softplus(x) = log(1 + eˣ), as ``np.logaddexp(0, x)`` (no overflow); softplus′(x) = σ(x)."""
+
+    differentiable_backward = True
+
+    @staticmethod
+    @quiet
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a)
+        return np.logaddexp(0, a)
+
+    @staticmethod
+    @quiet
+    def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray]:
+        (x,) = ctx.saved_tensors
+        return (grad * (x.sigmoid() if isinstance(x, Tensor) else np.exp(-np.logaddexp(0, -x))),)  # σ(x)
+
+
+def softplus(x: Any) -> Any:
+    """log(1 + eˣ) of an array (an array) or of a float Tensor (a differentiable Tensor).
+
+    >>> round(float(softplus(np.array(0.0))), 6), softplus(Tensor([-800.0, 800.0]))
+    (0.693147, Tensor([  0., 800.]))
+    """
+    return Softplus.apply(x) if isinstance(x, Tensor) else np.logaddexp(0, x)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:

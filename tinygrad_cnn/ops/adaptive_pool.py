@@ -21,6 +21,7 @@ import numpy as np
 from .._checks import is_int
 from ..function import Context, Function
 from ..tensor import Tensor
+from .namespace import namespace
 
 __all__ = ["AdaptiveAvgPool2d", "adaptive_avg_pool2d", "averaging_matrix"]
 
@@ -35,18 +36,29 @@ def averaging_matrix(size: int, out: int, dtype: Any = np.float64) -> np.ndarray
 
 
 class AdaptiveAvgPool2d(Function):
-    """y[n, c] = A_H x[n, c] A_Wᵀ; backward ∂L/∂x[n, c] = A_Hᵀ g[n, c] A_W (eq. (A1))."""
+    """y[n, c] = A_H x[n, c] A_Wᵀ; backward ∂L/∂x[n, c] = A_Hᵀ g[n, c] A_W (eq. (A1)).
+
+    The rule is linear in g with the constant matrices A_H, A_W, so it runs on arrays and on Tensors
+    (``ops/namespace.py``) and is differentiable to any order."""
+
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
         a_h = averaging_matrix(x.shape[-2], out_h, x.dtype)  # (oh, H)
         a_w = averaging_matrix(x.shape[-1], out_w, x.dtype)  # (ow, W)
-        ctx.a_h, ctx.a_w = a_h, a_w
-        return np.einsum("ih,...hw,jw->...ij", a_h, x, a_w)  # (…, H, W) -> (…, oh, ow)
+        for a in (a_h, a_w):  # made for this call: read-only, constants of the graph
+            a.setflags(write=False)
+        ctx.save_for_backward(a_h, a_w)
+        ctx.save_constant(a_h, a_w)
+        return a_h @ x @ a_w.T  # (oh, H) @ (…, H, W) @ (W, ow) -> (…, oh, ow), batched over the leading axes
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
-        return np.einsum("ih,...ij,jw->...hw", ctx.a_h, grad, ctx.a_w), None, None  # (…, oh, ow) -> (…, H, W)
+        a_h, a_w = ctx.saved_tensors
+        xp = namespace(grad)
+        # (A1): A_Hᵀ (H, oh) @ g (…, oh, ow) @ A_W (ow, W) -> (…, H, W)
+        return xp.matmul(xp.matmul(xp.swapaxes(a_h, 0, 1), grad), a_w), None, None
 
 
 def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:

@@ -89,6 +89,14 @@ class _TensorNamespace:
         return a.exp() if isinstance(a, Tensor) else np.exp(a)
 
     @staticmethod
+    def abs(a: Any) -> Any:
+        return a.abs() if isinstance(a, Tensor) else np.abs(a)
+
+    @staticmethod
+    def tanh(a: Any) -> Any:
+        return a.tanh() if isinstance(a, Tensor) else np.tanh(a)
+
+    @staticmethod
     def log(a: Any) -> Any:
         return a.log() if isinstance(a, Tensor) else np.log(a)
 

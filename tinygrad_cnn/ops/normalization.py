@@ -47,7 +47,11 @@ class BatchNorm(Function):
 
     ``mean``/``var`` are arrays of shape (C,); ``batch_stats`` says whether they were computed from ``x``
     (training: the gradient flows through them, (B4)) or are fixed running statistics (evaluation, (B5)).
+    The backward rule runs on arrays and on Tensors (``ops/namespace.py``): under ``create_graph`` x̂ and
+    1/√(σ² + ε) are recomputed from ``x`` as Tensor ops, so (B2)–(B5) can be differentiated again.
     """
+
+    differentiable_backward = True
 
     @staticmethod
     @quiet
@@ -60,14 +64,16 @@ class BatchNorm(Function):
         y = x_hat * weight.reshape(shape) if weight is not None else x_hat
         if bias is not None:
             y = y + bias.reshape(shape)
-        ctx.save_for_backward(weight)
-        ctx.x_hat, ctx.inv_std, ctx.batch_stats = x_hat, inv_std, batch_stats
+        ctx.save_for_backward(x, weight)
+        ctx.x_hat, ctx.inv_std, ctx.batch_stats, ctx.eps = x_hat, inv_std, batch_stats, eps
+        ctx.mean = None if batch_stats else mean.copy()  # (C,): a running buffer may change before backward
+        ctx.m = x.size // max(x.shape[1], 1)  # the elements per channel
         return y.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
-        (weight,) = ctx.saved_tensors
-        x_hat, inv_std = ctx.x_hat, ctx.inv_std
+        x, weight = ctx.saved_tensors
+        x_hat, inv_std = _batch_normalized(ctx, x)  # x̂ (N, C, ...) and 1/√(σ² + ε) (C,)  (B1)
         axes = (0,) + tuple(range(2, grad.ndim))  # every axis but the channel axis
         shape = _channel_shape(grad.ndim, grad.shape[1])
         dtype, grad = grad.dtype, grad.astype(x_hat.dtype, copy=False)  # float16 summed in float32
@@ -77,9 +83,8 @@ class BatchNorm(Function):
         if ctx.needs_input_grad[0]:
             scale = inv_std if weight is None else weight * inv_std  # γ/√(σ² + ε), (C,)
             if ctx.batch_stats:  # (B4)
-                m = grad.size // grad.shape[1]
-                mean_g = (grad_bias / m).reshape(shape)
-                mean_g_xhat = (grad_weight / m).reshape(shape)
+                mean_g = (grad_bias / ctx.m).reshape(shape)  # (1/m) Σⱼ gⱼ
+                mean_g_xhat = (grad_weight / ctx.m).reshape(shape)  # (1/m) Σⱼ gⱼ x̂ⱼ
                 grad_x = scale.reshape(shape) * (grad - mean_g - x_hat * mean_g_xhat)  # (N, C, ...)
             else:  # (B5)
                 grad_x = grad * scale.reshape(shape)
@@ -87,6 +92,25 @@ class BatchNorm(Function):
                                           for g in (grad_x, grad_weight, grad_bias))
         return (grad_x, grad_weight if weight is not None else None, grad_bias if ctx.parents[2] is not None else None,
                 None, None, None, None)
+
+
+def _batch_normalized(ctx: Context, x: Any) -> tuple[Any, Any]:
+    """x̂ and 1/√(σ² + ε) of (B1): the forward's arrays at first order; under ``create_graph`` (``x`` a Tensor)
+    recomputed from ``x`` as Tensor ops, so that in training their dependence on x through μ and σ² is in the
+    graph (the running statistics of evaluation are constants)."""
+    if not isinstance(x, Tensor):
+        return ctx.x_hat, ctx.inv_std
+    from .statistics import var
+
+    x = x.astype(ctx.x_hat.dtype, copy=False)
+    channels = x.shape[1]
+    shape = _channel_shape(x.ndim, channels)
+    if not ctx.batch_stats:
+        inv_std = Tensor._make(ctx.inv_std, None)
+        return (x - ctx.mean.astype(x.dtype).reshape(shape)) * inv_std.reshape(shape), inv_std
+    axes = (0,) + tuple(range(2, x.ndim))
+    inv_std = (var(x, axes, keepdim=True, correction=0) + ctx.eps) ** -0.5  # (1, C, 1, …)
+    return (x - x.mean(axis=axes, keepdims=True)) * inv_std, inv_std.reshape(channels)
 
 
 @quiet
@@ -165,17 +189,29 @@ def batch_norm(x: Tensor, running_mean: Tensor | np.ndarray | None, running_var:
 
 
 class Dropout(Function):
-    """``x · scale`` with ``scale`` = keep-mask/(1 − p) drawn by the caller; backward multiplies by the same."""
+    """``x · scale`` with ``scale`` = keep-mask/(1 − p) drawn by the caller; backward multiplies by the same
+    (eq. (D1)). The scale is a constant of the graph, so the rule is differentiable to any order."""
+
+    differentiable_backward = True
 
     @staticmethod
     @quiet
     def forward(ctx: Context, x: np.ndarray, scale: np.ndarray) -> np.ndarray:
-        ctx.scale = scale
+        ctx.save_for_backward(scale)
+        ctx.save_constant(scale)
+        ctx.scale = scale  # the mask this call drew, as deltas/recording.py reads it
         return x * scale
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None]:
-        return grad * ctx.scale, None
+        (scale,) = ctx.saved_tensors
+        return grad * scale, None  # (D1): ∂L/∂x = g · mask/(1 − p)
+
+
+def _frozen(scale: np.ndarray) -> np.ndarray:
+    """The scale made for one call, read-only: the saved array then needs no fingerprint guard."""
+    scale.setflags(write=False)
+    return scale
 
 
 def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator) -> np.ndarray:
@@ -208,7 +244,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     keep = dropout_mask(x.shape, p, rng)
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     scale = keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1.0 else np.zeros(x.shape, dtype=dtype)
-    return Dropout.apply(x, scale.astype(dtype, copy=False))
+    return Dropout.apply(x, _frozen(scale.astype(dtype, copy=False)))
 
 
 def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
@@ -237,12 +273,15 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = 
     keep = dropout_mask(channels, p, rng)
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     scale = keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1.0 else np.zeros(channels, dtype=dtype)
-    return Dropout.apply(x, scale.astype(dtype, copy=False))  # grad · scale broadcasts back to x's shape
+    return Dropout.apply(x, _frozen(scale.astype(dtype, copy=False)))  # grad · scale broadcasts back to x's shape
 
 
 class LayerNorm(Function):
     """y = γ x̂ + β with x̂ = (x − μ)/√(σ² + ε) over the last axes ``axes``: eqs. (L1), (L2) of MATH.md,
-    "Variance, norms and layer normalization". ``weight``/``bias`` (of the normalized shape) may be None."""
+    "Variance, norms and layer normalization". ``weight``/``bias`` (of the normalized shape) may be None.
+    The backward rule runs on arrays and on Tensors (``ops/namespace.py``), as batch norm's."""
+
+    differentiable_backward = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: Any, bias: Any, axes: tuple[int, ...], eps: float) -> np.ndarray:
@@ -252,14 +291,15 @@ class LayerNorm(Function):
         y = x_hat * weight if weight is not None else x_hat
         if bias is not None:
             y = y + bias
-        ctx.save_for_backward(weight)
-        ctx.x_hat, ctx.inv_std, ctx.axes = x_hat, inv_std, axes
+        ctx.save_for_backward(x, weight)
+        ctx.x_hat, ctx.inv_std, ctx.axes, ctx.eps = x_hat, inv_std, axes, eps
         return y
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray) -> tuple[Any, ...]:
-        (weight,) = ctx.saved_tensors
-        x_hat, inv_std, axes = ctx.x_hat, ctx.inv_std, ctx.axes
+        x, weight = ctx.saved_tensors
+        x_hat, inv_std = _layer_normalized(ctx, x)  # (L1), both of x's rank
+        axes = ctx.axes
         batch_axes = tuple(range(grad.ndim - len(axes)))  # every axis that is not normalized
         g_hat = grad * weight if weight is not None else grad  # ∂L/∂x̂ = γ g
         # (L2): ∂L/∂x = (1/s)(ĝ − mean(ĝ) − x̂·mean(ĝ x̂)), the means over the normalized axes
@@ -268,6 +308,16 @@ class LayerNorm(Function):
         grad_weight = (grad * x_hat).sum(axis=batch_axes) if weight is not None else None  # Σ g x̂
         grad_bias = grad.sum(axis=batch_axes) if ctx.parents[2] is not None else None  # Σ g
         return grad_x, grad_weight, grad_bias, None, None
+
+
+def _layer_normalized(ctx: Context, x: Any) -> tuple[Any, Any]:
+    """x̂ and 1/√(σ² + ε) of (L1): the forward's arrays, or under ``create_graph`` the same as Tensor ops of x."""
+    if not isinstance(x, Tensor):
+        return ctx.x_hat, ctx.inv_std
+    from .statistics import var
+
+    inv_std = (var(x, ctx.axes, keepdim=True, correction=0) + ctx.eps) ** -0.5
+    return (x - x.mean(axis=ctx.axes, keepdims=True)) * inv_std, inv_std
 
 
 def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None, bias: Tensor | None = None,

@@ -25,6 +25,12 @@ input unit) and 0 for average pooling (counted in |B| or not, by ``count_include
 PyTorch, a max-pooling call in which some (dilated) window would read padding only is refused with a
 ValueError (PyTorch returns −∞ there, with an index outside the window).
 
+All three backward rules end in one sum over the windows, :func:`spread` (``Geometry.scatter``: each window's
+value to its units, or to its winner for max pooling), and are linear in δ. ``spread``'s adjoint is
+:func:`gather` (each window's sum, or its winner's value); under ``create_graph=True`` the two are the ops
+:class:`Spread` and :class:`Gather`, each the other's derivative, so every pooling is differentiable to any
+order (the winners and |B| are constants of the graph).
+
 >>> import numpy as np
 >>> from tinygrad_cnn import Tensor
 >>> a = Tensor([[[[1.0, 3.0], [3.0, 2.0]]]], requires_grad=True)   # one 2×2 block, tied maxima
@@ -47,6 +53,7 @@ import numpy as np
 from .._checks import check_bool, check_int, is_real
 from ..function import Context, Function
 from ..tensor import Tensor
+from .namespace import namespace
 from .numerics import quiet
 from .promotion import compute_dtype
 from .window import Geometry, Pair, as_pair, check_input, output_size
@@ -119,6 +126,8 @@ class MaxPool2d(Function):
     (how ``max_pool2d(..., return_indices=True)`` gets them without a second pass).
     """
 
+    differentiable_backward = True  # the winners are constants: the backward is linear in δ (spread/gather)
+
     @staticmethod
     @quiet
     def forward(ctx: Context, x: np.ndarray, *, geometry: Geometry, winners: list | None = None) -> np.ndarray:
@@ -133,32 +142,12 @@ class MaxPool2d(Function):
         return z[0] if unbatched else z
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        geometry, winner = ctx.geometry, ctx.winner
-        delta = grad[np.newaxis] if ctx.unbatched else grad  # ∂C/∂z^P: (N, C, Ho, Wo)
-        dx_pad = np.zeros((*ctx.batch_shape, *geometry.padded_size), dtype=delta.dtype)  # (N, C, Hp, Wp)
-        won = np.empty(winner.shape, dtype=bool)
-        finite = _finite(delta)  # then δ·0 = 0 exactly, and a product is faster than a masked copy
-        for k, index in geometry.offsets():
-            # eq. (23): ∂z^P/∂a^F = 1 for the unit that won its window's max, 0 for the others, so in
-            # eq. (25) each window's δ goes to its winner only. The mask selects (never multiplies: an
-            # infinite δ must leave the other units an exact 0, not inf·0 = NaN)
-            np.equal(winner, k, out=won)
-            target = dx_pad[index]  # (N, C, Ho, Wo) view
-            if geometry.disjoint and finite:  # every unit is in one window at most: write in place
-                np.multiply(delta, won, out=target)
-            elif geometry.disjoint:
-                np.copyto(target, delta, where=won)
-            else:  # a unit that wins several overlapping windows gets the sum of their δ
-                np.add(target, delta, out=target, where=won)
-        dx = geometry.crop(dx_pad)  # (N, C, H, W)
-        return dx[0] if ctx.unbatched else dx
-
-
-def _finite(array: np.ndarray) -> bool:
-    """Whether every element is finite (one fast reduction; a sum that overflows only errs on the safe side)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(np.add.reduce(array, axis=None)))
+    def backward(ctx: Context, grad: Any) -> Any:
+        delta = _batched_grad(grad, ctx.unbatched)  # ∂C/∂z^P: (N, C, Ho, Wo)
+        # eq. (23): ∂z^P/∂a^F = 1 for the unit that won its window's max, 0 for the others, so in eq. (25) each
+        # window's δ goes to its winner only (a unit winning several overlapping windows gets their sum)
+        dx = spread(delta, ctx.geometry, ctx.batch_shape, winner=ctx.winner)  # (N, C, H, W)
+        return _unbatched(dx, ctx.unbatched)
 
 
 def _plane_indices(winner: np.ndarray, geometry: Geometry) -> np.ndarray:
@@ -192,6 +181,8 @@ def _divisor(geometry: Geometry, count_include_pad: bool) -> np.ndarray:
 class AvgPool2d(Function):
     """Average pooling; backward gives every unit of a window δ/|B|."""
 
+    differentiable_backward = True  # linear in δ: spread, whose adjoint is gather
+
     @staticmethod
     @quiet
     def forward(
@@ -210,22 +201,28 @@ class AvgPool2d(Function):
         return z[0] if unbatched else z
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        delta = grad[np.newaxis] if ctx.unbatched else grad  # (N, C, Ho, Wo)
+    def backward(ctx: Context, grad: Any) -> Any:
+        delta = _batched_grad(grad, ctx.unbatched)  # (N, C, Ho, Wo)
         # the book's average pooling (its pooling-factor table beside eq. (25)): ∂z^P/∂a^F = 1/|B| for every
-        # unit of the window, so each gets δ/|B|
-        share = delta / ctx.divisor
-        dx = ctx.geometry.scatter(lambda k: share, ctx.batch_shape, delta.dtype)
-        return dx[0] if ctx.unbatched else dx
+        # unit of the window, so each gets δ/|B|, summed over the windows that hold it
+        dx = spread(delta / ctx.divisor, ctx.geometry, ctx.batch_shape)  # (N, C, H, W)
+        return _unbatched(dx, ctx.unbatched)
 
 
 # ------------------------------------------------------------------------------------------ Lp pooling
 class LpPool2d(Function):
-    """Lp pooling ``z = (Σ_B a^p)^(1/p)``; backward ``δ · a^(p−1) / z^(p−1)`` (0 where z = 0)."""
+    """Lp pooling ``z = (Σ_B a^p)^(1/p)``; backward ``δ · a^(p−1) / z^(p−1)`` (0 where z = 0).
+
+    Both passes compute in the compute dtype (float32 for float16 input, as the README says): ``a^p`` and
+    ``a^(p−1)`` of a float16 a overflow float16 long before z does.
+    """
+
+    differentiable_backward = True  # the rule is written with operators and namespace(...) (ops/namespace.py)
 
     @staticmethod
     @quiet
     def forward(ctx: Context, x: np.ndarray, *, geometry: Geometry, norm_type: float) -> np.ndarray:
+        x_in = x
         x, unbatched = _batched(x)
         p = norm_type
         xc = x.astype(compute_dtype(x.dtype), copy=False)  # float16 computed in float32 (300² overflows float16)
@@ -234,25 +231,90 @@ class LpPool2d(Function):
         total = geometry.window_sum(powered_pad)  # Σ_B a^p: (N, C, Ho, Wo)
         with np.errstate(invalid="ignore"):  # a negative sum has no real p-th root: NaN, as in PyTorch
             z = (np.sqrt(total) if p == 2 else np.power(total, 1.0 / p)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, z)  # z is the output: fingerprinted against in-place changes
+        out = z[0] if unbatched else z
+        ctx.save_for_backward(x_in, out)  # the input and the output: guarded by the write log
         ctx.geometry, ctx.norm_type, ctx.unbatched = geometry, p, unbatched
-        return z[0] if unbatched else z
+        return out
 
     @staticmethod
-    def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
-        x, z = ctx.saved_tensors  # (N, C, H, W), (N, C, Ho, Wo)
-        p = ctx.norm_type
-        delta = grad[np.newaxis] if ctx.unbatched else grad
+    @quiet
+    def backward(ctx: Context, grad: Any) -> Any:
+        x, z = ctx.saved_tensors  # (N, C, H, W), (N, C, Ho, Wo) (or unbatched)
+        p, dtype, wide = ctx.norm_type, x.dtype, compute_dtype(x.dtype)
+        # in the forward's compute dtype (float16 in float32)
+        x, z, delta = (_batched_grad(v, ctx.unbatched).astype(wide, copy=False) for v in (x, z, grad))
         if p == 1:  # z = Σ_B a is linear: g = 1 for every unit of the window (a^0 / z^0)
             per_window = delta
         else:  # the book's L2 pooling factor (table beside eq. (25)) ∂z^P/∂a^F = a / z, generalised to
-            # a^(p−1) / z^(p−1); δ / z^(p−1) per window, defined as 0 where the window's norm z is 0
-            z_power = z if p == 2 else np.power(z, p - 1)
-            per_window = np.divide(delta, z_power, out=np.zeros_like(delta), where=z != 0)
-        summed = ctx.geometry.scatter(lambda k: per_window, x.shape[:2], delta.dtype)  # Σ over windows: (N, C, H, W)
+            # a^(p−1) / z^(p−1); δ / z^(p−1) per window, defined as 0 where the window's norm z is 0 (z is
+            # replaced by 1 there first, so that no 1/0 enters the next order's derivative either)
+            xp, nonzero = namespace(delta, z), z != 0
+            z_safe = xp.where(nonzero, z, 1.0)
+            per_window = xp.where(nonzero, delta / (z_safe if p == 2 else z_safe ** (p - 1)), 0.0)
+        summed = spread(per_window, ctx.geometry, x.shape[:2])  # Σ over the windows holding a unit: (N, C, H, W)
         # g = a^(p−1) / z^(p−1): the a^(p−1) factor is the unit's own, shared by all its windows
-        dx = summed if p == 1 else summed * (x if p == 2 else np.power(x, p - 1))
-        return dx[0] if ctx.unbatched else dx
+        dx = summed if p == 1 else summed * (x if p == 2 else x ** (p - 1))
+        return _unbatched(dx.astype(dtype, copy=False), ctx.unbatched)
+
+
+# -------------------------------------------------------------------------- the adjoint pair, spread/gather
+def spread(values: Any, geometry: Geometry, batch_shape: tuple[int, ...], winner: np.ndarray | None = None) -> Any:
+    """Each window's value sent to its units, summed where windows overlap: (N, C, Ho, Wo) -> (N, C, H, W).
+
+    To every unit of the window, or, given ``winner`` (the kernel offset of each window's maximum), to that
+    unit only. The backward of every pooling: ``Geometry.scatter`` on arrays, the op :class:`Spread` on Tensors.
+    """
+    if isinstance(values, Tensor):
+        return Spread.apply(values, geometry=geometry, batch_shape=tuple(batch_shape), winner=winner)
+    return geometry.scatter(values, batch_shape, winner)
+
+
+def gather(a: Any, geometry: Geometry, winner: np.ndarray | None = None) -> Any:
+    """The adjoint of :func:`spread`: (N, C, H, W) -> (N, C, Ho, Wo), each window's sum of ``a`` (or ``a`` at
+    its winner). ``Geometry.gather`` on arrays, the op :class:`Gather` on Tensors."""
+    if isinstance(a, Tensor):
+        return Gather.apply(a, geometry=geometry, winner=winner)
+    return geometry.gather(a, winner)
+
+
+class Spread(Function):
+    """:func:`spread` as an op (a pooling's backward under create_graph); linear, its gradient is :func:`gather`."""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx: Context, values: np.ndarray, *, geometry: Geometry, batch_shape: tuple[int, ...],
+                winner: np.ndarray | None) -> np.ndarray:
+        ctx.geometry, ctx.winner = geometry, winner
+        return geometry.scatter(values, batch_shape, winner)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        return gather(grad, ctx.geometry, ctx.winner)
+
+
+class Gather(Function):
+    """:func:`gather` as an op; linear, its gradient is :func:`spread`."""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, *, geometry: Geometry, winner: np.ndarray | None) -> np.ndarray:
+        ctx.geometry, ctx.winner, ctx.batch_shape = geometry, winner, a.shape[:2]
+        return geometry.gather(a, winner)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> Any:
+        return spread(grad, ctx.geometry, ctx.batch_shape, ctx.winner)
+
+
+def _batched_grad(value: Any, unbatched: bool) -> Any:
+    """An array or Tensor of an unbatched call (C, ·, ·) as a batch of one (1, C, ·, ·)."""
+    return value.reshape((1, *value.shape)) if unbatched else value
+
+
+def _unbatched(value: Any, unbatched: bool) -> Any:
+    return value.reshape(value.shape[1:]) if unbatched else value
 
 
 # ---------------------------------------------------------------------------------- public functions

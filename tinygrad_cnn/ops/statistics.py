@@ -23,6 +23,7 @@ import numpy as np
 from .._checks import check_bool, is_real
 from ..function import Context, Function
 from ..tensor import Tensor
+from .namespace import as_array, namespace
 from .numerics import quiet
 from .reduce import _kept_shape, normalize_axes
 
@@ -60,7 +61,10 @@ class Var(Function):
 
 class Norm(Function):
     """‖x‖_p over ``axes`` for p > 0 or p = inf: eqs. (V2), (V3) of MATH.md, "Variance, norms and layer
-    normalization"."""
+    normalization". The rule runs on arrays and on Tensors (ops/namespace.py): signs and the ∞-norm's winners
+    are constants of the gradient's graph."""
+
+    differentiable_backward = True
 
     @staticmethod
     @quiet
@@ -72,22 +76,27 @@ class Norm(Function):
             out = np.sqrt((a * a).sum(axis=axes, keepdims=True))
         else:
             out = ((a ** p).sum(axis=axes, keepdims=True)) ** (1 / p)  # (V2)
-        ctx.x, ctx.out, ctx.p, ctx.axes = x, out, p, axes
-        return out if keepdims else out.reshape([n for i, n in enumerate(out.shape) if i not in axes])
+        if not keepdims:
+            out = out.reshape([n for i, n in enumerate(out.shape) if i not in axes])
+        ctx.save_for_backward(x, out)  # the output itself (then the graph's output under create_graph)
+        ctx.p, ctx.axes, ctx.kept = p, axes, _kept_shape(x.shape, axes)
+        return out
 
     @staticmethod
     @quiet
     def backward(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray, None, None, None]:
-        x, out, p = ctx.x, ctx.out, ctx.p
-        g = grad.reshape(out.shape)  # the kept shape
+        x, out = ctx.saved_tensors
+        p, xp = ctx.p, namespace(grad)
+        norm, g = out.reshape(ctx.kept), grad.reshape(ctx.kept)  # the kept shape
         if p == math.inf:  # (V3): sign(xᵢ) at the largest |xᵢ|, split between ties
-            top = np.abs(x) == out
-            local = np.sign(x) * top / top.sum(axis=ctx.axes, keepdims=True)
+            top = as_array(xp.abs(x) == norm)
+            local = xp.sign(x) * (top / top.sum(axis=ctx.axes, keepdims=True))
         elif p == 1:
-            local = np.sign(x)
+            local = xp.sign(x)
         else:  # (V2): sign(xᵢ)|xᵢ|^(p−1)/‖x‖^(p−1), 0 where the norm is 0
-            safe = np.where(out == 0, 1, out)
-            local = np.where(out == 0, 0, np.sign(x) * np.abs(x) ** (p - 1) / safe ** (p - 1))
+            zero = as_array(norm == 0)
+            safe = xp.where(zero, 1.0, norm)
+            local = xp.where(zero, 0.0, xp.sign(x) * xp.abs(x) ** (p - 1) / safe ** (p - 1))
         return (g * local).astype(x.dtype, copy=False), None, None, None
 
 

@@ -4,7 +4,8 @@ A window of output unit (i, j) reads the padded input at ``(i·sH + p·dH, j·sW
 (p, q), 0 ≤ p < kH, 0 ≤ q < kW (stride s, dilation d; the book's conv and 2×2 pooling are s = 1, d = 1 and
 s = 2, d = 1, with 1-based indices). ``Geometry`` holds those numbers for one call, once checked, and the
 few array helpers built on them: padding, the units at one kernel offset of every window, cropping a
-gradient back to the input, and a strided view of every window.
+gradient back to the input, a strided view of every window, and the adjoint pair that sums over windows
+(``window_sum``/``gather``: input to windows; ``scatter``: windows back to the input, pooling's backward).
 
 >>> g = Geometry.for_conv((5, 5), kernel=(3, 3), stride=(2, 2), padding=(1, 1, 1, 1), dilation=(1, 1))
 >>> g.out_size, g.padded_size
@@ -24,7 +25,7 @@ import numpy as np
 from .._checks import check_pair
 from ..tensor import Tensor
 
-__all__ = ["Geometry", "Pair", "as_pair", "check_input", "output_size"]
+__all__ = ["Geometry", "Pair", "as_pair", "check_input", "finite", "output_size"]
 
 Pair = tuple[int, int]
 
@@ -196,12 +197,47 @@ class Geometry:
                 total += x_pad[index]
         return total
 
-    def scatter(self, per_offset: Any, batch_shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        """Σ over windows: ``per_offset(k)`` (N, C, Ho, Wo) is added to the units at offset k -> (N, C, H, W)."""
-        dx_pad = np.zeros((*batch_shape, *self.padded_size), dtype=dtype)  # units no window holds stay 0
+    def scatter(self, values: np.ndarray, batch_shape: tuple[int, ...], winner: np.ndarray | None = None) -> np.ndarray:
+        """Σ over windows, the adjoint of reading them: (N, C, Ho, Wo) -> (N, C, H, W).
+
+        Each window's value goes to every unit of the window, or, given ``winner`` (N, C, Ho, Wo), the kernel
+        offset k of one unit per window (max pooling), to that unit only; a unit in several (overlapping)
+        windows gets the sum, a unit no window holds 0. A winner's share is selected, never multiplied by a
+        0/1 mask, unless every value is finite: an infinite value must leave the other units an exact 0.
+        """
+        dx_pad = np.zeros((*batch_shape, *self.padded_size), dtype=values.dtype)  # (N, C, Hp, Wp)
+        won = None if winner is None else np.empty(winner.shape, dtype=bool)
+        multiply = winner is not None and self.disjoint and finite(values)  # then v·0 = 0 exactly, and faster
         for k, index in self.offsets():
-            if self.disjoint:
-                dx_pad[index] = per_offset(k)
+            target = dx_pad[index]  # (N, C, Ho, Wo) view: the units at offset k of every window
+            if won is not None:
+                np.equal(winner, k, out=won)
+            if won is None and self.disjoint:
+                target[...] = values
+            elif won is None:
+                target += values
+            elif multiply:
+                np.multiply(values, won, out=target)
+            elif self.disjoint:
+                np.copyto(target, values, where=won)
             else:
-                dx_pad[index] += per_offset(k)  # a unit in several (overlapping) windows gets their sum
+                np.add(target, values, out=target, where=won)
         return self.crop(dx_pad)
+
+    def gather(self, a: np.ndarray, winner: np.ndarray | None = None) -> np.ndarray:
+        """The adjoint of :meth:`scatter`: (N, C, H, W) -> (N, C, Ho, Wo), each window's sum of ``a`` over its
+        units (zero padding), or, given ``winner``, the value of ``a`` at its winning unit."""
+        a_pad = self.pad(a, 0.0)  # (N, C, Hp, Wp)
+        if winner is None:
+            return self.window_sum(a_pad).astype(a.dtype, copy=False)
+        out = np.zeros((*a.shape[:2], *self.out_size), dtype=a.dtype)  # (N, C, Ho, Wo)
+        won = np.empty(winner.shape, dtype=bool)
+        for k, index in self.offsets():
+            np.copyto(out, a_pad[index], where=np.equal(winner, k, out=won))
+        return out
+
+
+def finite(array: np.ndarray) -> bool:
+    """Whether every element is finite (one fast reduction; a sum that overflows only errs on the safe side)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(np.add.reduce(array, axis=None)))

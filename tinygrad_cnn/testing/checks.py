@@ -27,7 +27,7 @@ from ..ops import pool
 from ..ops.conv import conv2d
 from ..ops.movement import concatenate, stack
 from ..tensor import Tensor
-from . import idiom_cases, op_cases
+from . import idiom_cases, loss_cases, op_cases
 from .array_strategies import arrays, axes, broadcastable_shapes, shapes, st, tensors
 from .conv_strategies import conv2d_inputs, pool2d_inputs
 from .gradcheck import gradcheck
@@ -53,7 +53,7 @@ class Check:
     when ``second_order``)."""
 
     name: str
-    kind: str  # elementwise, linalg, reduction, movement, normalization, conv, pooling
+    kind: str  # elementwise, linalg, reduction, movement, normalization, loss, conv, pooling
     cases: Callable[[], st.SearchStrategy[Case]]
     gradcheck_options: dict[str, Any] = field(default_factory=dict)
     second_order: bool = True  # the op's backward is differentiable: gradgradcheck holds too (else it refuses)
@@ -349,14 +349,22 @@ CHECKS += [
     Check("cat", "movement", _from(op_cases.cat_cases)),
     Check("where", "elementwise", _from(op_cases.where_cases)),
     Check("leaky_relu", "elementwise", _from(op_cases.leaky_relu_cases)),
-    Check("gelu", "elementwise", _from(op_cases.gelu_cases), second_order=False),
+    Check("gelu", "elementwise", _from(op_cases.gelu_cases)),
     Check("clamp", "elementwise", lambda: _clip_cases("clamp")),
     Check("dim_keyword", "reduction", _from(op_cases.dim_cases)),
     Check("var_std", "reduction", _from(op_cases.var_std_cases)),
-    Check("norm", "reduction", _from(op_cases.norm_cases), second_order=False),
-    Check("layer_norm", "normalization", _from(op_cases.layer_norm_cases), second_order=False),
-    Check("adaptive_avg_pool2d", "pooling", _from(op_cases.adaptive_avg_pool_cases), second_order=False),
-    Check("dropout2d", "normalization", _from(op_cases.dropout2d_cases), second_order=False),
+    Check("norm", "reduction", _from(op_cases.norm_cases)),
+    Check("layer_norm", "normalization", _from(op_cases.layer_norm_cases)),
+    Check("adaptive_avg_pool2d", "pooling", _from(op_cases.adaptive_avg_pool_cases)),
+    Check("dropout2d", "normalization", _from(op_cases.dropout2d_cases)),
+    Check("batch_norm", "normalization", _from(op_cases.batch_norm_cases)),
+    # the losses (loss_cases.py): their options drawn with them, first and second order
+    Check("cross_entropy", "loss", _from(loss_cases.cross_entropy_cases)),
+    Check("cross_entropy_probabilities", "loss", _from(loss_cases.soft_cross_entropy_cases)),
+    Check("nll_loss", "loss", _from(loss_cases.nll_loss_cases)),
+    Check("mse_loss", "loss", _from(loss_cases.mse_loss_cases)),
+    Check("binary_cross_entropy", "loss", _from(loss_cases.bce_cases)),
+    Check("binary_cross_entropy_with_logits", "loss", _from(loss_cases.bce_with_logits_cases)),
     # everyday PyTorch idioms (idiom_cases.py): composites of the ops above, except cumsum and prod
     Check("sort_topk", "movement", _from(idiom_cases.sort_topk_cases)),
     Check("gather", "movement", _from(idiom_cases.gather_cases)),
@@ -396,10 +404,10 @@ def _pool_cases(kind: str) -> Callable[[], st.SearchStrategy[Case]]:
 
 
 CHECKS += [
-    Check("conv2d", "conv", _conv2d_cases, second_order=False),
-    Check("max_pool2d", "pooling", _pool_cases("max"), second_order=False),
-    Check("avg_pool2d", "pooling", _pool_cases("avg"), second_order=False),
-    Check("lp_pool2d", "pooling", _pool_cases("lp"), second_order=False),
+    Check("conv2d", "conv", _conv2d_cases),
+    Check("max_pool2d", "pooling", _pool_cases("max")),
+    Check("avg_pool2d", "pooling", _pool_cases("avg")),
+    Check("lp_pool2d", "pooling", _pool_cases("lp")),
 ]
 
 

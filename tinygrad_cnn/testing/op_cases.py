@@ -207,3 +207,29 @@ def dropout2d_cases() -> st.SearchStrategy[tuple]:
         return (lambda t: dropout2d(t, p, seed=seed) ** 2, (x,), f"dropout2d(p={p}, seed={seed})")
 
     return cases()
+
+
+def batch_norm_cases() -> st.SearchStrategy[tuple]:
+    """``batch_norm`` in training (batch statistics: (B4)) and evaluation (running statistics: (B5)), with or
+    without γ and β; at least 2 values per channel, spread apart (σ² well away from 0)."""
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple:
+        from ..ops.normalization import batch_norm
+
+        channels = draw(st.integers(1, 3))
+        shape = draw(st.sampled_from([(3, channels), (2, channels, 2), (2, channels, 1, 2), (1, channels, 2, 2)]))
+        x = draw(tensors(shape=shape, distinct=True, gap=0.05))
+        training, affine = draw(st.booleans()), draw(st.booleans())
+        params = (draw(tensors(shape=(channels,), min_value=0.5, max_value=2.0)),
+                  draw(tensors(shape=(channels,)))) if affine else ()
+        running_mean = draw(arrays(shape=(channels,)))
+        running_var = draw(arrays(shape=(channels,), min_value=0.5, max_value=2.0))
+        weights = Tensor(draw(arrays(shape=shape)))  # a drawn linear functional of y (Σ y has gradient 0 in x)
+
+        def fn(t: Tensor, *gamma_beta: Tensor) -> Tensor:  # fresh buffers: training updates them in place
+            return batch_norm(t, running_mean.copy(), running_var.copy(), *gamma_beta, training=training) * weights
+
+        return (fn, (x, *params), f"batch_norm(training={training}, affine={affine})")
+
+    return cases()

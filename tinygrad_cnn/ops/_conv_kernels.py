@@ -1,0 +1,252 @@
+"""Private: how ``ops/conv.py``'s sums are laid out for numpy's matrix product (im2col), chunked, and scattered back.
+
+Nothing here is a rule of its own: ``conv.py`` states each sum (eq. (1), eq. (12), the input gradient) and
+calls these to do it fast on arrays. One "im2col" matrix of windows, K = C·kH·kW rows by one column per output
+position of the whole batch, makes each sum one large matrix product per group. With stride 1 the columns are
+"wide" rows of Wp positions (the padded width, the Wp − Wo extra ones ignored), which makes every copy into and
+out of the matrix one long contiguous run. The matrix is kept from forward to backward when it is small
+(``CACHE_BYTES``); a large batch is done in chunks (``CHUNK_BYTES``), the columns rebuilt in backward, so that
+memory stays a small multiple of the input and output. The columns of the input gradient are made and scattered
+``SCATTER_BYTES`` at a time, so they stay in cache between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import numpy as np
+
+from .window import Geometry, finite
+
+CACHE_BYTES = 64 * 2**20  # the whole batch's im2col matrix is kept for backward up to this size...
+CHUNK_BYTES = 8 * 2**20  # ...else it is built for chunks of the batch of at most this size, in forward and backward
+SCATTER_BYTES = 2 * 2**20  # the input gradient's columns are made and scattered this much at a time
+
+
+# ----------------------------------------------------------------------------------- im2col / col2im
+def _wide(geometry: Geometry) -> bool:
+    """Stride 1: the columns run over the padded width Wp ("wide" rows)."""
+    return geometry.stride == (1, 1)
+
+
+def _row_width(geometry: Geometry, wide: bool) -> int:
+    """Columns per output row in the im2col matrix: Wp ("wide", stride 1) or Wo."""
+    return geometry.padded_size[1] if wide else geometry.out_size[1]
+
+
+def _tail(geometry: Geometry, wide: bool) -> int:
+    """Elements a wide row at the last kernel offset reads past the end of its padded plane."""
+    return geometry.dilation[1] * (geometry.kernel[1] - 1) if wide else 0
+
+
+def _padded_input(x: np.ndarray, geometry: Geometry, wide: bool) -> np.ndarray:
+    """x (N, C, H, W) -> (N, C, Hp, Wp) zero-padded; for ``wide``, a view of a buffer with a zero tail after it."""
+    if not wide:
+        return geometry.pad(x, 0.0)
+    n, c, h, w = x.shape
+    (hp, wp), (top, left) = geometry.padded_size, geometry.before
+    buffer = np.zeros(n * c * hp * wp + _tail(geometry, wide), dtype=x.dtype)  # (N·C·Hp·Wp + tail,)
+    x_pad = buffer[: n * c * hp * wp].reshape(n, c, hp, wp)
+    x_pad[:, :, top : top + h, left : left + w] = x
+    return x_pad
+
+
+def _im2col(x_pad: np.ndarray, geometry: Geometry, wide: bool, out: np.ndarray) -> np.ndarray:
+    """The windows of x_pad (m, C, Hp, Wp) as the columns of ``out`` (K, m·Ho·Wr), K = C·kH·kW in (c, p, q) order.
+
+    ``out[(c, p, q), (n, i, j)] = x_pad[n, c, i·sH + p·dH, j·sW + q·dW]``; with ``wide`` (stride 1), j runs
+    over the padded width Wp and the last Wp − Wo columns of each row hold whatever follows (ignored).
+    """
+    m, c, _, wp = x_pad.shape
+    (kh, kw), (dh, dw), (ho, _) = geometry.kernel, geometry.dilation, geometry.out_size
+    if wide:  # each (c, p, q, n) is one contiguous run of Ho·Wp elements of the flattened padded plane
+        # (no writeable=False: with numpy 2.4, setting that flag on an as_strided view made tracemalloc's count grow
+        # over thousands of calls, failing the flat-memory test; the view is only the source of the copy below)
+        e, (sn, sc) = x_pad.itemsize, x_pad.strides[:2]
+        view = np.lib.stride_tricks.as_strided(
+            x_pad, (c, kh, kw, m, ho * wp), (sc, dh * wp * e, dw * e, sn, e)
+        )  # (C, kH, kW, m, Ho·Wp)
+    else:
+        view = geometry.window_view(x_pad)  # (C, kH, kW, m, Ho, Wo)
+    np.copyto(out.reshape(view.shape), view)
+    return out
+
+
+def _col2im_targets(geometry: Geometry, wide: bool, dx_pad: np.ndarray) -> list[np.ndarray]:
+    """Per kernel offset (p, q): a writeable view (C, N, ·) of the pixels of dx_pad (N, C, Hp, Wp) that the
+    columns of that offset were read from, laid out like those columns (Ho·Wp per image if ``wide``, else (Ho, Wo))."""
+    n, c, _, wp = dx_pad.shape
+    kw, (dh, dw), ho = geometry.kernel[1], geometry.dilation, geometry.out_size[0]
+    e, (sn, sc) = dx_pad.itemsize, dx_pad.strides[:2]
+    targets = []
+    for k, index in geometry.offsets():
+        if wide:  # the run of Ho·Wp elements starting at p·dH·Wp + q·dW of each plane (may spill into the tail)
+            start = dx_pad[0, 0, (k // kw) * dh, (k % kw) * dw :]  # a view whose data begins at that element
+            targets.append(np.lib.stride_tricks.as_strided(start, (c, n, ho * wp), (sc, sn, e)))  # (C, N, Ho·Wp)
+        else:
+            targets.append(dx_pad.transpose(1, 0, 2, 3)[index])  # (C, N, Ho, Wo)
+    return targets
+
+
+def _chunks(n: int, per_image: int, keep_all: bool, limit: int | None = None) -> list[tuple[int, int]]:
+    """Batch ranges [n0, n1) whose im2col matrices (``per_image`` bytes each, at most ``limit`` in all,
+    ``CHUNK_BYTES`` by default) are built at once."""
+    if keep_all:
+        return [(0, n)]
+    step = max(1, (CHUNK_BYTES if limit is None else limit) // max(per_image, 1))
+    return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
+
+
+def delta_rows(delta: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """δ (N, F, Ho, Wo) laid out like the columns: (F, N, Ho, Wr), the ignored wide columns 0."""
+    (n, f), (ho, wo) = delta.shape[:2], geometry.out_size
+    wr = _row_width(geometry, _wide(geometry))
+    rows = (np.zeros if wr > wo else np.empty)((f, n, ho, wr), dtype=delta.dtype)
+    rows[..., :wo] = delta.transpose(1, 0, 2, 3)
+    return rows
+
+
+def _zero_ignored_columns(matrix: np.ndarray, geometry: Geometry, wide: bool) -> None:
+    """Set the Wp − Wo ignored columns of each wide row to 0 (only needed when inf/NaN values could reach them)."""
+    if wide and geometry.padded_size[1] > geometry.out_size[1]:
+        rows = matrix.shape[0]
+        matrix.reshape(rows, -1, geometry.out_size[0], geometry.padded_size[1])[..., geometry.out_size[1] :] = 0
+
+
+# ------------------------------------------------------------------------------------- eq. (1), forward
+class Correlation(NamedTuple):
+    """What :func:`correlate` made: the output and what eq. (12) may need again."""
+
+    z: np.ndarray  # (N, F, Ho, Wo)
+    cols: np.ndarray | None  # the whole batch's im2col matrix (K, N·Ho·Wr), when small enough to keep
+    clean: bool  # whether ignored wide columns must be zeroed (x holds inf/NaN)
+
+
+def correlate(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geometry: Geometry, groups: int, keep: bool
+) -> Correlation:
+    """eq. (1) for a batch: x (N, C, H, W), weight (F, C/G, kH, kW) -> z (N, F, Ho, Wo), one GEMM per group.
+
+    With ``keep``, the im2col matrix is returned too if it is small (``CACHE_BYTES``); else the batch is done
+    in chunks (padded chunk by chunk), and eq. (12) rebuilds the columns from x.
+    """
+    n, f = x.shape[0], weight.shape[0]
+    (ho, wo), wide = geometry.out_size, _wide(geometry)
+    wr = _row_width(geometry, wide)
+    k_rows = weight[0].size * groups  # K = C·kH·kW
+    per_image = k_rows * ho * wr * x.itemsize  # bytes of one image's columns
+    keep_all = n * per_image <= CACHE_BYTES
+    clean = wide and not finite(x)  # an inf/NaN of x in an ignored wide column would meet δ = 0 in eq. (12)
+    w_mat = weight.reshape(groups, f // groups, -1)  # (G, Fg, Kg)
+    z = np.empty((n, f, ho, wo), dtype=x.dtype)  # (N, F, Ho, Wo), every element written below
+    buffer = cols = z_cols = None
+    for n0, n1 in _chunks(n, per_image, keep_all):
+        m = n1 - n0
+        if buffer is None or buffer.shape[1] != m * ho * wr:
+            buffer = np.empty((k_rows, m * ho * wr), dtype=x.dtype)
+            z_cols = np.empty((groups, f // groups, m * ho * wr), dtype=x.dtype)
+        cols = _im2col(_padded_input(x[n0:n1], geometry, wide), geometry, wide, out=buffer)  # (K, m·Ho·Wr)
+        if clean:
+            _zero_ignored_columns(cols, geometry, wide)
+        # eq. (1): z = w · windows, one large product per group: (G, Fg, Kg) @ (G, Kg, M) -> (G, Fg, M)
+        np.matmul(w_mat, cols.reshape(groups, -1, m * ho * wr), out=z_cols)
+        z_nchw = z_cols.reshape(f, m, ho, wr)[..., :wo].transpose(1, 0, 2, 3)  # (m, F, Ho, Wo), a view
+        if bias is None:
+            np.copyto(z[n0:n1], z_nchw)
+        else:
+            np.add(z_nchw, bias.reshape(1, f, 1, 1), out=z[n0:n1])  # + b^F_k, written in NCHW order
+    return Correlation(z, cols if keep and keep_all else None, clean)
+
+
+# ----------------------------------------------------------------------------------- eq. (12), the filter
+def deltas_and_windows(
+    delta: np.ndarray, x: np.ndarray | None, cols: np.ndarray | None, geometry: Geometry, groups: int, k_rows: int,
+    rows: np.ndarray | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For each chunk of the batch: δ (G, Fg, M) and the windows of x (G, Kg, M) over the same M output positions.
+
+    δ (N, F, Ho, Wo), x (N, C, H, W), K = C·kH·kW = ``k_rows``. ``cols`` is the whole batch's im2col matrix kept
+    from forward (never overwritten: a retained graph reads it again), or None to rebuild the columns from ``x``
+    a chunk at a time. ``rows``: δ of the whole batch already laid out by :func:`delta_rows`, or None.
+    """
+    n, f = delta.shape[:2]
+    wide = _wide(geometry)
+    per_image = geometry.out_size[0] * _row_width(geometry, wide)  # columns per image
+    clean = cols is None and wide and not finite(x)  # an inf/NaN of x in an ignored column would meet δ = 0
+    buffer = None
+    for n0, n1 in _chunks(n, k_rows * per_image * delta.itemsize, cols is not None):
+        m = n1 - n0
+        windows = cols
+        if windows is None:  # the chunk's columns, rebuilt
+            if buffer is None or buffer.shape[1] != m * per_image:
+                buffer = np.empty((k_rows, m * per_image), dtype=delta.dtype)
+            windows = _im2col(_padded_input(x[n0:n1], geometry, wide), geometry, wide, out=buffer)
+            if clean:
+                _zero_ignored_columns(windows, geometry, True)
+        chunk_rows = rows[:, n0:n1] if rows is not None else delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
+        yield (chunk_rows.reshape(groups, f // groups, m * per_image),  # (G, Fg, M)
+               windows.reshape(groups, -1, m * per_image))  # (G, Kg, M)
+
+
+# --------------------------------------------------------------------------------- the input gradient
+def transposed_correlation(delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int) -> np.ndarray:
+    """∂C/∂x for stride 1 as a correlation: δ (N, F, Ho, Wo) padded by d·(k−1) less x's padding, with the
+    kernel flipped and its two channel axes swapped, gives (N, C, H, W) (None if x's padding exceeds d·(k−1)).
+
+    ``∂C/∂x[n, c, h, v] = Σ_{f, p, q} δ[n, f, h + top − p·dH, v + left − q·dW] · w[f, c, p, q]``; with
+    p' = kH − 1 − p this is a correlation of the padded δ with ``w[f, c, kH − 1 − p', kW − 1 − q']``.
+    """
+    (kh, kw), (dh, dw) = geometry.kernel, geometry.dilation
+    (top, left), (bottom, right) = geometry.before, geometry.after
+    pads = ((kh - 1) * dh - top, (kh - 1) * dh - bottom, (kw - 1) * dw - left, (kw - 1) * dw - right)
+    if min(pads) < 0:
+        return None
+    f, cg = weight.shape[:2]
+    flipped = weight.reshape(groups, f // groups, cg, kh, kw)[..., ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    flipped = np.ascontiguousarray(flipped).reshape(groups * cg, f // groups, kh, kw)  # (C, F/G, kH, kW)
+    back = Geometry.for_conv(delta.shape[2:], (kh, kw), (1, 1), pads, (dh, dw))  # out_size == (H, W)
+    return correlate(delta, flipped, None, back, groups, keep=False).z
+
+
+def input_gradient(
+    delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """∂C/∂x, the transposed correlation: δ (N, F, Ho, Wo) -> (N, C, H, W) (``rows``: see :func:`deltas_and_windows`).
+
+    With stride 1 and no more filters than input channels, a correlation of δ with the flipped kernel
+    (:func:`transposed_correlation`, measured faster there); otherwise the columns ``w^T · δ`` (one GEMM per
+    group) are added onto the pixels they were read from (summing where windows overlap), then cropped.
+    """
+    # F ≤ C: δ's columns no larger. Only for a finite kernel: the correlation pads δ with zeros, and a zero
+    # meeting an inf weight would give a NaN that is no term of the sum (PyTorch's dx stays finite there)
+    if geometry.stride == (1, 1) and weight.shape[0] <= weight.shape[1] * groups and finite(weight):
+        dx = transposed_correlation(delta, weight, geometry, groups)
+        if dx is not None:
+            return dx
+    n, f = delta.shape[:2]
+    wide = _wide(geometry)
+    k_rows = weight[0].size * groups
+    c, (hp, wp) = k_rows // (geometry.kernel[0] * geometry.kernel[1]), geometry.padded_size
+    dx_buffer = np.zeros(n * c * hp * wp + _tail(geometry, wide), dtype=delta.dtype)  # 0 where no window reads
+    dx_pad = dx_buffer[: n * c * hp * wp].reshape(n, c, hp, wp)  # (N, C, Hp, Wp)
+    targets = _col2im_targets(geometry, wide, dx_pad)
+    w_mat = weight.reshape(groups, f // groups, -1).transpose(0, 2, 1)  # (G, Kg, Fg)
+    w_finite = finite(weight)
+    per_image = geometry.out_size[0] * _row_width(geometry, wide)  # Ho·Wr
+    buffer = None
+    # a few images at a time: the columns stay in cache between their product and their scatter
+    for n0, n1 in _chunks(n, k_rows * per_image * delta.itemsize, False, SCATTER_BYTES):
+        m = n1 - n0
+        if buffer is None or buffer.shape[1] != m * per_image:
+            buffer = np.empty((k_rows, m * per_image), dtype=delta.dtype)
+        # (G, Kg, Fg) @ (G, Fg, M) -> (G, Kg, M): column (n, i, j) holds Σ_f w[f, ·, p, q] · δ[n, f, i, j]
+        chunk_rows = rows[:, n0:n1] if rows is not None else delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
+        chunk = chunk_rows.reshape(groups, f // groups, m * per_image)  # (G, Fg, M)
+        np.matmul(w_mat, chunk, out=buffer.reshape(groups, -1, m * per_image))
+        if not w_finite:  # inf·0 in an ignored column must not reach a pixel
+            _zero_ignored_columns(buffer, geometry, wide)
+        by_offset = buffer.reshape(c, len(targets), m, *targets[0].shape[2:])  # (C, kH·kW, m, ·)
+        for k, target in enumerate(targets):  # overlapping windows sum
+            target[:, n0:n1] += by_offset[:, k]
+    return geometry.crop(dx_pad)  # (N, C, H, W)
