@@ -166,7 +166,7 @@ def run_benchmarks(cases: Iterable[Case], *, repeat: int = 7, warmup: int = 1, d
         "repeat": repeat,
         "warmup": warmup,
         "statistic": "median of the timed calls",
-        "timer": "time.perf_counter" if clock is time.perf_counter else repr(clock),
+        "timer": f"time.{clock.__name__}" if clock in (time.perf_counter, time.thread_time) else repr(clock),
         "gc": "gc.collect() before each timed call; "
         + ("collector disabled during the call" if disable_gc else "collector left enabled during the call"),
         "order": "round-robin across contestants, rotating the first each round",

@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 
 from benchmarks.case import Case, discover_cases, load_case_file, select_cases  # noqa: E402
@@ -84,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep-gc", action="store_true",
                         help="leave the garbage collector enabled during timed calls (default: disabled, "
                         "as timeit does; gc.collect() runs before every timed call either way)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: time.perf_counter (default); cpu: the calling thread's CPU time "
+                        "(time.thread_time), which leaves out the time the scheduler gives other processes on a "
+                        "loaded machine; meaningful for the one-thread table only (other threads' work is not counted)")
     parser.add_argument("--case-file", type=Path, action="append", metavar="PATH",
                         help="take the cases from this .py file (repeatable) instead of benchmarks/cases/, "
                         "to try a case out")
@@ -117,8 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.repeat < RECOMMENDED_REPEAT:
         _say(f"note: --repeat {args.repeat} is below the recommended {RECOMMENDED_REPEAT}; medians will be noisy")
+    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
     report = run_benchmarks(cases, repeat=args.repeat, warmup=args.warmup, threads=args.threads,
-                            disable_gc=not args.keep_gc, progress=_say)
+                            disable_gc=not args.keep_gc, clock=clock, progress=_say)
     print(report.to_markdown(), end="")
     _write_json(report, args.json)
     _say(f"measured on: {machine_summary(report.machine)}")

@@ -400,6 +400,18 @@ def test_cli_runs_named_case_prints_table_and_writes_json(case_file, tmp_path, c
 
 
 @needs_threadpoolctl
+def test_cli_clock_cpu_times_with_the_threads_cpu_time(case_file, tmp_path, capsys):
+    out_json = tmp_path / "cpu.json"
+    code = run.main(["--case-file", str(case_file), "--only", "tiny_sum", "--repeat", "3", "--json", str(out_json),
+                     "--threads", "1", "--clock", "cpu"])
+    assert code == 0
+    doc = json.loads(out_json.read_text())
+    assert doc["settings"]["timer"] == "time.thread_time"
+    with pytest.raises(SystemExit):
+        run.main(["--clock", "sundial"])
+
+
+@needs_threadpoolctl
 def test_cli_exit_status_1_when_our_contestant_fails(tmp_path, capsys):
     path = tmp_path / "broken.py"
     path.write_text(

@@ -382,3 +382,20 @@ def test_pad_with_a_float_value_does_not_truncate_an_int_tensor():
     assert Tensor(np.array([1, 2])).pad(1, value=0.5).tolist() == [0.5, 1.0, 2.0, 0.5]
     assert Tensor(np.array([1, 2])).pad(1, value=7).dtype == np.int64  # an int value keeps ints
     assert Tensor(np.ones(1, np.float32)).pad(1, value=np.float64(2)).dtype == np.float32  # a number is weak
+
+
+def test_promotion_kept_per_signature_is_the_rule_computed_afresh() -> None:
+    """result_type keeps its answer per operand signature (dtype and axes or not; a scalar's kind): asked
+    twice, in any order, every combination gives what the rule computes, 0-d and scalars kept apart."""
+    from tinygrad_cnn.ops import promotion
+
+    kinds = [np.zeros(2, d) for d in (np.float16, np.float32, np.float64, np.int32, np.int64, np.uint8, bool)]
+    kinds += [np.zeros((), d) for d in (np.float32, np.float64, np.int64, bool)]
+    kinds += [2.5, 3, True, np.float32(1.5), None]
+    for a in kinds:
+        for b in kinds:
+            if a is None and b is None:
+                continue
+            expected = promotion._promote((a, b))
+            assert promotion.result_type(a, b) == expected, (a, b)
+            assert promotion.result_type(a, b) == expected, (a, b)  # the kept answer

@@ -2,7 +2,8 @@
 
 The floors, lowest first (the house rule of the developer guide):
 
-    0 engine      tensor, function, autograd, memory, numpy_interop, grad_mode, _checks, random, dtypes, devices
+    0 engine      tensor, function, autograd, memory, numpy_interop, grad_mode, _checks, random, dtypes, devices,
+                  _workspace
                   (and value, the scalar engine)
     1 ops         ops/…, creation, functions
     2 functional  functional, testing/…
@@ -51,6 +52,7 @@ FLOORS: dict[str, int] = {
     "value": ENGINE,
     "_dot": ENGINE,
     "_progress": ENGINE,
+    "_workspace": ENGINE,
     "ops": OPS,
     "creation": OPS,
     "functions": OPS,

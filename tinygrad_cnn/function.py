@@ -52,6 +52,9 @@ def _modified(function: type, index: int, value: np.ndarray, how: str) -> SavedA
     )
 
 
+_new = object.__new__
+
+
 class Context:
     """What one application of a ``Function`` keeps for its backward.
 
@@ -69,6 +72,7 @@ class Context:
         self, function: type[Function], parents: tuple[Tensor | None, ...], needs_input_grad: tuple[bool, ...],
         record: bool,
     ) -> None:
+        # (``Function.apply`` sets these same attributes inline: keep the two in step)
         self.function = function
         self.parents = parents
         self.needs_input_grad = needs_input_grad
@@ -95,7 +99,12 @@ class Context:
         self._fingerprints = None
         fingerprints = None
         for index, value in enumerate(self._saved):
-            if value is out or not isinstance(value, np.ndarray):
+            if value is out:
+                continue
+            if type(value) is np.ndarray:
+                if value.base is None and not value.flags.writeable:
+                    continue  # read-only memory of its own (the commonest case): guarded by the write log
+            elif not isinstance(value, np.ndarray):
                 continue
             if not value.flags.writeable and (value.base is None or is_frozen(value)):
                 continue  # read-only engine memory: guarded by the write log
@@ -236,7 +245,13 @@ class Function:
             record = True in needs and _state.enabled
             parents = args if all_tensors else tuple(a if isinstance(a, Tensor) else None for a in args)
             needs = tuple(needs)
-        ctx = Context(cls, parents, needs, record)
+        ctx = _new(Context)  # Context.__init__ inlined: this is the hot path of every op
+        ctx.function = cls
+        ctx.parents = parents
+        ctx.needs_input_grad = needs
+        ctx.freed = False
+        ctx._record = record
+        ctx._saved = ()
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:  # a numpy scalar (0-d results): the saved output must stay the output
             scalar, out = out, np.asarray(out)

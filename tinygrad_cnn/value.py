@@ -41,7 +41,7 @@ from typing import Union
 
 from ._dot import check_rankdir, digraph
 
-__all__ = ["Value"]
+__all__ = ["Value", "sigmoid"]
 
 Number = Union[int, float]  # noqa: UP007  (a plain Python or numpy real number, either side of an operator)
 
@@ -282,12 +282,7 @@ class Value:
         return _node(t, self, 1.0 - t * t, "tanh")  # d(tanh x)/dx = 1 - tanh² x
 
     def sigmoid(self) -> Value:  # 1 / (1 + e^-x), without overflow
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # e^x / (1 + e^x): the same number, and e^x cannot overflow here
-            e = math.exp(x)
-            s = e / (1.0 + e)
+        s = sigmoid(self.data)
         return _node(s, self, s * (1.0 - s), "sigmoid")  # dσ/dx = σ(1 - σ)
 
     def relu(self) -> Value:
@@ -365,6 +360,19 @@ def _node(data: float, a: Value, da: float | None, op: str, b: Value | None = No
     out._op = op
     out._visit = None
     return out
+
+
+def sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e^-x) of a float, as a float, without overflow: bit for bit what ``Value(x).sigmoid()``
+    holds (to choose by σ's numbers before building Values).
+
+    >>> sigmoid(0.0), sigmoid(-1000.0) == 0.0, sigmoid(2.0) == Value(2.0).sigmoid().data
+    (0.5, True, True)
+    """
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # e^x / (1 + e^x): the same number, and e^x cannot overflow here
+    return e / (1.0 + e)
 
 
 def _extremum(a: Value, other: Value | Number, larger: bool) -> Value:

@@ -71,9 +71,13 @@ def _operands(ctx: Context, a: Any, b: Any, floating: bool = False) -> tuple[Any
     """
     if type(a) is np.ndarray:
         dtype = a.dtype
-        if dtype in _FAST and ((type(b) is np.ndarray and b.dtype == dtype) or type(b) in (float, int)):
-            ctx.shapes, ctx.work = (a.shape, np.shape(b)), dtype
-            return a, b, dtype
+        if dtype in _FAST:
+            if type(b) is np.ndarray and b.dtype == dtype:
+                ctx.shapes, ctx.work = (a.shape, b.shape), dtype
+                return a, b, dtype
+            if type(b) in (float, int):  # a number has no axes (np.shape(b) would build an array to say so)
+                ctx.shapes, ctx.work = (a.shape, ()), dtype
+                return a, b, dtype
     elif type(b) is np.ndarray and type(a) in (float, int) and b.dtype in _FAST:
         ctx.shapes, ctx.work = ((), b.shape), b.dtype
         return a, b, b.dtype
@@ -343,16 +347,15 @@ class Sigmoid(Function):
     @staticmethod
     @quiet
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        # σ(a) = 1/(1 + e^−a), written so neither branch overflows: e^a/(1 + e^a) for a < 0
+        # σ(a) = 1/(1 + e^−a)
         if a.dtype in _FAST:  # float32/float64 compute in their own dtype: no casts (the common case)
-            e = np.exp(-np.abs(a))  # in (0, 1]
-            out = np.where(a >= 0, 1, e)  # the numerator: 1/(1 + e) for a >= 0, e/(1 + e) below (and for NaN)
-            out /= 1 + e
+            # PyTorch's formula, in four ufunc calls: below a ≈ −709 (float64) e^−a overflows to inf and
+            # σ = 1/inf = 0, as in PyTorch (the exact σ is subnormal there)
+            out = np.reciprocal(1 + np.exp(-a))  # e^−a in (0, inf]
         else:
             dtype = float_dtype(a.dtype)
-            a = _up(_unary_operand(a))
-            e = np.exp(-np.abs(a))  # in (0, 1]
-            out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(dtype, copy=False)
+            a = _up(_unary_operand(a))  # float16 in float32, ints and bools in float64
+            out = (1 / (1 + np.exp(-a))).astype(dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
@@ -363,7 +366,7 @@ class Sigmoid(Function):
         # eq. (17) (output layer) and the a'(z^F) factor of eq. (25) (convolution layer)
         (out,) = ctx.saved_tensors
         s = _up(out)
-        return (_up(grad) * (s * (1 - s))).astype(out.dtype)
+        return (_up(grad) * (s * (1 - s))).astype(out.dtype, copy=False)
 
 
 class Relu(Function):
@@ -401,7 +404,7 @@ class Tanh(Function):
     def backward(ctx: Context, grad: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors  # tanh' = 1 − tanh²
         t = _up(out)
-        return (_up(grad) * (1 - t * t)).astype(out.dtype)
+        return (_up(grad) * (1 - t * t)).astype(out.dtype, copy=False)
 
 
 def _extremum_backward(ctx: Context, grad: np.ndarray, a_loses: np.ndarray, b_loses: np.ndarray) -> tuple:

@@ -54,8 +54,32 @@ def _scalar_category(value: Any) -> int:
     return 2
 
 
+_RESULT_TYPES: dict[tuple[Any, ...], np.dtype] = {}  # what result_type found, per operand signature
+_CACHE_LIMIT = 4096  # distinct signatures kept (a program meets a handful of dtype combinations)
+
+
+def _signature(value: Any) -> Any:
+    """All that promotion reads of an operand: an array's dtype and whether it has axes, a scalar's category."""
+    if isinstance(value, np.ndarray):
+        return value.dtype, value.ndim > 0
+    return None if value is None else _scalar_category(value)
+
+
 def result_type(*operands: Any) -> np.dtype:
-    """The dtype of an elementwise op on ``operands`` (numpy arrays, or Python/numpy scalars as weak operands)."""
+    """The dtype of an elementwise op on ``operands`` (numpy arrays, or Python/numpy scalars as weak operands).
+
+    The rule depends only on each operand's :func:`_signature`, so its answer is kept per signature."""
+    key = tuple(map(_signature, operands))
+    dtype = _RESULT_TYPES.get(key)
+    if dtype is None:
+        dtype = _promote(operands)
+        if len(_RESULT_TYPES) < _CACHE_LIMIT:
+            _RESULT_TYPES[key] = dtype
+    return dtype
+
+
+def _promote(operands: tuple[Any, ...]) -> np.dtype:
+    """:func:`result_type` computed: categories first, then precision among the highest-ranked operands."""
     dimensioned: list[np.dtype] = []
     zero_dim: list[np.dtype] = []
     scalars: list[int] = []

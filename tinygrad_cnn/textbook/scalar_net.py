@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..value import Value
+from ..value import Value, sigmoid
 from . import formulas
 from .formulas import Backprop
 
@@ -134,60 +134,76 @@ def _conv_unit(w_k: list[Value], b_k: Value, window: list[float]) -> Value:
     return z
 
 
-def _conv_unit_number(w_k: list[Value], b_k: Value, window: list[float]) -> float:
-    """The number :func:`_conv_unit` computes, without building Values: the same products and sums in the same
-    order as ``Value.mul_add`` (``w·x + z``), so the result is bit for bit the z^F Value's ``data``."""
-    z = b_k.data
-    for w, x_pq in zip(w_k, window):
-        z = w.data * x_pq + z
-    return z
+def _winning_numbers(p: ScalarParameters, x: np.ndarray) -> list:
+    """a^F = σ(z^F) of eq. (1) as numbers for a batch ``x`` (M, 6, 6): nested lists (M, 3, 4, 4), to choose the
+    winners of eq. (2) before any Value is built.
+
+    z^F is summed over the batch with numpy, but term by term in the order of :func:`_conv_unit` (z ← w·x + z,
+    from b, the window row-major): numpy's multiply and add are single IEEE operations, so every z^F is bit for
+    bit the ``data`` of the Value :func:`_conv_unit` builds; σ is the scalar engine's own (``Value.sigmoid``'s
+    number), applied one unit at a time.
+    """
+    w_F, b_F = _data_of(p.w_F), _data_of(p.b_F)  # (3, 3, 3), (3,)
+    z = np.broadcast_to(b_F[None, :, None, None], (len(x), 3, 4, 4))  # (M, 3, 4, 4): z starts at b^F_k
+    for p_ in range(3):
+        for q in range(3):
+            z = w_F[None, :, p_, q, None, None] * x[:, None, p_ : p_ + 4, q : q + 4] + z  # z + w^F_k[p,q]·x
+    return [[[[sigmoid(z_ij) for z_ij in row] for row in z_k] for z_k in z_m] for z_m in z.tolist()]
+
+
+_BLOCKS = [(i, j, [(2 * i + di, 2 * j + dj) for di in range(2) for dj in range(2)])  # row-major
+           for i in range(2) for j in range(2)]  # the pooling blocks of eq. (2): (i, j, the 4 units (r, c))
+
+
+def _window(x: list[list[float]], i: int, j: int) -> list[float]:
+    """The 9 inputs of unit (i, j) of eq. (1), row-major: x[i+p][j+q] for p, q in 0..2."""
+    return x[i][j : j + 3] + x[i + 1][j : j + 3] + x[i + 2][j : j + 3]
 
 
 def _forward_image(
-    p: ScalarParameters, x: list[list[float]], pool: str, every_unit: bool = True
+    p: ScalarParameters, x: list[list[float]], pool: str, every_unit: bool = True, a_F_numbers: list | None = None
 ) -> dict[str, np.ndarray]:
     """Every unit of eqs. (1)-(3) for one image ``x`` (6x6 nested lists), as object arrays of Values.
 
     With max pooling and ``every_unit=False``, only the units that win their block are built as Values (12 of
     48): the others would be built only to be dropped, since by eq. (23) no gradient reaches them. Their
     entries of ``z_F`` and ``a_F`` are None (δ^F = 0 there). The winners are chosen by the same first-maximum
-    rule on the same numbers (:func:`_conv_unit_number`, and ``sigmoid`` of a Value), so the graph built is
-    the part of the full graph that the backward walk reaches, and every gradient is the same.
+    rule on the same numbers (``a_F_numbers``, this image's entry of :func:`_winning_numbers`, computed here if
+    not given), so the graph built is the part of the full graph that the backward walk reaches, and every
+    gradient is the same.
     """
     z_F = np.empty((3, 4, 4), dtype=object)
     a_F = np.empty((3, 4, 4), dtype=object)
     w_F = [[w for row in kernel for w in row] for kernel in p.w_F.tolist()]  # (3, 9) nested lists: fast to index
-    windows = [[x[i][j : j + 3] + x[i + 1][j : j + 3] + x[i + 2][j : j + 3] for j in range(4)]
-               for i in range(4)]  # windows[i][j]: the 9 inputs of unit (i, j), row-major
     z_P = np.empty((3, 2, 2), dtype=object)
-    blocks = [(i, j, [(2 * i + di, 2 * j + dj) for di in range(2) for dj in range(2)])  # row-major
-              for i in range(2) for j in range(2)]
     for k in range(3):
         w_k, b_k = w_F[k], p.b_F[k]
         if pool == "max" and not every_unit:
-            for i, j, cells in blocks:
-                # a^F = σ(z^F) as numbers, to choose the winner of eq. (2) before building anything
-                a = [Value(_conv_unit_number(w_k, b_k, windows[r][c])).sigmoid().data for r, c in cells]
-                r, c = cells[_first_max(a)]
-                z_F[k, r, c] = z = _conv_unit(w_k, b_k, windows[r][c])
+            if a_F_numbers is None:
+                a_F_numbers = _winning_numbers(p, np.array([x], dtype=np.float64))[0]
+            a_k = a_F_numbers[k]  # (4, 4): a^F = σ(z^F) as numbers, to choose the winner of eq. (2)
+            for i, j, cells in _BLOCKS:
+                r, c = cells[_first_max([a_k[r][c] for r, c in cells])]
+                z_F[k, r, c] = z = _conv_unit(w_k, b_k, _window(x, r, c))
                 a_F[k, r, c] = z_P[k, i, j] = z.sigmoid()  # the winning Value itself: eq. (23)
             continue
         for i in range(4):
             for j in range(4):
-                z_F[k, i, j] = z = _conv_unit(w_k, b_k, windows[i][j])  # eq. (1)
+                z_F[k, i, j] = z = _conv_unit(w_k, b_k, _window(x, i, j))  # eq. (1)
                 a_F[k, i, j] = z.sigmoid()  # a^F = σ(z^F)
-        for i, j, cells in blocks:
+        for i, j, cells in _BLOCKS:
             z_P[k, i, j] = _pool_block([a_F[k, r, c] for r, c in cells], pool)  # eq. (2)
     a_P = z_P  # eq. (22): the pooling layer's activation is the identity
     z_O = np.empty(3, dtype=object)
     a_O = np.empty(3, dtype=object)
+    w_O, a_P_ = p.w_O.tolist(), a_P.tolist()  # nested lists: fast to index
     for n in range(3):
         # eq. (3): z^O_n = Σ_k Σ_{i,j} w^O_n[k,i,j] a^P_k[i,j] + b^O_n
         z = p.b_O[n]
         for k in range(3):
             for i in range(2):
                 for j in range(2):
-                    z = z + p.w_O[n, k, i, j] * a_P[k, i, j]
+                    z = z + w_O[n][k][i][j] * a_P_[k][i][j]
         z_O[n] = z
         a_O[n] = z.sigmoid()  # a^O = σ(z^O)
     return {"z_F": z_F, "a_F": a_F, "z_P": z_P, "a_P": a_P, "z_O": z_O, "a_O": a_O}
@@ -236,7 +252,9 @@ def _gc_paused() -> Iterator[None]:
 
     Building the graph allocates ~20,000 Values per step, and each 700 allocations start a collection that
     walks every object alive (≈ 30 collections, ~20 % of a step). A graph of Values has no cycles (a result
-    refers only to its operands), so reference counting frees it all the same.
+    refers only to its operands), so reference counting frees it all the same. Free the graph inside the block:
+    the collector counts allocations while paused and, resumed with ~20,000 Values alive, would start at once a
+    collection that walks them all (≈ 10 ms a step); freed first, they are taken off that count.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -252,8 +270,9 @@ def _build(p: ScalarParameters, x: np.ndarray, t: np.ndarray, pool: str) -> tupl
     the winning units of eq. (1) are built: the others are None)."""
     all_units = []
     total = None
-    for image, target in zip(x.tolist(), t.tolist()):
-        units = _forward_image(p, image, pool, every_unit=False)
+    a_F_numbers = _winning_numbers(p, x) if pool == "max" else [None] * len(x)
+    for image, target, a_F in zip(x.tolist(), t.tolist(), a_F_numbers):
+        units = _forward_image(p, image, pool, every_unit=False, a_F_numbers=a_F)
         c = _image_cost(units["a_O"], target)
         total = c if total is None else total + c  # C_T = Σ_m C_m
         all_units.append(units)
@@ -278,11 +297,13 @@ def backprop(
     with _gc_paused():
         total, all_units = _build(p, inputs.x, inputs.t, inputs.pool)
         total.backward()
-    # eq. (7): δ = ∂C/∂z, the grad the scalar engine left on each z Value
-    delta_O = np.stack([_grads_of(units["z_O"]) for units in all_units])  # (M, 3)
-    delta_F = np.stack([_grads_of(units["z_F"]) for units in all_units])  # (M, 3, 4, 4); 0 where not built
-    a_O = np.stack([_data_of(units["a_O"]) for units in all_units])  # (M, 3)
-    return Backprop(total.data, a_O, delta_O, delta_F, p.grads())
+        # eq. (7): δ = ∂C/∂z, the grad the scalar engine left on each z Value
+        delta_O = np.stack([_grads_of(units["z_O"]) for units in all_units])  # (M, 3)
+        delta_F = np.stack([_grads_of(units["z_F"]) for units in all_units])  # (M, 3, 4, 4); 0 where not built
+        a_O = np.stack([_data_of(units["a_O"]) for units in all_units])  # (M, 3)
+        result = Backprop(total.data, a_O, delta_O, delta_F, p.grads())
+        del total, all_units  # the graph freed while paused: see _gc_paused
+    return result
 
 
 def cost(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarray, pool: str = "max") -> float:
@@ -297,7 +318,9 @@ def cost(params: Mapping[str, np.ndarray], images: np.ndarray, targets: np.ndarr
     inputs = formulas.check_inputs(params, images, targets, pool)
     with _gc_paused():
         total, _ = _build(to_values(inputs.params), inputs.x, inputs.t, inputs.pool)
-    return total.data
+        c_T = total.data
+        del total, _  # the graph freed while paused: see _gc_paused
+    return c_T
 
 
 def predict(params: Mapping[str, np.ndarray], image: np.ndarray, pool: str = "max") -> int:
