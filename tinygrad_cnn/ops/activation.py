@@ -12,6 +12,7 @@ array([0.1, 0.1, 1. ])
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -26,12 +27,18 @@ from .promotion import as_operand, compute_dtype, float_dtype, result_type
 
 __all__ = ["erfc", "gelu", "leaky_relu", "normal_cdf", "softplus", "where"]
 
-try:  # scipy's erfc is vectorised C; the fallback is exact too (math.erfc per element), only slower
-    from scipy.special import erfc as _scipy_erfc
-except ImportError:  # pragma: no cover - exercised only without scipy
-    _scipy_erfc = None
-
 _math_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+@functools.cache
+def _erfc_kernel():
+    """scipy's erfc (vectorised C) if scipy is installed, else math.erfc per element (exact too, only slower).
+    Looked up on first use: importing scipy.special costs every command 0.2-0.4 s, and most never call GELU."""
+    try:
+        from scipy.special import erfc as scipy_erfc
+    except ImportError:  # pragma: no cover - exercised only without scipy
+        return _math_erfc
+    return scipy_erfc
 
 
 def erfc(x: np.ndarray) -> np.ndarray:
@@ -40,9 +47,7 @@ def erfc(x: np.ndarray) -> np.ndarray:
     >>> float(erfc(np.array(0.0)))
     1.0
     """
-    if _scipy_erfc is not None:
-        return np.asarray(_scipy_erfc(x), dtype=x.dtype)
-    return np.asarray(_math_erfc(x), dtype=x.dtype)
+    return np.asarray(_erfc_kernel()(x), dtype=x.dtype)
 
 
 def _float_work(a: np.ndarray) -> tuple[np.ndarray, np.dtype]:
