@@ -292,6 +292,16 @@ def test_float16_lp_pooling_computes_both_passes_in_float32(p):
     np.testing.assert_allclose(x16.grad, x.grad, rtol=2e-3, atol=1e-4)
 
 
+def test_float16_lp_pooling_whose_norm_overflows_has_gradient_zero():
+    # z = (4 · 40000²)^(1/2) = 80000 > 65504: inf in float16 on both sides; the window's gradient is 0 here
+    # (δ / z^(p−1) with z = inf), where PyTorch gives 0 or NaN (README, the float16 paragraph)
+    x = Tensor(np.full((1, 1, 2, 2), 40000.0, np.float16), requires_grad=True)
+    z = lp_pool2d(x, 2, 2)
+    z.backward(np.ones(z.shape, np.float16))
+    assert np.isposinf(z.data).all()
+    np.testing.assert_array_equal(x.grad, np.zeros((1, 1, 2, 2)))
+
+
 # ------------------------------------------------------------------------------ shapes and dtypes
 @pytest.mark.parametrize("kind", ["max", "avg", "lp"])
 def test_3d_input_and_float32(kind):

@@ -34,6 +34,12 @@ def _close(ours: Any, theirs: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bo
     return ours.shape == theirs.shape and bool(np.allclose(ours, theirs, rtol=rtol, atol=atol, equal_nan=True))
 
 
+def _rounded(values: np.ndarray, dtype: type) -> np.ndarray:
+    """``values`` rounded to ``dtype``, inf where they overflow it (without numpy's overflow warning)."""
+    with np.errstate(over="ignore"):
+        return values.astype(dtype)
+
+
 def _quietly(fn: Callable[[], Any]) -> Any:
     """``fn()`` with every numpy warning an error (a leaked RuntimeWarning is a disagreement); an exception -> None."""
     with warnings.catch_warnings():
@@ -198,6 +204,14 @@ def reductions(rng: np.random.Generator, count: int) -> Iterator[Outcome]:
                 near_torch = np.isclose(mine, theirs, rtol=0, atol=tol, equal_nan=True) | (mine == theirs)
                 near_truth = np.abs(mine - truth) <= np.abs(theirs - truth) + tol
             ok &= mine.shape == theirs.shape and bool(np.all(near_torch | near_truth))
+        if name == "lp_pool2d" and dtype == np.float16 and not np.isfinite(got[0]).all():
+            # deliberate (README, float16): a window whose z overflows float16 has gradient 0 (PyTorch: 0 or NaN);
+            # z is the float16 rounding of the float64 truth, and the other units' gradients are the truth's
+            overflowed = np.repeat(np.repeat(~np.isfinite(got[0]), 4, axis=2), 4, axis=3)
+            grad, true_grad = np.asarray(got[1], np.float64), exact_x.grad.numpy()
+            ok = (bool(np.all(grad[overflowed] == 0))
+                  and bool(np.allclose(grad[~overflowed], true_grad[~overflowed], rtol=3e-3, atol=1e-4))
+                  and _close(got[0], _rounded(exact.detach().numpy(), np.float16), rtol=2e-3, atol=0))
         yield f"reductions {np.dtype(dtype).name}", ok, f"{name} scale {scale}"
 
 
