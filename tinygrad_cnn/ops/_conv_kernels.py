@@ -8,15 +8,22 @@ out of the matrix one long contiguous run. The matrix is kept from forward to ba
 (``CACHE_BYTES``); a large batch is done in chunks (``CHUNK_BYTES``), the columns rebuilt in backward, so that
 memory stays a small multiple of the input and output. The columns of the input gradient are made and scattered
 ``SCATTER_BYTES`` at a time, so they stay in cache between the two.
+
+The large temporaries (the chunk's columns and products, the padded input, δ laid out as rows, the padded input
+gradient) are lent by ``WORKSPACE`` (``_workspace.py``) for the call, so a second call of the same shapes faults
+no fresh pages. Nothing lent leaves the call: the columns kept for backward are a fresh array, and the input
+gradient is copied out of its padded buffer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._workspace import WORKSPACE
 from .window import Geometry, finite
 
 CACHE_BYTES = 64 * 2**20  # the whole batch's im2col matrix is kept for backward up to this size...
@@ -40,16 +47,26 @@ def _tail(geometry: Geometry, wide: bool) -> int:
     return geometry.dilation[1] * (geometry.kernel[1] - 1) if wide else 0
 
 
-def _padded_input(x: np.ndarray, geometry: Geometry, wide: bool) -> np.ndarray:
-    """x (N, C, H, W) -> (N, C, Hp, Wp) zero-padded; for ``wide``, a view of a buffer with a zero tail after it."""
-    if not wide:
-        return geometry.pad(x, 0.0)
+def _scratch(shape: tuple[int, ...], dtype: Any, fresh: bool) -> AbstractContextManager[np.ndarray]:
+    """An uninitialised array for a ``with`` block: a fresh one if it outlives the call (``fresh``), else lent."""
+    return nullcontext(np.empty(shape, dtype=dtype)) if fresh else WORKSPACE.lend(shape, dtype)
+
+
+@contextmanager
+def _padded_input(x: np.ndarray, geometry: Geometry, wide: bool) -> Iterator[np.ndarray]:
+    """x (N, C, H, W) -> (N, C, Hp, Wp) zero-padded, lent for the block; for ``wide``, a view of a buffer with a
+    zero tail after it. ``x`` itself when there is nothing to pad and no tail."""
     n, c, h, w = x.shape
-    (hp, wp), (top, left) = geometry.padded_size, geometry.before
-    buffer = np.zeros(n * c * hp * wp + _tail(geometry, wide), dtype=x.dtype)  # (N·C·Hp·Wp + tail,)
-    x_pad = buffer[: n * c * hp * wp].reshape(n, c, hp, wp)
-    x_pad[:, :, top : top + h, left : left + w] = x
-    return x_pad
+    hp, wp = geometry.padded_size
+    tail = _tail(geometry, wide)
+    if (hp, wp) == (h, w) and tail == 0:
+        yield x
+        return
+    with WORKSPACE.lend((n * c * hp * wp + tail,), x.dtype) as buffer:  # (N·C·Hp·Wp + tail,)
+        x_pad = buffer[: n * c * hp * wp].reshape(n, c, hp, wp)
+        geometry.pad(x, 0.0, out=x_pad)  # every element written: the borders 0, the inside x
+        buffer[n * c * hp * wp :] = 0  # the tail a wide row at the last kernel offset reads
+        yield x_pad
 
 
 def _im2col(x_pad: np.ndarray, geometry: Geometry, wide: bool, out: np.ndarray) -> np.ndarray:
@@ -98,13 +115,25 @@ def _chunks(n: int, per_image: int, keep_all: bool, limit: int | None = None) ->
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
-def delta_rows(delta: np.ndarray, geometry: Geometry) -> np.ndarray:
-    """δ (N, F, Ho, Wo) laid out like the columns: (F, N, Ho, Wr), the ignored wide columns 0."""
+def delta_rows(delta: np.ndarray, geometry: Geometry, out: np.ndarray | None = None) -> np.ndarray:
+    """δ (N, F, Ho, Wo) laid out like the columns: (F, N, Ho, Wr), the ignored wide columns 0 (into ``out`` if
+    given, a (F, N, Ho, Wr) array whose contents are overwritten)."""
     (n, f), (ho, wo) = delta.shape[:2], geometry.out_size
     wr = _row_width(geometry, _wide(geometry))
-    rows = (np.zeros if wr > wo else np.empty)((f, n, ho, wr), dtype=delta.dtype)
+    rows = np.empty((f, n, ho, wr), dtype=delta.dtype) if out is None else out
+    if wr > wo:
+        rows[..., wo:] = 0
     rows[..., :wo] = delta.transpose(1, 0, 2, 3)
     return rows
+
+
+@contextmanager
+def lent_delta_rows(delta: np.ndarray, geometry: Geometry) -> Iterator[np.ndarray]:
+    """:func:`delta_rows` in a lent buffer, for the block only (the caller must not keep it)."""
+    (n, f), ho = delta.shape[:2], geometry.out_size[0]
+    shape = (f, n, ho, _row_width(geometry, _wide(geometry)))
+    with WORKSPACE.lend(shape, delta.dtype) as out:
+        yield delta_rows(delta, geometry, out)
 
 
 def _zero_ignored_columns(matrix: np.ndarray, geometry: Geometry, wide: bool) -> None:
@@ -140,23 +169,24 @@ def correlate(
     clean = wide and not finite(x)  # an inf/NaN of x in an ignored wide column would meet δ = 0 in eq. (12)
     w_mat = weight.reshape(groups, f // groups, -1)  # (G, Fg, Kg)
     z = np.empty((n, f, ho, wo), dtype=x.dtype)  # (N, F, Ho, Wo), every element written below
-    buffer = cols = z_cols = None
+    fresh = keep and keep_all  # the columns are returned for eq. (12): a fresh array, never a lent one
+    cols = None
     for n0, n1 in _chunks(n, per_image, keep_all):
         m = n1 - n0
-        if buffer is None or buffer.shape[1] != m * ho * wr:
-            buffer = np.empty((k_rows, m * ho * wr), dtype=x.dtype)
-            z_cols = np.empty((groups, f // groups, m * ho * wr), dtype=x.dtype)
-        cols = _im2col(_padded_input(x[n0:n1], geometry, wide), geometry, wide, out=buffer)  # (K, m·Ho·Wr)
-        if clean:
-            _zero_ignored_columns(cols, geometry, wide)
-        # eq. (1): z = w · windows, one large product per group: (G, Fg, Kg) @ (G, Kg, M) -> (G, Fg, M)
-        np.matmul(w_mat, cols.reshape(groups, -1, m * ho * wr), out=z_cols)
-        z_nchw = z_cols.reshape(f, m, ho, wr)[..., :wo].transpose(1, 0, 2, 3)  # (m, F, Ho, Wo), a view
-        if bias is None:
-            np.copyto(z[n0:n1], z_nchw)
-        else:
-            np.add(z_nchw, bias.reshape(1, f, 1, 1), out=z[n0:n1])  # + b^F_k, written in NCHW order
-    return Correlation(z, cols if keep and keep_all else None, clean)
+        with (_scratch((k_rows, m * ho * wr), x.dtype, fresh) as buffer,
+              WORKSPACE.lend((groups, f // groups, m * ho * wr), x.dtype) as z_cols,
+              _padded_input(x[n0:n1], geometry, wide) as x_pad):
+            cols = _im2col(x_pad, geometry, wide, out=buffer)  # (K, m·Ho·Wr)
+            if clean:
+                _zero_ignored_columns(cols, geometry, wide)
+            # eq. (1): z = w · windows, one large product per group: (G, Fg, Kg) @ (G, Kg, M) -> (G, Fg, M)
+            np.matmul(w_mat, cols.reshape(groups, -1, m * ho * wr), out=z_cols)
+            z_nchw = z_cols.reshape(f, m, ho, wr)[..., :wo].transpose(1, 0, 2, 3)  # (m, F, Ho, Wo), a view
+            if bias is None:
+                np.copyto(z[n0:n1], z_nchw)
+            else:
+                np.add(z_nchw, bias.reshape(1, f, 1, 1), out=z[n0:n1])  # + b^F_k, written in NCHW order
+    return Correlation(z, cols if fresh else None, clean)
 
 
 # ----------------------------------------------------------------------------------- eq. (12), the filter
@@ -174,19 +204,25 @@ def deltas_and_windows(
     wide = _wide(geometry)
     per_image = geometry.out_size[0] * _row_width(geometry, wide)  # columns per image
     clean = cols is None and wide and not finite(x)  # an inf/NaN of x in an ignored column would meet δ = 0
-    buffer = None
     for n0, n1 in _chunks(n, k_rows * per_image * delta.itemsize, cols is not None):
         m = n1 - n0
-        windows = cols
-        if windows is None:  # the chunk's columns, rebuilt
-            if buffer is None or buffer.shape[1] != m * per_image:
-                buffer = np.empty((k_rows, m * per_image), dtype=delta.dtype)
-            windows = _im2col(_padded_input(x[n0:n1], geometry, wide), geometry, wide, out=buffer)
-            if clean:
-                _zero_ignored_columns(windows, geometry, True)
-        chunk_rows = rows[:, n0:n1] if rows is not None else delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
-        yield (chunk_rows.reshape(groups, f // groups, m * per_image),  # (G, Fg, M)
-               windows.reshape(groups, -1, m * per_image))  # (G, Kg, M)
+        with (nullcontext(cols) if cols is not None else _chunk_windows(x[n0:n1], geometry, k_rows, clean) as windows,
+              nullcontext(rows[:, n0:n1]) if rows is not None else lent_delta_rows(delta[n0:n1], geometry)
+              as chunk_rows):  # (K, m·Ho·Wr), (F, m, Ho, Wr); lent ones only until the consumer asks for the next
+            yield (chunk_rows.reshape(groups, f // groups, m * per_image),  # (G, Fg, M)
+                   windows.reshape(groups, -1, m * per_image))  # (G, Kg, M)
+
+
+@contextmanager
+def _chunk_windows(x: np.ndarray, geometry: Geometry, k_rows: int, clean: bool) -> Iterator[np.ndarray]:
+    """The im2col matrix (K, m·Ho·Wr) of a chunk x (m, C, H, W) rebuilt in a lent buffer, for the block."""
+    wide = _wide(geometry)
+    columns = x.shape[0] * geometry.out_size[0] * _row_width(geometry, wide)
+    with WORKSPACE.lend((k_rows, columns), x.dtype) as buffer, _padded_input(x, geometry, wide) as x_pad:
+        windows = _im2col(x_pad, geometry, wide, out=buffer)
+        if clean:
+            _zero_ignored_columns(windows, geometry, True)
+        yield windows
 
 
 # --------------------------------------------------------------------------------- the input gradient
@@ -228,25 +264,38 @@ def input_gradient(
     wide = _wide(geometry)
     k_rows = weight[0].size * groups
     c, (hp, wp) = k_rows // (geometry.kernel[0] * geometry.kernel[1]), geometry.padded_size
-    dx_buffer = np.zeros(n * c * hp * wp + _tail(geometry, wide), dtype=delta.dtype)  # 0 where no window reads
-    dx_pad = dx_buffer[: n * c * hp * wp].reshape(n, c, hp, wp)  # (N, C, Hp, Wp)
+    size = n * c * hp * wp + _tail(geometry, wide)
+    # 0 where no window reads; lent unless the crop is the whole of it (then it is returned)
+    cropped = (hp, wp) != geometry.size
+    with (WORKSPACE.lend((size,), delta.dtype, zero=True) if cropped else nullcontext(np.zeros(size, delta.dtype))
+          as dx_buffer):
+        dx_pad = dx_buffer[: n * c * hp * wp].reshape(n, c, hp, wp)  # (N, C, Hp, Wp)
+        _col2im(delta, weight, geometry, groups, rows, dx_pad)
+        return np.array(geometry.crop(dx_pad)) if cropped else dx_pad  # (N, C, H, W), never a lent view
+
+
+def _col2im(delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int, rows: np.ndarray | None,
+            dx_pad: np.ndarray) -> None:
+    """Add the columns ``w^T · δ`` onto the pixels of dx_pad (N, C, Hp, Wp) they were read from, a few images
+    at a time: the columns stay in cache between their product and their scatter."""
+    n, f = delta.shape[:2]
+    wide = _wide(geometry)
+    k_rows = weight[0].size * groups
+    c = dx_pad.shape[1]
     targets = _col2im_targets(geometry, wide, dx_pad)
     w_mat = weight.reshape(groups, f // groups, -1).transpose(0, 2, 1)  # (G, Kg, Fg)
     w_finite = finite(weight)
     per_image = geometry.out_size[0] * _row_width(geometry, wide)  # Ho·Wr
-    buffer = None
-    # a few images at a time: the columns stay in cache between their product and their scatter
     for n0, n1 in _chunks(n, k_rows * per_image * delta.itemsize, False, SCATTER_BYTES):
         m = n1 - n0
-        if buffer is None or buffer.shape[1] != m * per_image:
-            buffer = np.empty((k_rows, m * per_image), dtype=delta.dtype)
-        # (G, Kg, Fg) @ (G, Fg, M) -> (G, Kg, M): column (n, i, j) holds Σ_f w[f, ·, p, q] · δ[n, f, i, j]
-        chunk_rows = rows[:, n0:n1] if rows is not None else delta_rows(delta[n0:n1], geometry)  # (F, m, Ho, Wr)
-        chunk = chunk_rows.reshape(groups, f // groups, m * per_image)  # (G, Fg, M)
-        np.matmul(w_mat, chunk, out=buffer.reshape(groups, -1, m * per_image))
-        if not w_finite:  # inf·0 in an ignored column must not reach a pixel
-            _zero_ignored_columns(buffer, geometry, wide)
-        by_offset = buffer.reshape(c, len(targets), m, *targets[0].shape[2:])  # (C, kH·kW, m, ·)
-        for k, target in enumerate(targets):  # overlapping windows sum
-            target[:, n0:n1] += by_offset[:, k]
-    return geometry.crop(dx_pad)  # (N, C, H, W)
+        with (WORKSPACE.lend((k_rows, m * per_image), delta.dtype) as buffer,
+              nullcontext(rows[:, n0:n1]) if rows is not None else lent_delta_rows(delta[n0:n1], geometry)
+              as chunk_rows):  # (F, m, Ho, Wr)
+            # (G, Kg, Fg) @ (G, Fg, M) -> (G, Kg, M): column (n, i, j) holds Σ_f w[f, ·, p, q] · δ[n, f, i, j]
+            chunk = chunk_rows.reshape(groups, f // groups, m * per_image)  # (G, Fg, M)
+            np.matmul(w_mat, chunk, out=buffer.reshape(groups, -1, m * per_image))
+            if not w_finite:  # inf·0 in an ignored column must not reach a pixel
+                _zero_ignored_columns(buffer, geometry, wide)
+            by_offset = buffer.reshape(c, len(targets), m, *targets[0].shape[2:])  # (C, kH·kW, m, ·)
+            for k, target in enumerate(targets):  # overlapping windows sum
+                target[:, n0:n1] += by_offset[:, k]

@@ -44,6 +44,7 @@ array([[20., 24.],
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -164,9 +165,10 @@ class Conv2d(Function):
         x = x.reshape((1, *x.shape)) if unbatched else x  # (N, C, H, W)
         # first order, columns kept: δ laid out like them once, for both products (a speed-up, not a rule)
         first_order = need_x and need_w and ctx.cols is not None and not isinstance(delta, Tensor)
-        rows = kernels.delta_rows(delta, geometry) if first_order else None
-        dx = input_gradient(delta, weight, geometry, groups, rows) if need_x else None  # (N, C, H, W)
-        dw = filter_gradient(delta, x, geometry, groups, weight.shape, ctx.cols, rows) if need_w else None  # eq. (12)
+        # (lent for the two products only: both return fresh arrays)
+        with kernels.lent_delta_rows(delta, geometry) if first_order else nullcontext() as rows:
+            dx = input_gradient(delta, weight, geometry, groups, rows) if need_x else None  # (N, C, H, W)
+            dw = filter_gradient(delta, x, geometry, groups, weight.shape, ctx.cols, rows) if need_w else None  # (12)
         db = _bias_gradient(delta) if need_b else None  # eq. (14)
         return (dx[0] if unbatched and dx is not None else dx), dw, db
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_pair
+from .._workspace import WORKSPACE
 from ..tensor import Tensor
 
 __all__ = ["Geometry", "Pair", "as_pair", "check_input", "finite", "output_size"]
@@ -149,13 +150,15 @@ class Geometry:
         return empty
 
     # ---- arrays
-    def pad(self, x: np.ndarray, value: float) -> np.ndarray:
-        """(N, C, H, W) -> (N, C, Hp, Wp) filled with ``value`` around; ``x`` itself if there is no padding."""
+    def pad(self, x: np.ndarray, value: float, out: np.ndarray | None = None) -> np.ndarray:
+        """(N, C, H, W) -> (N, C, Hp, Wp) filled with ``value`` around; ``x`` itself if there is no padding and
+        no ``out`` is given, else written into ``out`` (an (N, C, Hp, Wp) array, every element overwritten)."""
         (top, left), (bottom, right) = self.before, self.after
-        if top == bottom == left == right == 0:
+        if top == bottom == left == right == 0 and out is None:
             return x
         n, c, h, w = x.shape
-        out = np.empty((n, c, *self.padded_size), dtype=x.dtype)  # (N, C, Hp, Wp): borders filled below
+        if out is None:
+            out = np.empty((n, c, *self.padded_size), dtype=x.dtype)  # (N, C, Hp, Wp): borders filled below
         out[:, :, :top], out[:, :, top + h :] = value, value
         out[:, :, top : top + h, :left], out[:, :, top : top + h, left + w :] = value, value
         out[:, :, top : top + h, left : left + w] = x
@@ -205,7 +208,14 @@ class Geometry:
         windows gets the sum, a unit no window holds 0. A winner's share is selected, never multiplied by a
         0/1 mask, unless every value is finite: an infinite value must leave the other units an exact 0.
         """
-        dx_pad = np.zeros((*batch_shape, *self.padded_size), dtype=values.dtype)  # (N, C, Hp, Wp)
+        shape = (*tuple(batch_shape), *self.padded_size)  # (N, C, Hp, Wp)
+        if self.padded_size == self.size:  # nothing to crop: the sum is returned, so it is a fresh array
+            return self._scatter(values, winner, np.zeros(shape, dtype=values.dtype))
+        with WORKSPACE.lend(shape, values.dtype, zero=True) as dx_pad:  # lent for the call: the crop is copied out
+            return np.array(self.crop(self._scatter(values, winner, dx_pad)))
+
+    def _scatter(self, values: np.ndarray, winner: np.ndarray | None, dx_pad: np.ndarray) -> np.ndarray:
+        """:meth:`scatter` into a zeroed dx_pad (N, C, Hp, Wp), returned (uncropped)."""
         won = None if winner is None else np.empty(winner.shape, dtype=bool)
         multiply = winner is not None and self.disjoint and finite(values)  # then v·0 = 0 exactly, and faster
         for k, index in self.offsets():
@@ -222,7 +232,7 @@ class Geometry:
                 np.copyto(target, values, where=won)
             else:
                 np.add(target, values, out=target, where=won)
-        return self.crop(dx_pad)
+        return dx_pad
 
     def gather(self, a: np.ndarray, winner: np.ndarray | None = None) -> np.ndarray:
         """The adjoint of :meth:`scatter`: (N, C, H, W) -> (N, C, Ho, Wo), each window's sum of ``a`` over its
