@@ -5,7 +5,7 @@ The checks come from the library's registry (``tinygrad_cnn.testing.checks``), t
 """
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_cnn.testing import gradcheck, gradgradcheck
@@ -24,6 +24,7 @@ FIRST_ORDER_ONLY = [c for c in CHECKS if not c.second_order]
 
 
 @pytest.mark.parametrize("check", SECOND_ORDER, ids=[c.name for c in SECOND_ORDER])
+@settings(max_examples=max(10, settings.default.max_examples // 2))  # half the profile's: each is n² FD points
 @given(data=st.data())
 def test_double_backward_matches_finite_differences_of_the_gradient(check, data):
     case = data.draw(check.cases(), label="case")
