@@ -41,63 +41,38 @@ def _labels() -> np.ndarray:
     return np.random.default_rng(1).integers(0, CE_SHAPE[1], CE_SHAPE[0])
 
 
-def _ours(which: str) -> Callable[[], Callable[[], object]]:
-    def factory() -> Callable[[], object]:
-        import tinygrad_cnn.functional as F
-        from tinygrad_cnn import Tensor
+def _ours_library() -> tuple[object, Callable[..., object], Callable[[np.ndarray], object]]:
+    import tinygrad_cnn.functional as F
+    from tinygrad_cnn import Tensor
 
+    return F, Tensor, np.copy  # running statistics are numpy arrays here
+
+
+def _torch_library() -> tuple[object, Callable[..., object], Callable[[np.ndarray], object]]:
+    torch = _peers.torch()
+    return torch.nn.functional, torch.tensor, torch.tensor
+
+
+def _timed(which: str, library: Callable[[], tuple]) -> Callable[[], Callable[[], object]]:
+    """The case ``which`` on one library, given as (functional, tensor constructor, running-buffer constructor):
+    both libraries spell every call the same way (PyTorch's API)."""
+
+    def factory() -> Callable[[], object]:
+        F, tensor, buffer = library()
         shape = SHAPES[which]
         params = shape[1] if which.startswith("bn") else shape[-1]
         x_, w_, g_, b_ = _data(shape, params)
-        x, gamma, beta = (Tensor(a, requires_grad=True) for a in (x_, g_, b_))
-        w = Tensor(w_)
+        x, gamma, beta = (tensor(a, requires_grad=True) for a in (x_, g_, b_))
+        w = tensor(w_)
         mean, var = np.zeros(params, np.float32), np.ones(params, np.float32)
-        labels = _labels()
+        labels = tensor(_labels())
+        running_mean, running_var = buffer(mean), buffer(var)
 
         def forward() -> object:
-            if which == "bn_train":
-                return F.batch_norm(x, mean.copy(), var.copy(), gamma, beta, training=True)
+            if which == "bn_train":  # fresh running statistics each call: training updates them in place
+                return F.batch_norm(x, buffer(mean), buffer(var), gamma, beta, training=True)
             if which == "bn_eval":
-                return F.batch_norm(x, mean, var, gamma, beta, training=False)
-            if which == "ln":
-                return F.layer_norm(x, (shape[-1],), gamma, beta)
-            if which == "gelu":
-                return F.gelu(x)
-            if which == "pool":
-                return F.adaptive_avg_pool2d(x, 5)
-            return F.cross_entropy(x, labels, label_smoothing=0.1)
-
-        def run() -> object:
-            x.grad = gamma.grad = beta.grad = None
-            out = forward()
-            if which == "ce":
-                out.backward()
-            else:
-                (out * (w if which != "pool" else w[..., :5, :5])).sum().backward()
-            return x.grad
-
-        return run
-
-    return factory
-
-
-def _torch(which: str) -> Callable[[], Callable[[], object]]:
-    def factory() -> Callable[[], object]:
-        torch = _peers.torch()
-        F = torch.nn.functional
-        shape = SHAPES[which]
-        params = shape[1] if which.startswith("bn") else shape[-1]
-        x_, w_, g_, b_ = _data(shape, params)
-        x, gamma, beta = (torch.tensor(a, requires_grad=True) for a in (x_, g_, b_))
-        w = torch.tensor(w_)
-        mean, var = torch.zeros(params), torch.ones(params)
-        labels = torch.tensor(_labels())
-
-        def forward() -> object:
-            if which == "bn_train":
-                return F.batch_norm(x, mean.clone(), var.clone(), gamma, beta, training=True)
-            if which == "bn_eval":
-                return F.batch_norm(x, mean, var, gamma, beta, training=False)
+                return F.batch_norm(x, running_mean, running_var, gamma, beta, training=False)
             if which == "ln":
                 return F.layer_norm(x, (shape[-1],), gamma, beta)
             if which == "gelu":
@@ -121,8 +96,8 @@ def _torch(which: str) -> Callable[[], Callable[[], object]]:
 
 
 def _case(name: str, which: str, description: str) -> Case:
-    return Case(name=name, description=description + ", forward + backward, float32", ours=_ours(which),
-                peers={"pytorch": _torch(which)}, dtype="float32")
+    return Case(name=name, description=description + ", forward + backward, float32", ours=_timed(which, _ours_library),
+                peers={"pytorch": _timed(which, _torch_library)}, dtype="float32")
 
 
 CASES = [
