@@ -104,7 +104,9 @@ class Gelu(Function):
         else:
             # x·Φ(x) with Φ(x) = ½·erfc(−x/√2): no cancellation in the left tail, where 1 + erf(x/√2) would
             # round to 0 (PyTorch's form gives −0.0 below x ≈ −8.3; this gives the tiny true value)
-            out = x * (0.5 * erfc(-x * _SQRT_HALF))
+            cdf = 0.5 * erfc(-x * _SQRT_HALF)
+            ctx.cdf = cdf  # Φ(x), the costly part, kept for a first-order backward (an array of x's size)
+            out = x * cdf
         return out.astype(dtype, copy=False)
 
     @staticmethod
@@ -119,7 +121,8 @@ class Gelu(Function):
             local = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
         else:
             # d/dx [x·Φ(x)] = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π)
-            local = normal_cdf(x) + x * (_INV_SQRT_2PI * xp.exp(-0.5 * x * x))
+            cdf = ctx.cdf if isinstance(x, np.ndarray) else normal_cdf(x)  # Φ(x): a Tensor op under create_graph
+            local = cdf + x * (_INV_SQRT_2PI * xp.exp(-0.5 * x * x))
         return g * local, None
 
 
