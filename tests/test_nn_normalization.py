@@ -168,3 +168,15 @@ def test_dropout_eval_identity_edges_and_reproducibility():
 @given(tst.tensors(shape=tst.shapes(min_dims=1, max_dims=3)), st.sampled_from([0.0, 0.3, 0.9]))
 def test_dropout_backward_matches_finite_differences(x, p):
     assert gradcheck(lambda x: F.dropout(x, p, seed=4), [x])  # one seed: the same mask in every evaluation
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize(("shape", "axes"), [((6, 5, 33), (2,)), ((5, 7, 9), (1, 2)), ((3, 4), (0, 1)), ((4, 1), (1,))])
+def test_layer_norm_centres_once_and_gets_numpys_mean_and_variance_bit_for_bit(dtype, shape, axes):
+    from tinygrad_cnn.ops.normalization import _centered_and_variance
+
+    x = (np.random.default_rng(1).standard_normal(shape) * 3 + 1).astype(dtype)
+    centered, var = _centered_and_variance(x, axes)
+    np.testing.assert_array_equal(centered, x - x.mean(axis=axes, keepdims=True))
+    np.testing.assert_array_equal(var, x.var(axis=axes, keepdims=True))
+    assert centered.dtype == var.dtype == dtype

@@ -22,6 +22,7 @@ evaluation needs no rescaling); its backward multiplies by the same mask.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -285,9 +286,9 @@ class LayerNorm(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: Any, bias: Any, axes: tuple[int, ...], eps: float) -> np.ndarray:
-        mean = x.mean(axis=axes, keepdims=True)  # (…, 1, …, 1)
-        inv_std = (1.0 / np.sqrt(x.var(axis=axes, keepdims=True) + eps)).astype(x.dtype, copy=False)
-        x_hat = (x - mean) * inv_std  # (L1)
+        centered, var = _centered_and_variance(x, axes)  # x − μ (x's shape) and σ² (…, 1, …, 1)
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        x_hat = np.multiply(centered, inv_std, out=centered)  # (L1), in the buffer of x − μ
         y = x_hat * weight if weight is not None else x_hat
         if bias is not None:
             y = y + bias
@@ -308,6 +309,17 @@ class LayerNorm(Function):
         grad_weight = (grad * x_hat).sum(axis=batch_axes) if weight is not None else None  # Σ g x̂
         grad_bias = grad.sum(axis=batch_axes) if ctx.parents[2] is not None else None  # Σ g
         return grad_x, grad_weight, grad_bias, None, None
+
+
+def _centered_and_variance(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """x − μ (a new array) and the biased σ² over ``axes`` (kept as axes of size 1): what ``x.mean`` and
+    ``x.var`` give, bit for bit (the same sums in the same order), with the centring done once, not twice."""
+    mean = x.mean(axis=axes, keepdims=True)  # (…, 1, …, 1)
+    if x.dtype == np.float16:  # numpy sums float16 in float32 for the mean but not for the variance
+        return x - mean, x.var(axis=axes, keepdims=True)
+    centered = x - mean
+    var = np.square(centered).sum(axis=axes, keepdims=True)
+    return centered, np.divide(var, math.prod(x.shape[a] for a in axes), out=var)
 
 
 def _layer_normalized(ctx: Context, x: Any) -> tuple[Any, Any]:
