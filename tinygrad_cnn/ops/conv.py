@@ -98,8 +98,7 @@ def filter_gradient(delta: Any, x: Any, geometry: Geometry, groups: int, shape: 
     k_rows = groups * shape[1] * shape[2] * shape[3]  # K = C·kH·kW
     with np.errstate(invalid="ignore", over="ignore"):
         # Σ over n, i, j of δ[n, f, i, j] · window[(c, p, q), (n, i, j)]: (G, Fg, M) @ (G, M, Kg) -> (G, Fg, Kg)
-        dw = sum(d @ windows.swapaxes(1, 2)
-                 for d, windows in kernels.deltas_and_windows(delta, x, cols, geometry, groups, k_rows, rows))
+        dw = kernels.filter_sum(delta, x, cols, geometry, groups, k_rows, rows)
     return dw.reshape(shape)
 
 
