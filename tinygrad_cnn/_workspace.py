@@ -24,6 +24,8 @@ return it, save it for backward or wrap it in a Tensor (copy what must stay). Ea
 
 from __future__ import annotations
 
+import math
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -32,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["WORKSPACE", "Workspace"]
+__all__ = ["RECYCLER", "WORKSPACE", "Recycler", "Workspace"]
 
 DEFAULT_MAX_BYTES = 256 << 20  # what one thread's pool keeps at most: a few conv layers' window matrices
 
@@ -103,4 +105,106 @@ def _check_shape(shape: Any) -> tuple[int, ...]:
     return tuple(int(n) for n in shape)
 
 
+RECYCLE_MIN_BYTES = 128 << 10  # smaller arrays come from malloc's heap, which reuses them without a fault
+
+
+class Recycler:
+    """Memory for arrays that outlive the call (an op's output, what backward keeps), taken again for a new
+    array of the same size once every array on it has died; at most ``max_bytes`` kept per thread.
+
+    An array handed out is a view of a block the recycler keeps (its ``base``); every view of it holds the block
+    too, so the block is free exactly when the recycler's own reference is the only one left. The block is made
+    read-only once the view exists: the engine's guard for saved arrays (``memory.py``) sees the view's memory
+    as engine-owned and frozen, as it sees a fresh array's, once the op has frozen its output.
+
+    >>> rc = Recycler()
+    >>> a = rc.empty((256, 256), np.float64)
+    >>> address = a.ctypes.data
+    >>> del a
+    >>> rc.empty((512, 128), np.float64).ctypes.data == address   # same size: the same memory again
+    True
+    """
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, min_bytes: int = RECYCLE_MIN_BYTES) -> None:
+        self.max_bytes, self.min_bytes = int(max_bytes), int(min_bytes)
+        self._local = threading.local()
+
+    def _blocks(self) -> dict[int, list[np.ndarray]]:
+        blocks = getattr(self._local, "blocks", None)
+        if blocks is None:
+            blocks = self._local.blocks = {}
+        return blocks
+
+    def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """A new uninitialised C-contiguous writeable array, the caller's to keep (``np.empty``'s contract)."""
+        dtype = np.dtype(dtype)
+        nbytes = dtype.itemsize * math.prod(shape)
+        if nbytes < self.min_bytes or dtype.hasobject:
+            return np.empty(shape, dtype)
+        blocks = self._blocks()
+        same = blocks.setdefault(nbytes, [])
+        block = _first_free(same)
+        if block is None:
+            if self.cached_bytes() + nbytes > self.max_bytes and not self._evict(nbytes):
+                return np.empty(shape, dtype)  # too much in use: an array of its own, not kept
+            block = np.empty(nbytes, np.uint8)
+            same.append(block)
+        block.setflags(write=True)
+        array = block.view(dtype).reshape(shape)
+        block.setflags(write=False)
+        return array
+
+    def _evict(self, nbytes: int) -> bool:
+        """Forget free blocks, largest sizes first, until ``nbytes`` more fit; whether they do."""
+        blocks = self._blocks()
+        excess = self.cached_bytes() + nbytes - self.max_bytes
+        for size in sorted(blocks, reverse=True):
+            same = blocks[size]
+            while excess > 0 and (block := _first_free(same)) is not None:
+                same.remove(block)
+                excess -= size
+        return excess <= 0
+
+    def zeros(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """:meth:`empty` filled with zeros (``np.zeros``'s contract)."""
+        out = self.empty(shape, dtype)
+        out.fill(0)
+        return out
+
+    def copy(self, array: np.ndarray) -> np.ndarray:
+        """A C-contiguous copy of ``array``, the caller's to keep (``np.array(array)``'s contract)."""
+        out = self.empty(array.shape, array.dtype)
+        np.copyto(out, array)
+        return out
+
+    def cached_bytes(self) -> int:
+        """The bytes of the blocks this thread keeps, in use or not."""
+        return sum(nbytes * len(same) for nbytes, same in self._blocks().items())
+
+    def clear(self) -> None:
+        """Forget every block of this thread (arrays on them stay valid; their memory is freed when they die)."""
+        self._blocks().clear()
+
+
+def _first_free(blocks: list[np.ndarray]) -> np.ndarray | None:
+    """The first block no array uses: the list's reference (and this loop's) the only ones left."""
+    for block in blocks:
+        if sys.getrefcount(block) <= _FREE_REFS:
+            return block
+    return None
+
+
+def _count_free_refs() -> int:
+    """What ``sys.getrefcount`` reports inside :func:`_first_free` for a block only its list holds (measured, so
+    that no interpreter's way of counting can make a block in use look free)."""
+    counts = []
+    blocks = [np.empty(1, np.uint8)]
+    for block in blocks:
+        counts.append(sys.getrefcount(block))
+    return counts[0]
+
+
+_FREE_REFS = _count_free_refs()
+
 WORKSPACE = Workspace()  # the library's shared pool (per thread)
+RECYCLER = Recycler()  # the library's recycled memory for op outputs (per thread)

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .._workspace import RECYCLER
 from ..function import Context, Function, unbroadcast
 from ..tensor import Tensor
 from .namespace import TENSOR_NAMESPACE, as_array, namespace
@@ -41,9 +42,12 @@ def select(keep: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return TENSOR_NAMESPACE.where(keep, grad, TENSOR_NAMESPACE.zeros((), grad.dtype))
     if not np.isfinite(grad).all():
         return np.where(keep, grad, np.zeros((), grad.dtype))
-    out = grad * keep
-    if out.dtype != grad.dtype:
-        out = out.astype(grad.dtype)
+    if keep.shape == grad.shape and grad.dtype.kind == "f":
+        out = np.multiply(grad, keep, out=RECYCLER.empty(grad.shape, grad.dtype))
+    else:
+        out = grad * keep
+        if out.dtype != grad.dtype:
+            out = out.astype(grad.dtype)
     out += 0  # −0.0 + 0 = +0.0, every other value unchanged
     return out
 
@@ -377,7 +381,7 @@ class Relu(Function):
         _no_bool(a, "relu")
         # NaN passes through, as PyTorch. On a tie np.maximum returns its second operand (float32/64), so
         # maximum(0, a) keeps relu(−0.0) = −0.0 as PyTorch does (float16's loop returns +0.0 there)
-        out = np.maximum(0, a)
+        out = np.maximum(0, a, out=RECYCLER.empty(a.shape, a.dtype))
         ctx.save_for_backward(out)
         return out
 
@@ -386,6 +390,9 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # relu'(a) = 1 where relu(a) > 0 (and at NaN, PyTorch's threshold rule), 0 elsewhere, 0 at a = 0;
         # the gate selects the gradient, it does not multiply it (an inf gradient behind it gives 0)
+        if isinstance(out, np.ndarray):  # the mask in recycled memory: no fresh pages for a temporary
+            closed = np.less_equal(out, 0, out=RECYCLER.empty(out.shape, bool))
+            return select(np.logical_not(closed, out=closed), grad)
         return select(~as_array(out <= 0), grad)
 
 

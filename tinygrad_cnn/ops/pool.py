@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_bool, check_int, is_real
+from .._workspace import RECYCLER
 from ..function import Context, Function
 from ..tensor import Tensor
 from .namespace import namespace
@@ -98,13 +99,13 @@ def _max_winners(x_pad: np.ndarray, geometry: Geometry, nan_aware: bool = False)
     kind = np.min_scalar_type(geometry.kernel[0] * geometry.kernel[1] - 1)
     for k, index in geometry.offsets():
         if z is None:
-            z = x_pad[index].copy()  # (N, C, Ho, Wo): the unit at offset 0 of every window (−∞ if padding)
+            z = RECYCLER.copy(x_pad[index])  # (N, C, Ho, Wo): the unit at offset 0 of every window (−∞ if padding)
             if first.any():  # where offset 0 is padding, the first unit inside holds the win until beaten
-                winner = np.empty(z.shape, dtype=kind)
+                winner = RECYCLER.empty(z.shape, kind)
                 winner[...] = first
             else:
-                winner = np.zeros(z.shape, dtype=kind)
-            takes_over, a = np.empty(z.shape, dtype=bool), np.empty_like(z)
+                winner = RECYCLER.zeros(z.shape, kind)
+            takes_over, a = RECYCLER.empty(z.shape, bool), RECYCLER.empty(z.shape, z.dtype)
             continue
         np.copyto(a, x_pad[index])  # the units at offset k, gathered once: the strided read is the slow part
         np.greater(a, z, out=takes_over)  # strict '>': ties stay with the earlier unit

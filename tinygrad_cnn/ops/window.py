@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_pair
-from .._workspace import WORKSPACE
+from .._workspace import RECYCLER, WORKSPACE
 from ..tensor import Tensor
 
 __all__ = ["Geometry", "Pair", "as_pair", "check_input", "finite", "output_size"]
@@ -210,9 +210,9 @@ class Geometry:
         """
         shape = (*tuple(batch_shape), *self.padded_size)  # (N, C, Hp, Wp)
         if self.padded_size == self.size:  # nothing to crop: the sum is returned, so it is a fresh array
-            return self._scatter(values, winner, np.zeros(shape, dtype=values.dtype))
+            return self._scatter(values, winner, RECYCLER.zeros(shape, values.dtype))
         with WORKSPACE.lend(shape, values.dtype, zero=True) as dx_pad:  # lent for the call: the crop is copied out
-            return np.array(self.crop(self._scatter(values, winner, dx_pad)))
+            return RECYCLER.copy(self.crop(self._scatter(values, winner, dx_pad)))
 
     def _scatter(self, values: np.ndarray, winner: np.ndarray | None, dx_pad: np.ndarray) -> np.ndarray:
         """:meth:`scatter` into a zeroed dx_pad (N, C, Hp, Wp), returned (uncropped)."""
