@@ -25,6 +25,9 @@ def _geometry(size, kernel=3, stride=1, padding=0, dilation=1):
 def test_wide_rows_only_where_the_ignored_columns_are_few():
     assert kernels._wide(_geometry(28))  # Wp 28, Wo 26
     assert kernels._wide(_geometry(32, padding=1))  # 34 vs 32
+    assert kernels._wide(_geometry(13))  # 13 vs 11: the LeNet step's second layer
+    assert kernels._wide(_geometry(12))  # 12 vs 10: exactly a fifth more, the boundary
+    assert not kernels._wide(_geometry(9))  # 9 vs 7
     assert not kernels._wide(_geometry(8, padding=1))  # 10 vs 8: a quarter more columns
     assert not kernels._wide(_geometry(32, stride=2, padding=1))
 

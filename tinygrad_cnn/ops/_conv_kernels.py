@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._workspace import WORKSPACE
+from .._workspace import RECYCLER, WORKSPACE
 from .window import Geometry, finite
 
 CACHE_BYTES = 64 * 2**20  # the whole batch's im2col matrix is kept for backward up to this size...
@@ -32,11 +32,15 @@ SCATTER_BYTES = 2 * 2**20  # the input gradient's columns are made and scattered
 
 
 # ----------------------------------------------------------------------------------- im2col / col2im
+WIDE_EXCESS = 5  # wide rows when the Wp − Wo ignored columns are at most 1/WIDE_EXCESS of Wo (:func:`_wide`)
+
+
 def _wide(geometry: Geometry) -> bool:
-    """Stride 1 and Wp at most 1/8 above Wo: the columns run over the padded width Wp ("wide" rows). On a narrow
-    image the Wp − Wo ignored columns would cost the products more than the contiguous copies save (8×8 with
-    padding 1: a quarter more columns; measured slower there)."""
-    return geometry.stride == (1, 1) and 8 * (geometry.padded_size[1] - geometry.out_size[1]) <= geometry.out_size[1]
+    """Stride 1 and few ignored columns: the columns run over the padded width Wp ("wide" rows), each copy one
+    contiguous run. Many ignored columns cost the products more than the contiguous copies save: 8×8 with
+    padding 1 (a quarter more columns) measured slower wide; 13×13 unpadded (11 wide, 2 ignored) faster."""
+    (_, wp), (_, wo) = geometry.padded_size, geometry.out_size
+    return geometry.stride == (1, 1) and WIDE_EXCESS * (wp - wo) <= wo
 
 
 def _row_width(geometry: Geometry, wide: bool) -> int:
@@ -51,7 +55,7 @@ def _tail(geometry: Geometry, wide: bool) -> int:
 
 def _scratch(shape: tuple[int, ...], dtype: Any, fresh: bool) -> AbstractContextManager[np.ndarray]:
     """An uninitialised array for a ``with`` block: a fresh one if it outlives the call (``fresh``), else lent."""
-    return nullcontext(np.empty(shape, dtype=dtype)) if fresh else WORKSPACE.lend(shape, dtype)
+    return nullcontext(RECYCLER.empty(shape, dtype)) if fresh else WORKSPACE.lend(shape, dtype)
 
 
 @contextmanager
@@ -178,7 +182,7 @@ def correlate(
         return _correlate_by_pixel(x, weight, bias, geometry, keep)
     clean = wide and not finite(x)  # an inf/NaN of x in an ignored wide column would meet δ = 0 in eq. (12)
     w_mat = weight.reshape(groups, f // groups, -1)  # (G, Fg, Kg)
-    z = np.empty((n, f, ho, wo), dtype=x.dtype)  # (N, F, Ho, Wo), every element written below
+    z = RECYCLER.empty((n, f, ho, wo), x.dtype)  # (N, F, Ho, Wo), every element written below
     fresh = keep and keep_all  # the columns are returned for eq. (12): a fresh array, never a lent one
     cols = None
     for n0, n1 in _chunks(n, per_image, keep_all):
@@ -204,7 +208,7 @@ def _by_pixel(geometry: Geometry, channels: int, groups: int) -> bool:
     8 or more channels, where the (c, p, q) rows of :func:`_im2col` would be copied a few elements at a time
     (4×4 outputs of 32 channels, float32: the forward 0.99 -> 0.49 ms). Not for groups."""
     (ho, wo) = geometry.out_size
-    return groups == 1 and not _wide(geometry) and channels >= 8 and ho * wo <= 64
+    return groups == 1 and not _wide(geometry) and channels >= 8 and ho * wo <= BY_PIXEL_PIXELS
 
 
 def _correlate_by_pixel(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geometry: Geometry,
@@ -225,7 +229,7 @@ def _correlate_by_pixel(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | No
         np.copyto(rows.reshape(view.shape), view)
         np.matmul(rows, w_rows.T, out=z_rows)  # eq. (1): (N·Ho·Wo, K) @ (K, F) -> (N·Ho·Wo, F)
         z_nchw = z_rows.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)  # (N, F, Ho, Wo), a view
-        z = np.empty((n, f, ho, wo), dtype=x.dtype)
+        z = RECYCLER.empty((n, f, ho, wo), x.dtype)
         if bias is None:
             np.copyto(z, z_nchw)
         else:
@@ -272,6 +276,7 @@ def deltas_and_windows(
                    windows.reshape(groups, -1, m * per_image))  # (G, Kg, M)
 
 
+BY_PIXEL_PIXELS = 64  # outputs of at most this many pixels are laid out by pixel (:func:`_by_pixel`)
 PRODUCT_BLOCK = 2**20  # multiply-adds per block of columns, for products with a small output (below)
 
 
@@ -356,11 +361,11 @@ def input_gradient(
     size = n * c * hp * wp + _tail(geometry, wide)
     # 0 where no window reads; lent unless the crop is the whole of it (then it is returned)
     cropped = (hp, wp) != geometry.size
-    with (WORKSPACE.lend((size,), delta.dtype, zero=True) if cropped else nullcontext(np.zeros(size, delta.dtype))
-          as dx_buffer):
+    with (WORKSPACE.lend((size,), delta.dtype, zero=True) if cropped
+          else nullcontext(RECYCLER.zeros((size,), delta.dtype)) as dx_buffer):
         dx_pad = dx_buffer[: n * c * hp * wp].reshape(n, c, hp, wp)  # (N, C, Hp, Wp)
         _col2im(delta, weight, geometry, groups, rows, dx_pad)
-        return np.array(geometry.crop(dx_pad)) if cropped else dx_pad  # (N, C, H, W), never a lent view
+        return RECYCLER.copy(geometry.crop(dx_pad)) if cropped else dx_pad  # (N, C, H, W), never a lent view
 
 
 def _col2im(delta: np.ndarray, weight: np.ndarray, geometry: Geometry, groups: int, rows: np.ndarray | None,
