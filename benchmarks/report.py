@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from benchmarks.case import TARGET_KINDS, Case, Target
 from benchmarks.machine import all_cores, code_info, gemm_rate, machine_info, peer_version
@@ -59,12 +60,14 @@ class CaseResult:
     ours: Measurement
     comparisons: list[Comparison]
     limit_s: float | None = None  # the case's FLOPs / numpy's GEMM rate in this run
+    alone: Measurement | None = None  # ours again in a fresh interpreter with no peer (benchmarks/alone.py)
 
     def to_json(self) -> dict[str, object]:
         ours_s = self.ours.median_s
         return {"case": self.name, "description": self.description, "ours": self.ours.to_json(),
                 "limit_ms": None if self.limit_s is None else round(self.limit_s * 1e3, 6),
                 "ours_over_limit": None if self.limit_s is None or ours_s is None else ours_s / self.limit_s,
+                "ours_alone": None if self.alone is None else self.alone.to_json(),
                 "peers": [c.to_json() for c in self.comparisons]}
 
 
@@ -138,8 +141,11 @@ class Report:
 
 def run_benchmarks(cases: Iterable[Case], *, repeat: int = 7, warmup: int = 1, disable_gc: bool = True,
                    clock: Clock = time.perf_counter, threads: Sequence[int | None] = (None,),
-                   progress: Callable[[str], None] | None = None) -> Report:
-    """Measure each case at each thread count in ``threads`` (None: as the process is) into a :class:`Report`."""
+                   progress: Callable[[str], None] | None = None, alone: bool = False,
+                   case_files: Sequence[Path] = ()) -> Report:
+    """Measure each case at each thread count in ``threads`` (None: as the process is) into a :class:`Report`;
+    with ``alone``, our side of each case once more in a fresh interpreter that imports no peer
+    (:func:`benchmarks.alone.measure_alone`; its cases come from ``case_files`` if given)."""
     cases = list(cases)
     timestamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     cores = all_cores()
@@ -160,6 +166,12 @@ def run_benchmarks(cases: Iterable[Case], *, repeat: int = 7, warmup: int = 1, d
                     with limit_threads(n):
                         gflops[case.dtype] = gemm_rate(case.dtype) / 1e9
                 result.limit_s = case.flops / (gflops[case.dtype] * 1e9)
+            if alone:
+                from benchmarks.alone import measure_alone
+
+                result.alone = measure_alone(case, repeat=repeat, warmup=warmup, disable_gc=disable_gc,
+                                             clock_name="cpu" if clock is time.thread_time else "wall", threads=n,
+                                             case_files=case_files)
             results.append(result)
         tables.append(Table(n, label, results, gflops))
     settings = {
@@ -171,6 +183,7 @@ def run_benchmarks(cases: Iterable[Case], *, repeat: int = 7, warmup: int = 1, d
         + ("collector disabled during the call" if disable_gc else "collector left enabled during the call"),
         "order": "round-robin across contestants, rotating the first each round",
         "threads": "BLAS/OpenMP via threadpoolctl and torch.set_num_threads, the same on both sides",
+        "alone": "ours also timed in a fresh interpreter that imports no peer" if alone else "not measured",
     }
     return Report(tables, settings, machine_info(), timestamp, code_info())
 
@@ -186,8 +199,9 @@ def _thread_label(n: int | None, cores: int) -> str:
 # --------------------------------------------------------------------------- the markdown tables
 
 COLUMNS = ("case", "ours (ms, median)", "peer", "peer (ms, median)", "ratio ours/peer", "speedup peer/ours",
-           "target", "met?", "limit (ms)", "ours/limit", "page faults/call ours / peer")
-_RIGHT_ALIGNED = {1, 3, 4, 5, 8, 9, 10}
+           "target", "met?", "limit (ms)", "ours/limit", "page faults/call ours / peer",
+           "ours alone (ms, faults/call)")
+_RIGHT_ALIGNED = {1, 3, 4, 5, 8, 9, 10, 11}
 _NOTE_LIMIT = 160  # characters of an error note shown in the table
 
 
@@ -226,16 +240,34 @@ def _table_rows(cases: Sequence[Mapping]) -> list[list[str]]:
         limit = "" if case.get("limit_ms") is None else _fmt3(case["limit_ms"])
         over = "" if case.get("ours_over_limit") is None else _fmt3(case["ours_over_limit"])
         if not case["peers"]:
-            rows.append([case["case"], ours, "-", "", "", "", "", "", limit, over, _cell_faults(case["ours"], None)])
+            rows.append([case["case"], ours, "-", "", "", "", "", "", limit, over, _cell_faults(case["ours"], None),
+                         _cell_alone(case.get("ours_alone"))])
         for p in case["peers"]:
             rows.append([
                 case["case"], ours, p["peer"], _cell_time(p),
                 "" if p["ratio_ours_over_peer"] is None else _fmt3(p["ratio_ours_over_peer"]),
                 "" if p["speedup_peer_over_ours"] is None else _fmt3(p["speedup_peer_over_ours"]),
                 "" if p["target"] is None else _fmt_target(p["target"]), _cell_met(p), limit, over,
-                _cell_faults(case["ours"], p),
+                _cell_faults(case["ours"], p), _cell_alone(case.get("ours_alone")),
             ])
     return rows
+
+
+def _cell_alone(alone: Mapping | None) -> str:
+    """Our median in a fresh interpreter with no peer imported, and its page faults per call.
+
+    >>> _cell_alone({"status": "ok", "note": "", "median_ms": 6.83, "minor_faults_per_call": 0,
+    ...              "major_faults_per_call": 0})
+    '6.83, 0'
+    >>> _cell_alone(None)
+    ''
+    """
+    if alone is None:
+        return ""
+    if alone["median_ms"] is None:
+        return _cell_time(alone)
+    faults = _cell_faults(alone, None)
+    return _fmt3(alone["median_ms"]) + (f", {faults}" if faults else "")
 
 
 def _cell_time(m: Mapping) -> str:

@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--plot", type=Path, metavar="DIR",
                         help="run the scaling sweep (batch and image size, ours and PyTorch) and draw it to "
                         "DIR/scaling.png (needs matplotlib); its figures go to DIR/scaling.json")
+    parser.add_argument("--no-alone", action="store_true",
+                        help="skip timing our side of each case again in a fresh interpreter that imports no "
+                        "peer (the 'ours alone' column: what a user without PyTorch sees; see benchmarks/alone.py)")
     parser.add_argument("--memory", action="store_true",
                         help="measure the peak memory (tracemalloc) of a large conv2d forward + backward")
     return parser
@@ -124,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"note: --repeat {args.repeat} is below the recommended {RECOMMENDED_REPEAT}; medians will be noisy")
     clock = time.thread_time if args.clock == "cpu" else time.perf_counter
     report = run_benchmarks(cases, repeat=args.repeat, warmup=args.warmup, threads=args.threads,
-                            disable_gc=not args.keep_gc, clock=clock, progress=_say)
+                            disable_gc=not args.keep_gc, clock=clock, progress=_say, alone=not args.no_alone,
+                            case_files=args.case_file or ())
     print(report.to_markdown(), end="")
     _write_json(report, args.json)
     _say(f"measured on: {machine_summary(report.machine)}")

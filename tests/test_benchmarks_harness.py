@@ -395,8 +395,55 @@ def test_cli_runs_named_case_prints_table_and_writes_json(case_file, tmp_path, c
     assert table["threads"] == 1
     assert [c["case"] for c in table["cases"]] == ["tiny_sum"]
     assert len(table["cases"][0]["ours"]["runs_ms"]) == 3
+    alone = table["cases"][0]["ours_alone"]  # ours again, in a fresh interpreter
+    assert alone["status"] == "ok" and len(alone["runs_ms"]) == 3 and alone["minor_faults_per_call"] is not None
+    assert doc["settings"]["alone"].startswith("ours also timed in a fresh interpreter")
+    assert out.splitlines()[4].rstrip(" |").endswith(f"{alone['minor_faults_per_call']:g}")  # the last column
     assert run.main(["--from-json", str(out_json)]) == 0
     assert capsys.readouterr().out == out
+
+
+PEER_IMPORTING_CASE = textwrap.dedent(
+    """
+    import sys, types
+    from benchmarks.harness import Case
+
+    def _ours():
+        sys.modules["micrograd"] = types.ModuleType("micrograd")  # as if our side had imported a peer
+        return lambda: None
+
+    def _clean():
+        return lambda: None
+
+    CASES = [Case("imports_a_peer", "d", ours=_ours), Case("clean", "d", ours=_clean)]
+    """
+)
+
+
+@needs_threadpoolctl
+def test_ours_alone_is_timed_where_no_peer_was_imported(tmp_path):
+    from benchmarks.alone import measure_alone
+
+    path = tmp_path / "peer_cases.py"
+    path.write_text(PEER_IMPORTING_CASE)
+    dirty, clean = harness.load_case_file(path)
+    kwargs = {"repeat": 2, "warmup": 1, "disable_gc": True, "clock_name": "cpu", "threads": 1, "case_files": [path]}
+    refused = measure_alone(dirty, **kwargs)
+    assert refused.status == "error" and "imported micrograd on our side" in refused.note
+    ok = measure_alone(clean, **kwargs)
+    assert ok.status == "ok" and len(ok.runs_s) == 2 and len(ok.minor_faults) == 2
+    broken = measure_alone(Case("not_in_the_file", "d", ours=_noop_factory), **kwargs)
+    assert broken.status == "error" and "fresh interpreter" in broken.note
+
+
+@needs_threadpoolctl
+def test_cli_no_alone_skips_the_fresh_interpreter(case_file, tmp_path, capsys):
+    out_json = tmp_path / "bench.json"
+    assert run.main(["--case-file", str(case_file), "--only", "tiny_sum", "--repeat", "2", "--json", str(out_json),
+                     "--threads", "1", "--no-alone"]) == 0
+    doc = json.loads(out_json.read_text())
+    assert doc["tables"][0]["cases"][0]["ours_alone"] is None and doc["settings"]["alone"] == "not measured"
+    capsys.readouterr()
 
 
 @needs_threadpoolctl
