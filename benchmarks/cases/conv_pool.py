@@ -166,7 +166,7 @@ def _conv_case(name: str, tag: str) -> Case:
     spec, dtype = CONVS[name], DTYPES[tag]
     x_shape, w_shape, stride, padding = spec
     peers = {"pytorch": _conv_torch(spec, dtype)}
-    targets = {"pytorch": ("ratio<=", 1.0)}
+    targets = {"pytorch": ("ratio<=", 1.0 if tag == "f64" else 1.2)}  # issue 19, one thread and all cores
     if name == "conv2d":  # MyGrad's conv has no padding: only the unpadded case
         peers["mygrad"] = _conv_mygrad(spec, dtype)
         targets["mygrad"] = ("speedup>=", 2.0)
@@ -175,7 +175,6 @@ def _conv_case(name: str, tag: str) -> Case:
         description=f"conv2d x {x_shape} * w {w_shape} + bias, stride {stride}, padding {padding}, "
         f"forward + backward (x, weight, bias), {dtype.__name__}",
         ours=_conv_ours(spec, dtype), peers=peers, targets=targets,
-        targets_all_cores={**targets, "pytorch": ("ratio<=", 1.5)},
         flops=conv_flops(*spec), dtype=dtype.__name__,
     )
 
@@ -188,7 +187,7 @@ CASES = [
             description=f"max_pool2d 2x2 stride 2 on {POOL_X}, forward + backward, {dtype.__name__}",
             ours=_pool_ours(dtype),
             peers={"pytorch": _pool_torch(dtype), "mygrad": _pool_mygrad(dtype)},
-            targets={"pytorch": ("ratio<=", 2.0), "mygrad": ("speedup>=", 4.0)},
+            targets={"pytorch": ("ratio<=", 1.0), "mygrad": ("speedup>=", 4.0)},  # issue 19: faster than PyTorch
         )
         for tag, dtype in DTYPES.items()
     ),

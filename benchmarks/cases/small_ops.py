@@ -68,11 +68,11 @@ CASES = [
         name="small_ops_forward",
         description=f"{N_OPS} elementwise ops (*, +, tanh, sigmoid) on 4 float64 elements that require grad, "
         f"forward only (per op: median / {N_OPS})",
-        ours=_ours(False), peers={"pytorch": _torch(False)}, targets={"pytorch": ("ratio<=", 1.5)},
+        ours=_ours(False), peers={"pytorch": _torch(False)}, targets={"pytorch": ("ratio<=", 1.8)},  # issue 19
     ),
     Case(
         name="small_ops_fwd_bwd",
         description=f"the same {N_OPS} ops, then sum and backward (per op: median / {N_OPS})",
-        ours=_ours(True), peers={"pytorch": _torch(True)}, targets={"pytorch": ("ratio<=", 1.5)},
+        ours=_ours(True), peers={"pytorch": _torch(True)}, targets={"pytorch": ("ratio<=", 1.3)},  # issue 19
     ),
 ]

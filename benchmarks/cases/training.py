@@ -164,6 +164,6 @@ CASES = [
         name="digits_epoch_f32",
         description="one epoch of the default digits model (conv 1→32, pool, conv 32→64, pool, linear 256→10) "
         "on 1,437 8x8 digits, batch 64, SGD momentum 0.9, float32",
-        ours=_digits_ours, peers={"pytorch": _digits_torch},
+        ours=_digits_ours, peers={"pytorch": _digits_torch}, targets={"pytorch": ("ratio<=", 1.2)},  # issue 19
     ),
 ]
