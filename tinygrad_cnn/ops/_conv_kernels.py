@@ -216,27 +216,25 @@ def _by_pixel(geometry: Geometry, channels: int, groups: int) -> bool:
 
 def _correlate_by_pixel(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geometry: Geometry,
                         keep: bool) -> Correlation:
-    """eq. (1) as one product of the windows by pixel (N·Ho·Wo, kH·kW·C) and the filters (kH·kW·C, F)."""
+    """eq. (1) as products of the filters (F, kH·kW·C) and the windows by pixel (N·Ho·Wo, kH·kW·C)."""
     n, c = x.shape[:2]
     f, (kh, kw), (ho, wo) = weight.shape[0], geometry.kernel, geometry.out_size
     (sh, sw), (dh, dw), (hp, wp) = geometry.stride, geometry.dilation, geometry.padded_size
     w_rows = np.ascontiguousarray(weight.transpose(0, 2, 3, 1)).reshape(f, kh * kw * c)  # (F, kH·kW·C)
     with (_scratch((n * ho * wo, kh * kw * c), x.dtype, keep) as rows,
-          WORKSPACE.lend((n, hp, wp, c), x.dtype) as x_pad,  # (N, Hp, Wp, C): channels last
-          WORKSPACE.lend((n * ho * wo, f), x.dtype) as z_rows):
+          WORKSPACE.lend((n, hp, wp, c), x.dtype) as x_pad):  # (N, Hp, Wp, C): channels last
         geometry.pad(x, 0.0, out=x_pad.transpose(0, 3, 1, 2))  # every element written: the borders 0, the inside x
         e_n, e_h, e_w, e_c = x_pad.strides
         view = np.lib.stride_tricks.as_strided(
             x_pad, (n, ho, wo, kh, kw, c), (e_n, sh * e_h, sw * e_w, dh * e_h, dw * e_w, e_c)
         )  # (N, Ho, Wo, kH, kW, C)
         np.copyto(rows.reshape(view.shape), view)
-        np.matmul(rows, w_rows.T, out=z_rows)  # eq. (1): (N·Ho·Wo, K) @ (K, F) -> (N·Ho·Wo, F)
-        z_nchw = z_rows.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)  # (N, F, Ho, Wo), a view
         z = RECYCLER.empty((n, f, ho, wo), x.dtype)
-        if bias is None:
-            np.copyto(z, z_nchw)
-        else:
-            np.add(z_nchw, bias.reshape(1, f, 1, 1), out=z)  # + b^F_k
+        # eq. (1): one product per image, straight into NCHW: (F, K) @ (N, K, Ho·Wo) -> (N, F, Ho·Wo) (one product
+        # over the batch then a transposing copy measured 12–14 % slower on 64 × 32 × 4 × 4 -> 64)
+        np.matmul(w_rows, rows.reshape(n, ho * wo, -1).transpose(0, 2, 1), out=z.reshape(n, f, ho * wo))
+        if bias is not None:
+            z += bias.reshape(1, f, 1, 1)  # + b^F_k
         return Correlation(z, PixelRows(rows) if keep else None, False)
 
 
