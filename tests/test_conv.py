@@ -217,11 +217,15 @@ def test_the_chunked_large_batch_path_gives_the_same_numbers(monkeypatch, stride
     np.testing.assert_allclose(b.grad, db, rtol=1e-10, atol=1e-12)
 
 
-def test_a_second_backward_through_a_retained_graph_gives_the_same_gradients():
+@pytest.mark.parametrize("x_shape, w_shape", [
+    ((2, 3, 5, 5), (2, 3, 3, 3)),
+    ((2, 8, 4, 4), (10, 8, 3, 3)),  # windows kept by pixel (tests/test_conv_layouts.py)
+])
+def test_a_second_backward_through_a_retained_graph_gives_the_same_gradients(x_shape, w_shape):
     # the kept im2col columns must not be overwritten by the first backward
     rng = np.random.default_rng(7)
-    x = Tensor(rng.normal(size=(2, 3, 5, 5)), requires_grad=True)
-    w = Tensor(rng.normal(size=(2, 3, 3, 3)), requires_grad=True)
+    x = Tensor(rng.normal(size=x_shape), requires_grad=True)
+    w = Tensor(rng.normal(size=w_shape), requires_grad=True)
     z = conv2d(x, w, padding=1)
     delta = rng.normal(size=z.shape)
     z.backward(delta, retain_graph=True)
