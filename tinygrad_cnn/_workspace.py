@@ -1,4 +1,5 @@
-"""Reusable scratch arrays for the large temporaries of an op (im2col windows, padded inputs, col2im sums).
+"""Reusable scratch arrays for the large temporaries of an op (im2col windows, padded inputs, col2im sums), and
+recycled memory for the large arrays an op hands out (``Recycler``: outputs, what backward keeps).
 
 Why: glibc gives a freed block above its mmap threshold back to the operating system, so the next call's block
 of the same size is mapped afresh and every one of its 4 KiB pages faults on first touch (≈ 2.5 µs a page; a

@@ -3,16 +3,20 @@
 Nothing here is a rule of its own: ``conv.py`` states each sum (eq. (1), eq. (12), the input gradient) and
 calls these to do it fast on arrays. One "im2col" matrix of windows, K = C·kH·kW rows by one column per output
 position of the whole batch, makes each sum one large matrix product per group. With stride 1 the columns are
-"wide" rows of Wp positions (the padded width, the Wp − Wo extra ones ignored), which makes every copy into and
-out of the matrix one long contiguous run. The matrix is kept from forward to backward when it is small
+"wide" rows of Wp positions (the padded width, the Wp − Wo extra ones ignored, when they are few), which makes
+every copy into and out of the matrix one long contiguous run. A small output (``BY_PIXEL_PIXELS``) of many
+channels is laid out by pixel instead, channels last, one row per output position. The forward's product runs
+once per image (numpy loops over the images in C) so that it lands in NCHW order; products with a small output
+and a long inner axis run in blocks (``PRODUCT_BLOCK``). The matrix is kept from forward to backward when it is small
 (``CACHE_BYTES``); a large batch is done in chunks (``CHUNK_BYTES``), the columns rebuilt in backward, so that
 memory stays a small multiple of the input and output. The columns of the input gradient are made and scattered
 ``SCATTER_BYTES`` at a time, so they stay in cache between the two.
 
 The large temporaries (the chunk's columns and products, the padded input, δ laid out as rows, the padded input
 gradient) are lent by ``WORKSPACE`` (``_workspace.py``) for the call, so a second call of the same shapes faults
-no fresh pages. Nothing lent leaves the call: the columns kept for backward are a fresh array, and the input
-gradient is copied out of its padded buffer.
+no fresh pages. Nothing lent leaves the call: the output, the columns kept for backward and the input gradient
+(copied out of its padded buffer) are the caller's, in memory from ``RECYCLER``, taken again only once no array
+views it.
 """
 
 from __future__ import annotations
@@ -29,12 +33,11 @@ from .window import Geometry, finite
 CACHE_BYTES = 64 * 2**20  # the whole batch's im2col matrix is kept for backward up to this size...
 CHUNK_BYTES = 8 * 2**20  # ...else it is built for chunks of the batch of at most this size, in forward and backward
 SCATTER_BYTES = 2 * 2**20  # the input gradient's columns are made and scattered this much at a time
-
-
-# ----------------------------------------------------------------------------------- im2col / col2im
+BY_PIXEL_PIXELS = 64  # outputs of at most this many pixels are laid out by pixel (:func:`_by_pixel`)
 WIDE_EXCESS = 5  # wide rows when the Wp − Wo ignored columns are at most 1/WIDE_EXCESS of Wo (:func:`_wide`)
 
 
+# ----------------------------------------------------------------------------------- im2col / col2im
 def _wide(geometry: Geometry) -> bool:
     """Stride 1 and few ignored columns: the columns run over the padded width Wp ("wide" rows), each copy one
     contiguous run. Many ignored columns cost the products more than the contiguous copies save: 8×8 with
@@ -277,7 +280,6 @@ def deltas_and_windows(
                    windows.reshape(groups, -1, m * per_image))  # (G, Kg, M)
 
 
-BY_PIXEL_PIXELS = 64  # outputs of at most this many pixels are laid out by pixel (:func:`_by_pixel`)
 PRODUCT_BLOCK = 2**20  # multiply-adds per block of columns, for products with a small output (below)
 
 
