@@ -40,6 +40,22 @@ def test_rows_by_pixel_only_for_small_outputs_of_eight_or_more_channels():
     assert not kernels._by_pixel(_geometry(4, padding=1), 32, 2)  # groups
     assert not kernels._by_pixel(_geometry(12), 32, 1)  # 10×10 outputs
     assert not kernels._by_pixel(_geometry(28), 32, 1)  # wide
+    assert not kernels._by_pixel(_geometry(8, kernel=1), 32, 1)  # 8×8 outputs, but wide rows (1×1: none ignored)
+
+
+@pytest.mark.parametrize("channels, by_correlation", [(8, True), (4, False)])
+def test_the_input_gradient_of_a_small_output_is_a_correlation_by_pixel_from_eight_input_channels(
+        monkeypatch, channels, by_correlation):
+    calls = _spy(monkeypatch)
+    rng = np.random.default_rng(15)
+    delta, w = rng.normal(size=(2, 16, 4, 4)), rng.normal(size=(16, channels, 3, 3))  # F = 16 > C
+    geometry = _geometry(4, padding=1)
+    dx = kernels.input_gradient(delta, w, geometry, 1)
+    assert (len(calls) == 1) == by_correlation  # the correlation of δ with the flipped kernel, by pixel; else col2im
+    x = Tensor(rng.normal(size=(2, channels, 4, 4)), requires_grad=True)
+    conv2d(x, Tensor(w), padding=1).backward(delta)
+    np.testing.assert_allclose(dx, x.grad, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx, conv2d_backward_reference(x.data, w, delta, padding=1)[0], rtol=1e-12, atol=1e-12)
 
 
 def _spy(monkeypatch):
