@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference_cnn import conv2d_backward_reference, conv2d_reference
 
 from tinygrad_cnn import Tensor
 from tinygrad_cnn.ops import _conv_kernels as kernels
 from tinygrad_cnn.ops.conv import conv2d
 from tinygrad_cnn.ops.window import Geometry
+from tinygrad_cnn.testing import gradcheck, gradgradcheck
 
 
 def _geometry(size, kernel=3, stride=1, padding=0, dilation=1):
@@ -166,3 +169,31 @@ def test_the_blocked_filter_product_through_conv2d_gives_the_loop_references_num
     dx, dw, _ = conv2d_backward_reference(x.data, w.data, delta)
     np.testing.assert_allclose(w.grad, dw, rtol=1e-11, atol=1e-12)
     np.testing.assert_allclose(x.grad, dx, rtol=1e-11, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------ property tests, both layouts
+@st.composite
+def _by_pixel_or_wide(draw):
+    """conv2d inputs whose geometry takes one of the layouts above: 8–10 channels on a small output (by pixel),
+    or stride 1 with few ignored columns (wide rows); float64, any padding and dilation that fit."""
+    channels = draw(st.integers(8, 10))
+    size = draw(st.integers(3, 6))
+    kernel, dilation = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    padding = draw(st.integers(0, 2))
+    stride = draw(st.integers(1, 2))
+    if (size + 2 * padding - dilation * (kernel - 1)) < 1:
+        padding = (dilation * (kernel - 1) - size + 2) // 2 + 1
+    filters, batch = draw(st.integers(1, 6)), draw(st.integers(1, 2))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = Tensor(rng.normal(size=(batch, channels, size, size)), requires_grad=True)
+    w = Tensor(rng.normal(size=(filters, channels, kernel, kernel)), requires_grad=True)
+    b = Tensor(rng.normal(size=filters), requires_grad=True)
+    return x, w, b, {"stride": stride, "padding": padding, "dilation": dilation}
+
+
+@settings(max_examples=12, deadline=None)  # second-order finite differences are slow: a few geometries
+@given(_by_pixel_or_wide())
+def test_gradients_through_the_layouts_match_finite_differences_at_first_and_second_order(case):
+    x, w, b, kwargs = case
+    assert gradcheck(lambda x, w, b: conv2d(x, w, b, **kwargs), [x, w, b])
+    assert gradgradcheck(lambda x, w: (conv2d(x, w, **kwargs) ** 2), [x, w])
