@@ -105,6 +105,15 @@ def test_keeps_at_most_max_bytes_dropping_free_blocks_first():
     assert rc.cached_bytes() == 0 and larger.sum() is not None  # arrays stay valid after clear
 
 
+def test_a_free_block_behind_one_in_use_is_evicted():
+    rc = Recycler(max_bytes=2 * 2**19, min_bytes=1)
+    in_use, dies = rc.empty(BIG, np.float64), rc.empty(BIG, np.float64)
+    del dies  # the second block of its size is free, the first is not
+    other = rc.empty((2**15,), np.float64)  # 256 KiB, another size: the free block must go to make room
+    assert other.base is not None and rc.cached_bytes() == 2**19 + 2**18
+    assert in_use.base is not other.base and in_use.sum() is not None
+
+
 def test_each_thread_has_its_own_blocks_and_an_array_may_die_in_another():
     rc = Recycler()
     made = []

@@ -162,7 +162,7 @@ class Recycler:
         for size in sorted(blocks, reverse=True):
             same = blocks[size]
             while excess > 0 and (block := _first_free(same)) is not None:
-                same.remove(block)
+                del same[next(i for i, b in enumerate(same) if b is block)]  # by identity: == compares elements
                 excess -= size
         return excess <= 0
 
