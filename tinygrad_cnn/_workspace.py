@@ -188,24 +188,19 @@ class Recycler:
 
 
 def _first_free(blocks: list[np.ndarray]) -> np.ndarray | None:
-    """The first block no array uses: the list's reference (and this loop's) the only ones left."""
+    """The first block no array uses: one whose references are only those a block held by nothing but its list has
+    here. That count is measured each time, on ``_PROBE`` (a block nothing ever views), by the same loop in the
+    same frame, so that no interpreter's way of counting (nor a tool holding this frame's variables) can make a
+    block in use look free."""
+    for block in _PROBE:
+        free = sys.getrefcount(block)
     for block in blocks:
-        if sys.getrefcount(block) <= _FREE_REFS:
+        if sys.getrefcount(block) <= free:
             return block
     return None
 
 
-def _count_free_refs() -> int:
-    """What ``sys.getrefcount`` reports inside :func:`_first_free` for a block only its list holds (measured, so
-    that no interpreter's way of counting can make a block in use look free)."""
-    counts = []
-    blocks = [np.empty(1, np.uint8)]
-    for block in blocks:
-        counts.append(sys.getrefcount(block))
-    return counts[0]
-
-
-_FREE_REFS = _count_free_refs()
+_PROBE = [np.empty(0, np.uint8)]  # only ever held by this list: the reference count of a free block
 
 WORKSPACE = Workspace()  # the library's shared pool (per thread)
 RECYCLER = Recycler()  # the library's recycled memory for op outputs (per thread)
