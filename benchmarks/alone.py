@@ -21,12 +21,11 @@ import dataclasses
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.case import Case, discover_cases, load_case_file, select_cases
-from benchmarks.timing import Measurement, measure_contestants
+from benchmarks.case import Case, load_cases, select_cases
+from benchmarks.timing import CLOCKS, Clock, Measurement, measure_contestants
 
 __all__ = ["PEER_MODULES", "measure_alone"]
 
@@ -34,10 +33,12 @@ PEER_MODULES = ("torch", "mygrad", "micrograd")  # none of them may be imported 
 _ROOT = Path(__file__).resolve().parent.parent
 
 
-def measure_alone(case: Case, *, repeat: int, warmup: int, disable_gc: bool, clock_name: str,
+def measure_alone(case: Case, *, repeat: int, warmup: int, disable_gc: bool, clock: Clock,
                   threads: int | None, case_files: Sequence[Path] = (), timeout_s: float = 600) -> Measurement:
-    """Our contestant of ``case`` timed in a fresh interpreter (``python -m benchmarks.alone``); a failure, or a
-    peer imported there after all, comes back as an ``error`` Measurement with a note."""
+    """Our contestant of ``case`` timed in a fresh interpreter (``python -m benchmarks.alone``) with the same
+    clock (one of ``CLOCKS``; any other times the wall); a failure, or a peer imported there after all, comes
+    back as an ``error`` Measurement with a note."""
+    clock_name = next((name for name, known in CLOCKS.items() if known is clock), "wall")
     command = [sys.executable, "-m", "benchmarks.alone", case.name, "--repeat", str(repeat), "--warmup",
                str(warmup), "--clock", clock_name]
     if threads is not None:
@@ -64,17 +65,15 @@ def _worker(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("case")
     parser.add_argument("--repeat", type=int, required=True)
     parser.add_argument("--warmup", type=int, required=True)
-    parser.add_argument("--clock", choices=("wall", "cpu"), required=True)
+    parser.add_argument("--clock", choices=tuple(CLOCKS), required=True)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--keep-gc", action="store_true")
     parser.add_argument("--case-file", type=Path, action="append", default=[])
     args = parser.parse_args(argv)
-    known = [c for path in args.case_file for c in load_case_file(path)] if args.case_file else discover_cases()
-    (case,) = select_cases(known, [args.case])
+    (case,) = select_cases(load_cases(args.case_file), [args.case])
     ours_only = dataclasses.replace(case, peers={}, targets={}, targets_all_cores=None)
-    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
     m = measure_contestants(ours_only, repeat=args.repeat, warmup=args.warmup, disable_gc=not args.keep_gc,
-                            clock=clock, threads=args.threads)["ours"]
+                            clock=CLOCKS[args.clock], threads=args.threads)["ours"]
     print(json.dumps({"status": m.status, "note": m.note, "runs_s": m.runs_s, "minor_faults": m.minor_faults,
                       "major_faults": m.major_faults,
                       "peers_imported": [name for name in PEER_MODULES if name in sys.modules]}))

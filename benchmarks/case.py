@@ -26,6 +26,7 @@ __all__ = [
     "collect_cases",
     "discover_cases",
     "load_case_file",
+    "load_cases",
     "select_cases",
 ]
 
@@ -195,6 +196,20 @@ def load_case_file(path: str | os.PathLike[str]) -> list[Case]:
     spec.loader.exec_module(module)
     module.__name__ = str(path)  # name the file in messages
     return collect_cases([module])
+
+
+def load_cases(case_files: Sequence[str | os.PathLike[str]] | None = None) -> list[Case]:
+    """The cases of ``case_files`` (each case name once across them), or of ``benchmarks/cases/`` if none."""
+    if not case_files:
+        return discover_cases()
+    cases: list[Case] = []
+    for path in case_files:
+        cases.extend(load_case_file(path))
+    names = [c.name for c in cases]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"case names defined more than once across --case-file: {', '.join(duplicates)}")
+    return cases
 
 
 def select_cases(cases: Sequence[Case], names: Sequence[str]) -> list[Case]:

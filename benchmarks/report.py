@@ -169,9 +169,8 @@ def run_benchmarks(cases: Iterable[Case], *, repeat: int = 7, warmup: int = 1, d
             if alone:
                 from benchmarks.alone import measure_alone
 
-                result.alone = measure_alone(case, repeat=repeat, warmup=warmup, disable_gc=disable_gc,
-                                             clock_name="cpu" if clock is time.thread_time else "wall", threads=n,
-                                             case_files=case_files)
+                result.alone = measure_alone(case, repeat=repeat, warmup=warmup, disable_gc=disable_gc, clock=clock,
+                                             threads=n, case_files=case_files)
             results.append(result)
         tables.append(Table(n, label, results, gflops))
     settings = {

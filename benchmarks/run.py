@@ -29,12 +29,12 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import time  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 
-from benchmarks.case import Case, discover_cases, load_case_file, select_cases  # noqa: E402
+from benchmarks.case import Case, load_cases, select_cases  # noqa: E402
 from benchmarks.machine import all_cores, machine_summary  # noqa: E402
 from benchmarks.report import Report, markdown_from_json, run_benchmarks  # noqa: E402
+from benchmarks.timing import CLOCKS  # noqa: E402
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 RECOMMENDED_REPEAT = 7
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep-gc", action="store_true",
                         help="leave the garbage collector enabled during timed calls (default: disabled, "
                         "as timeit does; gc.collect() runs before every timed call either way)")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+    parser.add_argument("--clock", choices=tuple(CLOCKS), default="wall",
                         help="wall: time.perf_counter (default); cpu: the calling thread's CPU time "
                         "(time.thread_time), which leaves out the time the scheduler gives other processes on a "
                         "loaded machine; meaningful for the one-thread table only (other threads' work is not counted)")
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.plot is not None or args.memory:
         return _extras(args)
     try:
-        known = _load_cases(args.case_file)
+        known = load_cases(args.case_file)
         cases = select_cases(known, [*args.cases, *args.only])
     except ValueError as exc:
         parser.error(str(exc))  # exits with status 2
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.repeat < RECOMMENDED_REPEAT:
         _say(f"note: --repeat {args.repeat} is below the recommended {RECOMMENDED_REPEAT}; medians will be noisy")
-    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
+    clock = CLOCKS[args.clock]
     report = run_benchmarks(cases, repeat=args.repeat, warmup=args.warmup, threads=args.threads,
                             disable_gc=not args.keep_gc, clock=clock, progress=_say, alone=not args.no_alone,
                             case_files=args.case_file or ())
@@ -157,19 +157,6 @@ def _extras(args: argparse.Namespace) -> int:
         path.write_text(json.dumps(doc, indent=2) + "\n")
         _say(f"figures written to {path}")
     return 0
-
-
-def _load_cases(case_files: Sequence[Path] | None) -> list[Case]:
-    if not case_files:
-        return discover_cases()
-    cases: list[Case] = []
-    for path in case_files:
-        cases.extend(load_case_file(path))
-    names = [c.name for c in cases]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"case names defined more than once across --case-file: {', '.join(duplicates)}")
-    return cases
 
 
 def _listing(cases: Sequence[Case]) -> str:

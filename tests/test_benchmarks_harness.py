@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -427,7 +428,8 @@ def test_ours_alone_is_timed_where_no_peer_was_imported(tmp_path):
     path = tmp_path / "peer_cases.py"
     path.write_text(PEER_IMPORTING_CASE)
     dirty, clean = harness.load_case_file(path)
-    kwargs = {"repeat": 2, "warmup": 1, "disable_gc": True, "clock_name": "cpu", "threads": 1, "case_files": [path]}
+    kwargs = {"repeat": 2, "warmup": 1, "disable_gc": True, "clock": time.thread_time, "threads": 1,
+              "case_files": [path]}
     refused = measure_alone(dirty, **kwargs)
     assert refused.status == "error" and "imported micrograd on our side" in refused.note
     ok = measure_alone(clean, **kwargs)
