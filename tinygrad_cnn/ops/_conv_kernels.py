@@ -250,7 +250,7 @@ def filter_sum(
     (arguments as :func:`deltas_and_windows`)."""
     if isinstance(cols, PixelRows):  # one product with the windows by pixel kept from forward
         f, (kh, kw) = delta.shape[1], geometry.kernel
-        d = rows.reshape(f, -1) if rows is not None else delta.transpose(1, 0, 2, 3).reshape(f, -1)  # (F, N·Ho·Wo)
+        d = (rows if rows is not None else delta_rows(delta, geometry)).reshape(f, -1)  # (F, N·Ho·Wo): never wide
         dw = delta_times_windows(d[np.newaxis], cols.rows.T[np.newaxis])[0]  # (F, kH·kW·C) in (p, q, c) order
         return dw.reshape(f, kh, kw, -1).transpose(0, 3, 1, 2).reshape(1, f, -1)  # (1, F, C·kH·kW)
     return sum(delta_times_windows(d, windows)

@@ -390,10 +390,16 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # relu'(a) = 1 where relu(a) > 0 (and at NaN, PyTorch's threshold rule), 0 elsewhere, 0 at a = 0;
         # the gate selects the gradient, it does not multiply it (an inf gradient behind it gives 0)
-        if isinstance(out, np.ndarray):  # the mask in recycled memory: no fresh pages for a temporary
-            closed = np.less_equal(out, 0, out=RECYCLER.empty(out.shape, bool))
-            return select(np.logical_not(closed, out=closed), grad)
-        return select(~as_array(out <= 0), grad)
+        return select(_open_gate(out), grad)
+
+
+def _open_gate(out: Any) -> np.ndarray:
+    """ReLU's gate, ``~(out <= 0)`` (open above 0 and at NaN); for an array in recycled memory, so that the
+    temporary maps no fresh pages."""
+    if not isinstance(out, np.ndarray):
+        return ~as_array(out <= 0)
+    closed = np.less_equal(out, 0, out=RECYCLER.empty(out.shape, bool))
+    return np.logical_not(closed, out=closed)
 
 
 class Tanh(Function):
